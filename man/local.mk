@@ -1,0 +1,6 @@
+## man: a page for every binary and file.
+
+dist_man_MANS += \
+	man/migcompat.1 \
+	man/migcompat-probe.8 \
+	man/migcompat-profile.5

@@ -1,0 +1,28 @@
+/*
+ * cli.h - the subcommands of migcompat(1).  Each lives in cmd_NAME.c and
+ * exports one descriptor.
+ */
+#ifndef MIGCOMPAT_CLI_H
+#define MIGCOMPAT_CLI_H
+
+/* Exit statuses shared by every subcommand. */
+#define CLI_EXIT_OK		0
+#define CLI_EXIT_INCOMPATIBLE	1
+#define CLI_EXIT_USAGE		2	/* bad usage, bad input, no KVM */
+#define CLI_EXIT_UNKNOWN	3
+
+struct cli_cmd {
+	const char *name;
+	const char *usage;		/* arguments after the name */
+	const char *help;		/* one line */
+	/* argv[0] is the subcommand name.  Returns an exit status. */
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct cli_cmd cmd_collect_entry;
+extern const struct cli_cmd cmd_show_entry;
+
+/* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
+int cli_usage(const struct cli_cmd *cmd);
+
+#endif

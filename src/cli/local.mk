@@ -1,0 +1,9 @@
+## src/cli: migcompat(1), one file per subcommand.
+
+libmigcompat_a_SOURCES += \
+	src/cli/cli.h \
+	src/cli/cmd_collect.c \
+	src/cli/cmd_show.c
+
+bin_PROGRAMS += migcompat
+migcompat_SOURCES = src/cli/main.c

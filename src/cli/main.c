@@ -1,0 +1,66 @@
+/*
+ * main.c - migcompat(1): the command-line interface.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+
+static const struct cli_cmd *const cli_cmds[] = {
+	&cmd_collect_entry,
+	&cmd_show_entry,
+};
+
+int
+cli_usage(const struct cli_cmd *cmd)
+{
+	fprintf(stderr, "usage: migcompat %s %s\n", cmd->name, cmd->usage);
+	return CLI_EXIT_USAGE;
+}
+
+static void
+main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: migcompat COMMAND [ARGS...]\n\ncommands:\n");
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++)
+		fprintf(f, "  %-9s %s\n", cli_cmds[i]->name, cli_cmds[i]->help);
+	fprintf(f, "\nmigcompat COMMAND --help for the arguments; see migcompat(1).\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	log_init("migcompat", LOG_LEVEL_INFO);
+	if (argc < 2) {
+		main_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		main_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("migcompat %s\n", PACKAGE_VERSION);
+		return CLI_EXIT_OK;
+	}
+	for (i = 0; i < sizeof(cli_cmds) / sizeof(cli_cmds[0]); i++) {
+		if (strcmp(argv[1], cli_cmds[i]->name) != 0)
+			continue;
+		if (argc == 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0)) {
+			printf("usage: migcompat %s %s\n  %s\n", cli_cmds[i]->name, cli_cmds[i]->usage,
+			    cli_cmds[i]->help);
+			return CLI_EXIT_OK;
+		}
+		return cli_cmds[i]->run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "migcompat: unknown command \"%s\"\n", argv[1]);
+	main_usage(stderr);
+	return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,21 @@
+## src/common: logging, allocation, JSON helpers, the profile model.
+
+libmigcompat_a_SOURCES += \
+	src/common/log.c src/common/log.h \
+	src/common/xmalloc.c src/common/xmalloc.h \
+	src/common/util.c src/common/util.h \
+	src/common/jsonu.c src/common/jsonu.h \
+	src/common/vmx.h \
+	src/common/vmxbits.c src/common/vmxbits.h \
+	src/common/profile.c src/common/profile.h \
+	src/common/report.c src/common/report.h
+
+nodist_libmigcompat_a_SOURCES += src/common/vmxbits-table.c
+BUILT_SOURCES += src/common/vmxbits-table.c
+CLEANFILES += src/common/vmxbits-table.c
+dist_pkgdata_DATA += data/vmx-bits.tsv
+
+src/common/vmxbits-table.c: $(top_srcdir)/data/vmx-bits.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/common && \
+	$(TSV2C) -v header=vmxbits.h -v type=vmxbits_entry -v name=vmxbits_table \
+	    -v src=data/vmx-bits.tsv $(top_srcdir)/data/vmx-bits.tsv > $@.tmp && mv $@.tmp $@

@@ -1,0 +1,54 @@
+/*
+ * util.h - small helpers shared by every binary: number parsing, files,
+ * kernel release strings.
+ */
+#ifndef MIGCOMPAT_UTIL_H
+#define MIGCOMPAT_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Parse a 64-bit unsigned value written as "0x" followed by 1 to 16 hex
+ * digits (upper or lower case).  Anything else, including overflow past 64
+ * bits, leading or trailing junk and an empty digit string, fails.
+ * Returns 0 and sets *out, or -1.
+ */
+int util_parse_hex64(const char *s, uint64_t *out);
+
+/*
+ * Parse an unsigned decimal, or hex with "0x", no larger than max.
+ * Returns 0 and sets *out, or -1.
+ */
+int util_parse_u64(const char *s, uint64_t max, uint64_t *out);
+
+/*
+ * Read a whole file into an allocated NUL-terminated buffer (caller frees).
+ * Files larger than max_size fail with errno EFBIG.  *len, if not NULL,
+ * receives the length without the NUL.  Returns NULL with errno set.
+ */
+char *util_read_file(const char *path, size_t max_size, size_t *len);
+
+/*
+ * Copy src into dst of size dstsize, always NUL-terminating.  Returns the
+ * length of src (like strlcpy).
+ */
+size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
+
+/*
+ * Extract major.minor from a kernel release string ("6.1.0-13-amd64",
+ * "5.15.0-91-generic", "v6.3").  Returns 0 and sets *major, *minor, or -1
+ * if the string does not start with a version.
+ */
+int util_kernel_version(const char *release, unsigned *major, unsigned *minor);
+
+/* Current time in nanoseconds from CLOCK_MONOTONIC. */
+uint64_t util_now_ns(void);
+
+/* Format a UNIX time as RFC 3339 UTC ("2026-11-25T00:35:26Z") into buf. */
+void util_format_time(int64_t t, char *buf, size_t bufsize);
+
+/* Parse an RFC 3339 UTC time as written by util_format_time.  Returns 0 or -1. */
+int util_parse_time(const char *s, int64_t *t);
+
+#endif

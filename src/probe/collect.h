@@ -1,0 +1,34 @@
+/*
+ * collect.h - collect this host's profile: identity, CPU, and every KVM
+ * layer that /dev/kvm and sysfs expose.
+ */
+#ifndef MIGCOMPAT_COLLECT_H
+#define MIGCOMPAT_COLLECT_H
+
+#include <stddef.h>
+
+#include "profile.h"
+
+struct collect_opts {
+	const char *kvm_path;		/* NULL: /dev/kvm */
+	const char *sysfs_module_dir;	/* NULL: /sys/module */
+	const char *cpuinfo_path;	/* NULL: /proc/cpuinfo */
+	const char *machine_id_path;	/* NULL: /etc/machine-id */
+	const char *host_id;		/* NULL: read machine_id_path */
+};
+
+/*
+ * Fill p (initialised by the caller) with this host's profile.  Layers that
+ * cannot be collected are marked unavailable with the reason.  Returns -1
+ * with a message in err only when the KVM device cannot be opened or
+ * answers nothing (no KVM, no permission): the caller exits with status 2.
+ */
+int collect_host(const struct collect_opts *o, struct profile *p, char *err, size_t errsize);
+
+/* Fill the identity, kernel and CPU fields only.  Never fails. */
+void collect_identity(const struct collect_opts *o, struct profile *p);
+
+/* Read the kvm, kvm_intel, kvm_amd (and other kvm*) module parameters. */
+void collect_params(const struct collect_opts *o, struct profile *p);
+
+#endif

@@ -1,0 +1,8 @@
+## src/probe: migcompat-probe, the small kernel helper that collects a profile.
+
+libmigcompat_a_SOURCES += \
+	src/probe/kvmdev.c src/probe/kvmdev.h \
+	src/probe/collect.c src/probe/collect.h
+
+sbin_PROGRAMS += migcompat-probe
+migcompat_probe_SOURCES = src/probe/main.c

@@ -1,0 +1,97 @@
+/*
+ * main.c - migcompat-probe(8): collect this host's profile and print it as JSON.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collect.h"
+#include "log.h"
+#include "profile.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: migcompat-probe [-v] [--compact] [--kvm PATH] [--host-id ID] [--output FILE]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "compact", no_argument, NULL, 'c' },
+		{ "kvm", required_argument, NULL, 'k' },
+		{ "host-id", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct collect_opts o;
+	struct profile p;
+	const char *output = NULL;
+	char err[512];
+	int c, compact = 0, ret = 2;
+	char *s = NULL;
+	FILE *out = stdout;
+
+	log_init("migcompat-probe", LOG_LEVEL_WARNING);
+	memset(&o, 0, sizeof(o));
+	while ((c = getopt_long(argc, argv, "cvo:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			compact = 1;
+			break;
+		case 'k':
+			o.kvm_path = optarg;
+			break;
+		case 'i':
+			o.host_id = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'v':
+			log_set_level(LOG_LEVEL_DEBUG);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("migcompat-probe %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	profile_init(&p);
+	if (collect_host(&o, &p, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	s = profile_to_string(&p, !compact);
+	if (output != NULL && (out = fopen(output, "we")) == NULL) {
+		log_warn("%s", output);
+		goto cleanup;
+	}
+	if (fprintf(out, "%s\n", s) < 0 || fflush(out) != 0) {
+		log_warn("%s", output != NULL ? output : "stdout");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (out != stdout && out != NULL)
+		fclose(out);
+	free(s);
+	profile_clear(&p);
+	return ret;
+}

@@ -1,0 +1,26 @@
+## tests: unit tests (C, TAP), system tests (shell, TAP) on the real binaries.
+
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+TEST_EXTENSIONS = .sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	MIGCOMPAT_FIXTURES='$(FIXTURES_DIR)'; export MIGCOMPAT_FIXTURES; \
+	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
+	top_builddir='$(abs_top_builddir)'; export top_builddir; \
+	QEMU_SYSTEM='$(QEMU_SYSTEM)'; export QEMU_SYSTEM;
+DISTCHECK_CONFIGURE_FLAGS = --with-fixtures='$(FIXTURES_DIR)'
+
+EXTRA_DIST += tests/unit/tap.h tests/system/common.sh
+
+check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
+tests_unit_test_util_SOURCES = tests/unit/test-util.c
+tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
+
+TESTS += $(check_PROGRAMS)
+TESTS += \
+	tests/system/cli.sh \
+	tests/system/probe.sh
+EXTRA_DIST += \
+	tests/system/cli.sh \
+	tests/system/probe.sh

@@ -1,0 +1,75 @@
+/*
+ * test-util.c - number parsing, kernel versions, time formatting.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+int
+main(void)
+{
+	static const struct {
+		const char *s;
+		int ok;
+		uint64_t v;
+	} hex[] = {
+		{ "0x0", 0, 0 },
+		{ "0x1f", 0, 0x1f },
+		{ "0XABCDEF", 0, 0xabcdef },
+		{ "0xffffffffffffffff", 0, UINT64_MAX },
+		{ "0x0000000000000000ffffffffffffffff", 0, UINT64_MAX },
+		{ "0x10000000000000000", -1, 0 },
+		{ "0x", -1, 0 },
+		{ "1f", -1, 0 },
+		{ "0x1g", -1, 0 },
+		{ "0x1 ", -1, 0 },
+		{ " 0x1", -1, 0 },
+		{ "", -1, 0 },
+		{ "-0x1", -1, 0 },
+	};
+	static const struct {
+		const char *rel;
+		int ok;
+		unsigned ma, mi;
+	} kv[] = {
+		{ "6.1.0-13-amd64", 0, 6, 1 },
+		{ "5.15.0-91-generic", 0, 5, 15 },
+		{ "v6.3", 0, 6, 3 },
+		{ "4.18.0-513.el8.x86_64", 0, 4, 18 },
+		{ "6.18.44-fc-v782", 0, 6, 18 },
+		{ "linux", -1, 0, 0 },
+		{ "6", -1, 0, 0 },
+		{ "", -1, 0, 0 },
+	};
+	size_t i;
+	uint64_t v;
+	unsigned ma, mi;
+	int64_t t;
+	char buf[64];
+
+	for (i = 0; i < sizeof(hex) / sizeof(hex[0]); i++) {
+		int r = util_parse_hex64(hex[i].s, &v);
+
+		tap_ok(r == hex[i].ok && (r != 0 || v == hex[i].v), "util_parse_hex64(\"%s\") %s",
+		    hex[i].s, hex[i].ok == 0 ? "parses" : "is refused");
+	}
+	tap_ok(util_parse_u64("123", 1000, &v) == 0 && v == 123, "decimal within range");
+	tap_ok(util_parse_u64("1001", 1000, &v) == -1, "decimal above max refused");
+	tap_ok(util_parse_u64("18446744073709551616", UINT64_MAX, &v) == -1, "decimal overflow refused");
+	tap_ok(util_parse_u64("0x10", 100, &v) == 0 && v == 16, "hex via util_parse_u64");
+	for (i = 0; i < sizeof(kv) / sizeof(kv[0]); i++) {
+		int r = util_kernel_version(kv[i].rel, &ma, &mi);
+
+		tap_ok(r == kv[i].ok && (r != 0 || (ma == kv[i].ma && mi == kv[i].mi)),
+		    "util_kernel_version(\"%s\")", kv[i].rel);
+	}
+	util_format_time(1764031526, buf, sizeof(buf));
+	tap_ok(strcmp(buf, "2025-11-25T00:45:26Z") == 0, "format time: %s", buf);
+	tap_ok(util_parse_time(buf, &t) == 0 && t == 1764031526, "parse formatted time back");
+	tap_ok(util_parse_time("2025-11-25 00:45:26", &t) == -1, "non-RFC 3339 time refused");
+	return tap_done();
+}
