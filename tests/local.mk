@@ -14,6 +14,8 @@ DISTCHECK_CONFIGURE_FLAGS = --with-fixtures='$(FIXTURES_DIR)'
 EXTRA_DIST += tests/unit/tap.h tests/system/common.sh
 
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
+check_PROGRAMS += tests/unit/test-evmcs
+tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 

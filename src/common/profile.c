@@ -839,9 +839,9 @@ profile_parse_dump(struct json_object *obj, struct profile *p, char *err, size_t
 	char buf[16];
 
 	p->is_dump = 1;
-	if (json_object_object_get_ex(obj, "cpu", &v) && json_object_is_type(v, json_type_string) &&
-	    jsonu_str(v, "cpu", p->cpu.model_name, sizeof(p->cpu.model_name), err, errsize) == -1)
-		return -1;
+	/* The CPU name of a dump is provenance: keep what fits. */
+	if (json_object_object_get_ex(obj, "cpu", &v) && json_object_is_type(v, json_type_string))
+		util_strlcpy(p->cpu.model_name, json_object_get_string(v), sizeof(p->cpu.model_name));
 	if (json_object_object_get_ex(obj, "kernel", &v) &&
 	    jsonu_str(v, "kernel", p->kernel, sizeof(p->kernel), err, errsize) == -1)
 		return -1;
@@ -878,8 +878,11 @@ profile_from_json(struct json_object *obj, struct profile *p, char *err, size_t 
 	int ret = -1;
 
 	profile_clear(p);
-	if (jsonu_want(obj, NULL, json_type_object, err, errsize) == -1)
+	if (!json_object_is_type(obj, json_type_object)) {
+		PERR(NULL, "not a migcompat profile or MSR dump: expected a JSON object, got %s",
+		    obj == NULL ? "null" : json_type_to_name(json_object_get_type(obj)));
 		goto cleanup;
+	}
 	if (!json_object_object_get_ex(obj, "schema_version", &v)) {
 		if (profile_parse_dump(obj, p, err, errsize) == -1)
 			goto cleanup;

@@ -1,0 +1,27 @@
+#!/bin/sh
+# install-deps.sh - install the Debian 12 packages migcompat needs to build,
+# test and run.  Installs only what is missing; needs root (or sudo).
+set -eu
+
+PKGS="build-essential autoconf automake pkg-config gawk
+libjson-c-dev libmicrohttpd-dev libsqlite3-dev libxml2-dev libgnutls28-dev
+libvirt-dev libsystemd-dev libcurl4-openssl-dev
+qemu-system-x86 binutils valgrind curl jq sqlite3 ca-certificates
+libvirt-daemon-system libvirt-clients systemd"
+
+missing=""
+for p in $PKGS; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+echo "install-deps: installing$missing"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
