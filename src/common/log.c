@@ -28,7 +28,7 @@ log_set_level(enum log_level max_level)
 	log_max = max_level;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 log_vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -1,0 +1,33 @@
+#!/bin/sh
+# fuzz.sh - run every libFuzzer target for MIGCOMPAT_FUZZ_SECONDS seconds
+# (default 60) on its seed corpus; one TAP line per target.  A crash leaves
+# the input in tests/fuzz/crashes/ of the build tree and fails the test.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/common.sh"
+
+secs=${MIGCOMPAT_FUZZ_SECONDS:-60}
+crashes="$top_builddir/tests/fuzz/crashes"
+mkdir -p "$crashes"
+
+seed() {
+	# seed TARGET: a fresh corpus directory with the seeds for a target.
+	dir="$TMPDIR_TEST/corpus-$1"
+	mkdir -p "$dir"
+	case $1 in
+	profile)
+		cp "$MIGCOMPAT_FIXTURES"/instlatx64/*.json "$MIGCOMPAT_FIXTURES"/vbox/*.json "$dir"/ 2>/dev/null
+		cp "$top_srcdir"/tests/data/profiles/*.json "$dir"/ 2>/dev/null ;;
+	*)
+		cp "$top_srcdir"/tests/fuzz/corpus/"$1"/* "$dir"/ 2>/dev/null ;;
+	esac
+	echo "$dir"
+}
+
+for t in "$top_builddir"/tests/fuzz/fuzz-*; do
+	[ -x "$t" ] || continue
+	name=${t##*/fuzz-}
+	corpus=$(seed "$name")
+	check "fuzz target $name runs ${secs}s without a crash" \
+	    "$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
+	    -artifact_prefix="$crashes/$name-" -print_final_stats=1 "$corpus"
+done
+done_testing
