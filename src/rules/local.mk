@@ -1,7 +1,8 @@
 ## src/rules: the rules engine (pure: profiles and a VM spec in, a verdict out).
 
 libmigcompat_a_SOURCES += \
-	src/rules/evmcs.c src/rules/evmcs.h
+	src/rules/evmcs.c src/rules/evmcs.h \
+	src/rules/domxml.c src/rules/domxml.h
 
 nodist_libmigcompat_a_SOURCES += src/rules/evmcs-table.c
 BUILT_SOURCES += src/rules/evmcs-table.c
