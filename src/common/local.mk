@@ -8,7 +8,8 @@ libmigcompat_a_SOURCES += \
 	src/common/vmx.h \
 	src/common/vmxbits.c src/common/vmxbits.h \
 	src/common/profile.c src/common/profile.h \
-	src/common/report.c src/common/report.h
+	src/common/report.c src/common/report.h \
+	src/common/pdiff.c src/common/pdiff.h
 
 nodist_libmigcompat_a_SOURCES += src/common/vmxbits-table.c
 BUILT_SOURCES += src/common/vmxbits-table.c

@@ -1,0 +1,80 @@
+/*
+ * api.h - the HTTP/JSON API of migcompatd (libmicrohttpd + json-c).
+ *
+ * One API thread serves every listening socket (TCP and Unix) from one
+ * poll loop, owns its own SQLite connection and an in-memory cache of
+ * parsed profiles, and answers every request with JSON (GET /metrics:
+ * Prometheus text).  The routes are documented in migcompatd(8).
+ *
+ * The daemon's main thread talks to it only through the functions below,
+ * which are safe to call from any thread.
+ */
+#ifndef MIGCOMPAT_API_H
+#define MIGCOMPAT_API_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct api;
+
+/* A listening socket, bound and listening already. */
+struct api_listener_fd {
+	int fd;
+	int is_unix;			/* writes need no token: file modes guard it */
+	char name[160];			/* "127.0.0.1:7480", "/run/migcompat/..." for logs */
+};
+
+struct api_conf {
+	const struct api_listener_fd *listeners;
+	size_t n_listeners;
+	const char *db_path;		/* the API opens its own connection */
+	const char *self_id;		/* this host's id: default destination */
+	uint64_t max_body;		/* bytes */
+	unsigned max_connections;	/* per listener */
+	unsigned timeout;		/* seconds of inactivity */
+	int collect_fd;			/* a byte written here asks for a collection; -1 none */
+};
+
+/* The last collection, as /healthz and /metrics show it. */
+enum api_collect_state {
+	API_COLLECT_DISABLED = 0,	/* --no-collect */
+	API_COLLECT_NEVER,		/* not run yet */
+	API_COLLECT_OK,
+	API_COLLECT_FAILED,
+};
+
+struct api_collection {
+	enum api_collect_state state;
+	int exit_status;		/* of the probe; -1 killed or not started */
+	char message[256];		/* why it failed */
+	int64_t last_at;		/* UNIX seconds of the last run's end */
+	double duration;		/* seconds */
+	uint64_t runs, failures;
+	int64_t version;		/* stored version after the last success */
+};
+
+/*
+ * Start serving.  Takes ownership of the listener fds (closed by
+ * api_stop, also on failure).  Returns NULL with a message in err.
+ */
+struct api *api_start(const struct api_conf *c, char *err, size_t errsize);
+
+/* Stop the thread, close the listeners and free everything.  NULL is fine. */
+void api_stop(struct api *a);
+
+/*
+ * Set the bearer token TCP writes need (NULL or "": none, TCP writes are
+ * refused with 403).  The API keeps a digest, never the token.
+ */
+void api_set_token(struct api *a, const char *token);
+
+/* Change the body size limit (config reload). */
+void api_set_max_body(struct api *a, uint64_t max_body);
+
+/* Publish the state of the last collection. */
+void api_set_collection(struct api *a, const struct api_collection *c);
+
+/* Count one fleet push attempt (ok nonzero: accepted by the peer). */
+void api_count_push(struct api *a, int ok);
+
+#endif

@@ -1,0 +1,264 @@
+/*
+ * api_compat.c - /v1/compat: the rules engine's answer for a pair of hosts,
+ * exactly as "migcompat check --json" prints it.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "api_priv.h"
+#include "jsonu.h"
+#include "log.h"
+#include "pcache.h"
+#include "profile.h"
+#include "rules.h"
+#include "store.h"
+#include "util.h"
+#include "vmspec.h"
+
+#if defined(__has_include)
+#if __has_include("domxml.h")
+#include "domxml.h"
+#define API_HAVE_DOMXML 1
+#endif
+#endif
+
+/* The scenario when a request names none: the same default as "migcompat check". */
+#define API_COMPAT_DEFAULT_SCENARIO	VMSPEC_NESTED
+
+/* Look a host id up; reply 400/404 and return NULL on failure. */
+static const struct profile *
+api_compat_host(struct api_req *r, const char *what, const char *id)
+{
+	if (!store_host_id_valid(id)) {
+		api_error(r, 400, "%s: invalid host id", what);
+		return NULL;
+	}
+	return api_hosts_profile(r, id, 0, NULL);
+}
+
+static void
+api_compat_answer(struct api_req *r, const struct profile *src, const struct profile *dst,
+    const struct vmspec *vm, enum rules_policy policy)
+{
+	api_reply(r, 200, rules_check_json(src, dst, vm, policy));
+}
+
+void
+api_compat_get(struct api_req *r)
+{
+	static const char *const q[] = { "from", "to", "scenario", "policy", NULL };
+	const struct profile *src, *dst;
+	enum vmspec_scenario sc = API_COMPAT_DEFAULT_SCENARIO;
+	enum rules_policy policy = RULES_POLICY_STRICT;
+	const char *from, *to, *s;
+	struct vmspec vm;
+
+	if (api_query_only(r, q) == -1)
+		return;
+	from = api_query(r, "from");
+	to = api_query(r, "to");
+	if (from == NULL || to == NULL) {
+		api_error(r, 400, "from and to are required (host ids)");
+		return;
+	}
+	if ((s = api_query(r, "scenario")) != NULL && vmspec_scenario_parse(s, &sc) == -1) {
+		api_error(r, 400, "scenario: \"%.32s\" is not plain, nested, evmcs or evmcs-pv", s);
+		return;
+	}
+	if ((s = api_query(r, "policy")) != NULL && rules_policy_parse(s, &policy) == -1) {
+		api_error(r, 400, "policy: \"%.32s\" is not strict or effective", s);
+		return;
+	}
+	if ((src = api_compat_host(r, "from", from)) == NULL ||
+	    (dst = api_compat_host(r, "to", to)) == NULL)
+		return;
+	vmspec_init(&vm, sc);
+	api_compat_answer(r, src, dst, &vm, policy);
+}
+
+#ifdef API_HAVE_DOMXML
+struct api_compat_uuid {
+	struct api_req *r;
+	const char *uuid;
+	const char *skip;
+	char found[128];
+};
+
+/* Nonzero if the profile reports the domain running (layer "libvirt", key "domains"). */
+static int
+api_compat_runs(const struct profile *p, const char *uuid)
+{
+	struct json_object *lv, *doms, *d;
+	size_t i, n;
+
+	if (p->extra_layers == NULL || !json_object_object_get_ex(p->extra_layers, "libvirt", &lv) ||
+	    !json_object_object_get_ex(lv, "domains", &doms) ||
+	    !json_object_is_type(doms, json_type_array))
+		return 0;
+	n = json_object_array_length(doms);
+	for (i = 0; i < n; i++) {
+		d = json_object_array_get_idx(doms, i);
+		if (json_object_is_type(d, json_type_string) &&
+		    strcasecmp(json_object_get_string(d), uuid) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+api_compat_uuid_one(const struct store_host *h, void *arg)
+{
+	struct api_compat_uuid *u = arg;
+	const struct profile *p;
+	char err[256];
+
+	if (strcmp(h->id, u->skip) == 0)
+		return 0;
+	if ((p = pcache_get(u->r->api->cache, u->r->api->store, h->cur.hash, err, sizeof(err))) == NULL)
+		return 0;
+	if (!api_compat_runs(p, u->uuid))
+		return 0;
+	util_strlcpy(u->found, h->id, sizeof(u->found));
+	return -1;
+}
+
+/* Domain XML (the migration hook): the source from fleet data by the domain UUID. */
+static void
+api_compat_xml(struct api_req *r)
+{
+	static const char *const q[] = { "from", "to", "policy", NULL };
+	const struct profile *src = NULL, *dst;
+	enum rules_policy policy = RULES_POLICY_STRICT;
+	struct api_compat_uuid u;
+	const char *from, *to, *s;
+	struct vmspec vm;
+	char err[512];
+
+	if (api_query_only(r, q) == -1)
+		return;
+	if ((s = api_query(r, "policy")) != NULL && rules_policy_parse(s, &policy) == -1) {
+		api_error(r, 400, "policy: \"%.32s\" is not strict or effective", s);
+		return;
+	}
+	if (domxml_parse(r->body, r->len, &vm, err, sizeof(err)) == -1) {
+		api_error(r, 400, "domain XML: %s", err);
+		return;
+	}
+	if ((to = api_query(r, "to")) == NULL)
+		to = r->api->self_id;
+	if ((dst = api_compat_host(r, "to", to)) == NULL)
+		return;
+	from = api_query(r, "from");
+	if (from == NULL && vm.uuid[0] != '\0') {
+		memset(&u, 0, sizeof(u));
+		u.r = r;
+		u.uuid = vm.uuid;
+		u.skip = to;
+		store_each_host(r->api->store, api_compat_uuid_one, &u, err, sizeof(err));
+		if (u.found[0] != '\0') {
+			from = u.found;
+			log_debug("domain %s runs on %s", vm.uuid, from);
+		}
+	}
+	if (from != NULL && (src = api_compat_host(r, "from", from)) == NULL)
+		return;
+	api_compat_answer(r, src, dst, &vm, policy);
+}
+#endif
+
+void
+api_compat_post(struct api_req *r)
+{
+	static const char *const q[] = { "from", "to", "policy", NULL };
+	const struct profile *src = NULL, *dst;
+	enum vmspec_scenario sc = API_COMPAT_DEFAULT_SCENARIO;
+	enum rules_policy policy = RULES_POLICY_STRICT;
+	struct json_object *body = NULL, *v;
+	char from[128] = "", to[128] = "", buf[32], err[512];
+	struct vmspec vm;
+
+	if (api_ctype_is(r, "application/xml") || api_ctype_is(r, "text/xml")) {
+#ifdef API_HAVE_DOMXML
+		api_compat_xml(r);
+#else
+		api_error(r, 415, "domain XML is not supported by this build yet; POST a JSON VM spec");
+#endif
+		return;
+	}
+	if (api_query_only(r, q) == -1 || api_body_json(r, &body) == -1)
+		goto cleanup;
+	if (!json_object_is_type(body, json_type_object)) {
+		api_error(r, 400, "the body must be a JSON object {\"from\", \"to\", \"vm\", \"policy\"}");
+		goto cleanup;
+	}
+	json_object_object_foreach(body, key, val) {
+		(void)val;
+		if (strcmp(key, "from") != 0 && strcmp(key, "to") != 0 && strcmp(key, "vm") != 0 &&
+		    strcmp(key, "scenario") != 0 && strcmp(key, "policy") != 0) {
+			api_error(r, 400, "unknown field \"%.64s\"", key);
+			goto cleanup;
+		}
+	}
+	if (json_object_object_get_ex(body, "from", &v) &&
+	    jsonu_str(v, "from", from, sizeof(from), err, sizeof(err)) == -1) {
+		api_error(r, 400, "%s", err);
+		goto cleanup;
+	}
+	if (json_object_object_get_ex(body, "to", &v) &&
+	    jsonu_str(v, "to", to, sizeof(to), err, sizeof(err)) == -1) {
+		api_error(r, 400, "%s", err);
+		goto cleanup;
+	}
+	if (json_object_object_get_ex(body, "policy", &v)) {
+		if (jsonu_str(v, "policy", buf, sizeof(buf), err, sizeof(err)) == -1) {
+			api_error(r, 400, "%s", err);
+			goto cleanup;
+		}
+		if (rules_policy_parse(buf, &policy) == -1) {
+			api_error(r, 400, "policy: \"%s\" is not strict or effective", buf);
+			goto cleanup;
+		}
+	}
+	/* Query arguments fill what the body leaves out. */
+	if (from[0] == '\0' && api_query(r, "from") != NULL)
+		util_strlcpy(from, api_query(r, "from"), sizeof(from));
+	if (to[0] == '\0' && api_query(r, "to") != NULL)
+		util_strlcpy(to, api_query(r, "to"), sizeof(to));
+	if (to[0] == '\0')
+		util_strlcpy(to, r->api->self_id, sizeof(to));
+	if (json_object_object_get_ex(body, "vm", &v)) {
+		if (vmspec_from_json(v, &vm, err, sizeof(err)) == -1) {
+			api_error(r, 400, "vm: %s", err);
+			goto cleanup;
+		}
+	} else {
+		if (json_object_object_get_ex(body, "scenario", &v)) {
+			if (jsonu_str(v, "scenario", buf, sizeof(buf), err, sizeof(err)) == -1) {
+				api_error(r, 400, "%s", err);
+				goto cleanup;
+			}
+			if (vmspec_scenario_parse(buf, &sc) == -1) {
+				api_error(r, 400, "scenario: \"%s\" is not plain, nested, evmcs or evmcs-pv",
+				    buf);
+				goto cleanup;
+			}
+		}
+		vmspec_init(&vm, sc);
+	}
+	if (to[0] == '\0') {
+		api_error(r, 400, "to: no destination host given and this daemon has no host id");
+		goto cleanup;
+	}
+	if ((dst = api_compat_host(r, "to", to)) == NULL)
+		goto cleanup;
+	if (from[0] != '\0' && (src = api_compat_host(r, "from", from)) == NULL)
+		goto cleanup;
+	api_compat_answer(r, src, dst, &vm, policy);
+cleanup:
+	json_object_put(body);
+}

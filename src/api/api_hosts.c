@@ -1,0 +1,263 @@
+/*
+ * api_hosts.c - /v1/hosts: list, profile, upload, history and diff.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "api_priv.h"
+#include "log.h"
+#include "pcache.h"
+#include "pdiff.h"
+#include "profile.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+static struct json_object *
+api_hosts_time(int64_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return NULL;
+	util_format_time(t, buf, sizeof(buf));
+	return json_object_new_string(buf);
+}
+
+static struct json_object *
+api_hosts_version_json(const struct store_version *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "version", json_object_new_int64(v->version));
+	json_object_object_add(o, "hash", json_object_new_string(v->hash));
+	json_object_object_add(o, "hostname", json_object_new_string(v->hostname));
+	json_object_object_add(o, "kernel", json_object_new_string(v->kernel));
+	json_object_object_add(o, "cpu", json_object_new_string(v->cpu));
+	json_object_object_add(o, "collected_at", api_hosts_time(v->collected_at));
+	json_object_object_add(o, "stored_at", api_hosts_time(v->stored_at));
+	return o;
+}
+
+/* Reply 400 and return -1 if the {id} is not a valid host id. */
+static int
+api_hosts_id(struct api_req *r, const char **id)
+{
+	*id = r->nparam > 0 ? r->param[0] : "";
+	if (!store_host_id_valid(*id)) {
+		api_error(r, 400, "invalid host id: 1 to 127 characters of A-Z a-z 0-9 . _ : -");
+		return -1;
+	}
+	return 0;
+}
+
+/* Parse a version query argument: absent is 0 (current). */
+static int
+api_hosts_version_arg(struct api_req *r, const char *name, int64_t *v)
+{
+	const char *s = api_query(r, name);
+	uint64_t u;
+
+	*v = 0;
+	if (s == NULL)
+		return 0;
+	if (util_parse_u64(s, INT64_MAX, &u) == -1 || u == 0 || s[0] == '0') {
+		api_error(r, 400, "%s: \"%.32s\" is not a version number (1, 2, ...)", name, s);
+		return -1;
+	}
+	*v = (int64_t)u;
+	return 0;
+}
+
+const struct profile *
+api_hosts_profile(struct api_req *r, const char *id, int64_t version, struct store_version *v)
+{
+	const struct profile *p;
+	struct store_version tmp;
+	char err[512];
+
+	if (v == NULL)
+		v = &tmp;
+	if (store_get_version(r->api->store, id, version, v, err, sizeof(err)) == -1) {
+		if (errno == ENOENT)
+			api_error(r, 404, "%s", err);
+		else
+			api_error(r, 500, "%s", err);
+		return NULL;
+	}
+	if ((p = pcache_get(r->api->cache, r->api->store, v->hash, err, sizeof(err))) == NULL) {
+		api_error(r, 500, "%s", err);
+		return NULL;
+	}
+	return p;
+}
+
+static int
+api_hosts_list_one(const struct store_host *h, void *arg)
+{
+	struct json_object *a = arg, *o;
+
+	o = api_hosts_version_json(&h->cur);
+	json_object_object_add(o, "id", json_object_new_string(h->id));
+	json_object_object_add(o, "first_seen", api_hosts_time(h->first_seen));
+	json_object_object_add(o, "last_seen", api_hosts_time(h->last_seen));
+	json_object_array_add(a, o);
+	return 0;
+}
+
+void
+api_hosts_list(struct api_req *r)
+{
+	static const char *const q[] = { NULL };
+	struct json_object *o, *a;
+	char err[512];
+
+	if (api_query_only(r, q) == -1)
+		return;
+	a = json_object_new_array();
+	if (store_each_host(r->api->store, api_hosts_list_one, a, err, sizeof(err)) == -1) {
+		json_object_put(a);
+		api_error(r, 500, "%s", err);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "hosts", a);
+	api_reply(r, 200, o);
+}
+
+void
+api_hosts_get(struct api_req *r)
+{
+	static const char *const q[] = { "version", NULL };
+	const struct profile *p;
+	struct store_version v;
+	struct profile *tmp;
+	const char *id;
+	int64_t version;
+
+	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1 ||
+	    api_hosts_version_arg(r, "version", &version) == -1)
+		return;
+	if ((p = api_hosts_profile(r, id, version, &v)) == NULL)
+		return;
+	/* The cached profile has no identity: give this host's to a shallow copy. */
+	tmp = xmalloc(sizeof(*tmp));
+	memcpy(tmp, p, sizeof(*tmp));
+	util_strlcpy(tmp->host_id, id, sizeof(tmp->host_id));
+	util_strlcpy(tmp->hostname, v.hostname, sizeof(tmp->hostname));
+	tmp->collected_at = v.collected_at;
+	api_reply(r, 200, profile_to_json(tmp));
+	free(tmp);
+}
+
+void
+api_hosts_put(struct api_req *r)
+{
+	static const char *const q[] = { NULL };
+	struct json_object *o;
+	struct profile p;
+	char err[512];
+	const char *id;
+	int64_t version;
+	int created;
+
+	profile_init(&p);
+	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1)
+		goto cleanup;
+	if (api_header(r, "Content-Type") != NULL && !api_ctype_is(r, "application/json")) {
+		api_error(r, 415, "Content-Type must be application/json");
+		goto cleanup;
+	}
+	if (r->len == 0) {
+		api_error(r, 400, "empty request body: expected a profile or an MSR dump");
+		goto cleanup;
+	}
+	if (profile_parse(r->body, r->len, &p, err, sizeof(err)) == -1) {
+		api_error(r, 400, "not a profile or MSR dump: %s", err);
+		goto cleanup;
+	}
+	util_strlcpy(p.host_id, id, sizeof(p.host_id));
+	if (store_put(r->api->store, id, &p, (int64_t)time(NULL), &version, &created,
+	    err, sizeof(err)) == -1) {
+		api_error(r, 500, "%s", err);
+		goto cleanup;
+	}
+	if (created)
+		log_info("host %s: version %lld (%s)", id, (long long)version, p.hash);
+	o = json_object_new_object();
+	json_object_object_add(o, "host", json_object_new_string(id));
+	json_object_object_add(o, "version", json_object_new_int64(version));
+	json_object_object_add(o, "hash", json_object_new_string(p.hash));
+	json_object_object_add(o, "created", json_object_new_boolean(created));
+	api_reply(r, created ? 201 : 200, o);
+cleanup:
+	profile_clear(&p);
+}
+
+static int
+api_hosts_history_one(const struct store_version *v, void *arg)
+{
+	json_object_array_add(arg, api_hosts_version_json(v));
+	return 0;
+}
+
+void
+api_hosts_history(struct api_req *r)
+{
+	static const char *const q[] = { NULL };
+	struct json_object *o, *a;
+	char err[512];
+	const char *id;
+
+	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1)
+		return;
+	a = json_object_new_array();
+	if (store_each_version(r->api->store, id, api_hosts_history_one, a, err, sizeof(err)) == -1) {
+		json_object_put(a);
+		api_error(r, errno == ENOENT ? 404 : 500, "%s", err);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "host", json_object_new_string(id));
+	json_object_object_add(o, "versions", a);
+	api_reply(r, 200, o);
+}
+
+void
+api_hosts_diff(struct api_req *r)
+{
+	static const char *const q[] = { "from", "to", NULL };
+	const struct profile *pa, *pb;
+	struct store_version va, vb;
+	struct json_object *o, *d;
+	const char *id;
+	int64_t from, to;
+
+	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1 ||
+	    api_hosts_version_arg(r, "from", &from) == -1 ||
+	    api_hosts_version_arg(r, "to", &to) == -1)
+		return;
+	/* Defaults: the current version against the one before it. */
+	if ((pb = api_hosts_profile(r, id, to, &vb)) == NULL)
+		return;
+	if (from == 0)
+		from = vb.version > 1 ? vb.version - 1 : vb.version;
+	if ((pa = api_hosts_profile(r, id, from, &va)) == NULL)
+		return;
+	d = pdiff_json(pa, pb);
+	o = json_object_new_object();
+	json_object_object_add(o, "host", json_object_new_string(id));
+	json_object_object_add(o, "from", api_hosts_version_json(&va));
+	json_object_object_add(o, "to", api_hosts_version_json(&vb));
+	json_object_object_foreach(d, key, val)
+		json_object_object_add(o, key, json_object_get(val));
+	json_object_put(d);
+	api_reply(r, 200, o);
+}

@@ -1,0 +1,158 @@
+/*
+ * api_priv.h - internals of the API shared by its route handlers (and by
+ * tests and fuzzers that drive the router in-process).
+ */
+#ifndef MIGCOMPAT_API_PRIV_H
+#define MIGCOMPAT_API_PRIV_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "pcache.h"
+#include "store.h"
+
+struct json_object;
+struct MHD_Connection;
+struct MHD_Daemon;
+struct api_req;
+
+#define API_MAX_PARAMS		2
+#define API_NBUCKETS		12
+#define API_NSTATUS		16
+
+/* Route flags. */
+#define API_AUTH	0x1		/* a write: needs the bearer token on TCP */
+#define API_BODY	0x2		/* reads a request body */
+
+struct api_route {
+	const char *method;
+	const char *pattern;		/* "/v1/hosts/{id}/history": {x} is one segment */
+	void (*fn)(struct api_req *r);
+	unsigned flags;
+};
+
+extern const struct api_route api_routes[];
+extern const size_t api_nroutes;
+
+struct api_listener {
+	struct api *api;
+	struct MHD_Daemon *mhd;
+	int fd;
+	int is_unix;
+	char name[160];
+};
+
+/* Per-route request counts and latency histogram; API thread only. */
+struct api_route_stats {
+	unsigned status[API_NSTATUS];	/* distinct statuses seen */
+	uint64_t count[API_NSTATUS];
+	uint64_t bucket[API_NBUCKETS + 1];
+	double sum;
+	uint64_t n;
+};
+
+struct api {
+	struct api_listener *l;
+	size_t n_l;
+	pthread_t thread;
+	int started;
+	int wake[2];			/* pipe: wake the poll loop */
+	struct store *store;		/* the API thread's connection */
+	struct pcache *cache;
+	char *self_id;
+	int collect_fd;
+
+	pthread_mutex_t mu;		/* guards the fields below */
+	unsigned char token_digest[32];
+	int has_token;
+	uint64_t max_body;
+	struct api_collection coll;
+	uint64_t push_ok, push_failed;
+	int stopping;
+
+	/* API thread only: the last slot is for requests that matched no route. */
+	struct api_route_stats *stats;
+};
+
+struct api_req {
+	struct api *api;
+	struct api_listener *l;
+	struct MHD_Connection *conn;
+	const char *method;
+	const char *url;
+	int route;			/* index in api_routes, -1 none */
+	char *param[API_MAX_PARAMS];	/* {x} segments of the pattern, in order */
+	size_t nparam;
+	char *body;
+	size_t len, cap;
+	uint64_t max_body;
+	uint64_t start_ns;
+	unsigned status;		/* of the queued response, 0 none yet */
+	int queued;
+	struct json_object *resp;	/* to send (owned), or */
+	char *text;			/* a text body (owned) with */
+	const char *ctype;		/* its content type */
+	const char *allow;		/* Allow header of a 405 */
+};
+
+/* Reply with a JSON object (taken over) and status. */
+void api_reply(struct api_req *r, unsigned status, struct json_object *o);
+
+/* Reply with a text body (taken over) of the given content type. */
+void api_reply_text(struct api_req *r, unsigned status, char *text, const char *ctype);
+
+/* Reply {"error": {"code": status, "message": ...}}. */
+void api_error(struct api_req *r, unsigned status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* A query argument, or NULL. */
+const char *api_query(struct api_req *r, const char *name);
+
+/* A request header, or NULL. */
+const char *api_header(struct api_req *r, const char *name);
+
+/*
+ * Check that every query argument is one of the NULL-terminated names;
+ * otherwise reply 400 and return -1.
+ */
+int api_query_only(struct api_req *r, const char *const *names);
+
+/*
+ * Parse the request body as JSON (Content-Type must be absent or
+ * application/json).  Returns 0 with *out owned by the caller, or -1 after
+ * replying 400 or 415.
+ */
+int api_body_json(struct api_req *r, struct json_object **out);
+
+/* Nonzero if the Content-Type is (or starts with) type. */
+int api_ctype_is(struct api_req *r, const char *type);
+
+/* Route handlers. */
+void api_hosts_list(struct api_req *r);
+void api_hosts_get(struct api_req *r);
+void api_hosts_put(struct api_req *r);
+void api_hosts_history(struct api_req *r);
+void api_hosts_diff(struct api_req *r);
+void api_compat_get(struct api_req *r);
+void api_compat_post(struct api_req *r);
+void api_metrics_get(struct api_req *r);
+void api_metrics_healthz(struct api_req *r);
+void api_metrics_collect(struct api_req *r);
+
+/* Record a finished request in the route's statistics. */
+void api_metrics_record(struct api *a, int route, unsigned status, double seconds);
+
+/*
+ * Look a host up and return its current (version 0) or given version's
+ * profile from the cache; replies 404/500 and returns NULL on failure.
+ * v, if not NULL, receives the version row.
+ */
+const struct profile *api_hosts_profile(struct api_req *r, const char *id, int64_t version,
+    struct store_version *v);
+
+/* Process one request completely (the router); used by the MHD callbacks and fuzzers. */
+void api_dispatch(struct api_req *r);
+
+#endif

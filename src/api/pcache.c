@@ -1,0 +1,129 @@
+/*
+ * pcache.c - parsed profiles by hash: a chained hash table that grows.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "pcache.h"
+#include "profile.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+struct pcache_entry {
+	struct pcache_entry *next;
+	struct profile p;		/* p.hash is the key */
+};
+
+struct pcache {
+	struct pcache_entry **bucket;
+	size_t nbuckets;		/* a power of two */
+	size_t count;
+};
+
+static uint64_t
+pcache_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+struct pcache *
+pcache_new(void)
+{
+	struct pcache *c = xcalloc(1, sizeof(*c));
+
+	c->nbuckets = 64;
+	c->bucket = xcalloc(c->nbuckets, sizeof(*c->bucket));
+	return c;
+}
+
+void
+pcache_free(struct pcache *c)
+{
+	struct pcache_entry *e, *next;
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->nbuckets; i++) {
+		for (e = c->bucket[i]; e != NULL; e = next) {
+			next = e->next;
+			profile_clear(&e->p);
+			free(e);
+		}
+	}
+	free(c->bucket);
+	free(c);
+}
+
+static void
+pcache_grow(struct pcache *c)
+{
+	struct pcache_entry **nb, *e, *next;
+	size_t i, n = c->nbuckets * 2, h;
+
+	nb = xcalloc(n, sizeof(*nb));
+	for (i = 0; i < c->nbuckets; i++) {
+		for (e = c->bucket[i]; e != NULL; e = next) {
+			next = e->next;
+			h = pcache_hash(e->p.hash) & (n - 1);
+			e->next = nb[h];
+			nb[h] = e;
+		}
+	}
+	free(c->bucket);
+	c->bucket = nb;
+	c->nbuckets = n;
+}
+
+const struct profile *
+pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_t errsize)
+{
+	struct pcache_entry *e;
+	char *json = NULL;
+	size_t h = pcache_hash(hash) & (c->nbuckets - 1), len;
+
+	for (e = c->bucket[h]; e != NULL; e = e->next)
+		if (strcmp(e->p.hash, hash) == 0)
+			return &e->p;
+	if ((json = store_get_blob(s, hash, &len, err, errsize)) == NULL)
+		return NULL;
+	e = xcalloc(1, sizeof(*e));
+	profile_init(&e->p);
+	if (profile_parse(json, len, &e->p, err, errsize) == -1) {
+		log_warnx("stored profile %s does not parse: %s", hash, err);
+		profile_clear(&e->p);
+		free(e);
+		free(json);
+		errno = EIO;
+		return NULL;
+	}
+	free(json);
+	/* The key is the stored hash, whatever the parser recomputes. */
+	if (strcmp(e->p.hash, hash) != 0)
+		log_warnx("stored profile %s hashes to %s now", hash, e->p.hash);
+	util_strlcpy(e->p.hash, hash, sizeof(e->p.hash));
+	if (c->count + 1 > c->nbuckets * 2) {
+		pcache_grow(c);
+		h = pcache_hash(hash) & (c->nbuckets - 1);
+	}
+	e->next = c->bucket[h];
+	c->bucket[h] = e;
+	c->count++;
+	return &e->p;
+}
+
+size_t
+pcache_count(const struct pcache *c)
+{
+	return c->count;
+}

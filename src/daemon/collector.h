@@ -1,0 +1,32 @@
+/*
+ * collector.h - run migcompat-probe as a child process and capture the
+ * profile it prints.  The daemon itself never touches /dev/kvm.
+ */
+#ifndef MIGCOMPAT_COLLECTOR_H
+#define MIGCOMPAT_COLLECTOR_H
+
+#include <stddef.h>
+
+struct collector_result {
+	int exit_status;		/* 0..255, -1 killed, timed out or not started */
+	char *out;			/* what the probe printed (allocated, NUL-terminated) */
+	size_t len;
+	double duration;		/* seconds */
+	char message[256];		/* why it failed */
+};
+
+/*
+ * Run probe --compact [--host-id ID] with stdin on /dev/null, stdout
+ * captured (at most PROFILE_MAX_SIZE bytes), stderr inherited, a minimal
+ * environment and default signal dispositions.  It is killed after
+ * timeout seconds, or at once when cancel_fd (if not -1) becomes readable.
+ * Returns 0 if it exited 0 having printed something, otherwise -1 with
+ * res->message set.  res->out must be freed with collector_result_clear().
+ */
+int collector_run(const char *probe, const char *host_id, unsigned timeout, int cancel_fd,
+    struct collector_result *res);
+
+/* Free what res owns.  NULL is fine. */
+void collector_result_clear(struct collector_result *res);
+
+#endif

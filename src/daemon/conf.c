@@ -1,0 +1,512 @@
+/*
+ * conf.c - migcompatd configuration: one table of options, parsed from the
+ * file and the command line alike.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "profile.h"
+#include "util.h"
+#include "xmalloc.h"
+
+enum conf_type {
+	CONF_STR,
+	CONF_LIST,
+	CONF_UINT,
+	CONF_BOOL,
+	CONF_MODE,
+	CONF_SIZE,
+	CONF_LEVEL,
+	CONF_ONERR,
+};
+
+struct conf_opt {
+	const char *key;
+	enum conf_type type;
+	size_t off;			/* of the field in struct conf */
+	size_t countoff;		/* CONF_LIST: of the count */
+	uint64_t min, max;		/* CONF_UINT, CONF_SIZE */
+	const char *def;		/* default as text, NULL none */
+};
+
+#define CONF_OFF(f)	offsetof(struct conf, f)
+
+static const struct conf_opt conf_opts[] = {
+	{ "listen", CONF_LIST, CONF_OFF(listen), CONF_OFF(n_listen), 0, 0, "127.0.0.1:7480" },
+	{ "socket", CONF_STR, CONF_OFF(socket), 0, 0, 0, RUNSTATEDIR "/migcompat/migcompatd.sock" },
+	{ "socket_mode", CONF_MODE, CONF_OFF(socket_mode), 0, 0, 0777, "0660" },
+	{ "socket_group", CONF_STR, CONF_OFF(socket_group), 0, 0, 0, "" },
+	{ "db", CONF_STR, CONF_OFF(db), 0, 0, 0, LOCALSTATEDIR "/lib/migcompat/migcompat.db" },
+	{ "token_file", CONF_STR, CONF_OFF(token_file), 0, 0, 0, "" },
+	{ "fleet", CONF_LIST, CONF_OFF(fleet), CONF_OFF(n_fleet), 0, 0, NULL },
+	{ "fleet_token_file", CONF_STR, CONF_OFF(fleet_token_file), 0, 0, 0, "" },
+	{ "interval", CONF_UINT, CONF_OFF(interval), 0, 1, 7 * 86400, "600" },
+	{ "collect", CONF_BOOL, CONF_OFF(collect), 0, 0, 0, "yes" },
+	{ "probe", CONF_STR, CONF_OFF(probe), 0, 0, 0, SBINDIR "/migcompat-probe" },
+	{ "probe_timeout", CONF_UINT, CONF_OFF(probe_timeout), 0, 1, 3600, "60" },
+	{ "host_id", CONF_STR, CONF_OFF(host_id), 0, 0, 0, "" },
+	{ "max_body", CONF_SIZE, CONF_OFF(max_body), 0, 1024, PROFILE_MAX_SIZE * 4ull, "1M" },
+	{ "max_connections", CONF_UINT, CONF_OFF(max_connections), 0, 1, 65536, "256" },
+	{ "timeout", CONF_UINT, CONF_OFF(timeout), 0, 1, 3600, "10" },
+	{ "log_level", CONF_LEVEL, CONF_OFF(log_level), 0, 0, 0, "info" },
+	{ "on_error", CONF_ONERR, CONF_OFF(on_error), 0, 0, 0, "allow" },
+};
+
+#define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
+
+const struct conf_optname conf_optnames[] = {
+	{ "listen", "listen", 1 },
+	{ "socket", "socket", 1 },
+	{ "socket_mode", "socket-mode", 1 },
+	{ "socket_group", "socket-group", 1 },
+	{ "db", "db", 1 },
+	{ "token_file", "token-file", 1 },
+	{ "fleet", "fleet", 1 },
+	{ "fleet_token_file", "fleet-token-file", 1 },
+	{ "interval", "interval", 1 },
+	{ "collect", "no-collect", 0 },
+	{ "probe", "probe", 1 },
+	{ "probe_timeout", "probe-timeout", 1 },
+	{ "host_id", "host-id", 1 },
+	{ "max_body", "max-body", 1 },
+	{ "max_connections", "max-connections", 1 },
+	{ "timeout", "timeout", 1 },
+	{ "log_level", "log-level", 1 },
+	{ "on_error", "on-error", 1 },
+};
+const size_t conf_noptnames = sizeof(conf_optnames) / sizeof(conf_optnames[0]);
+
+void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+void
+conf_clear(struct conf *c)
+{
+	size_t i, j;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		char *base = (char *)c + o->off;
+
+		if (o->type == CONF_STR) {
+			free(*(char **)base);
+		} else if (o->type == CONF_LIST) {
+			size_t n = *(size_t *)((char *)c + o->countoff);
+
+			for (j = 0; j < n; j++)
+				free(((char **)base)[j]);
+		}
+	}
+	conf_init(c);
+}
+
+static const struct conf_opt *
+conf_find(const char *key, size_t *idx)
+{
+	char norm[64];
+	size_t i;
+
+	if (util_strlcpy(norm, key, sizeof(norm)) >= sizeof(norm))
+		return NULL;
+	for (i = 0; norm[i] != '\0'; i++)
+		if (norm[i] == '-')
+			norm[i] = '_';
+	for (i = 0; i < CONF_NOPTS; i++) {
+		if (strcmp(conf_opts[i].key, norm) == 0) {
+			*idx = i;
+			return &conf_opts[i];
+		}
+	}
+	return NULL;
+}
+
+/* Parse "1048576", "512K", "1M", "1G". */
+static int
+conf_parse_size(const char *s, uint64_t *out)
+{
+	char num[32];
+	size_t n = strlen(s);
+	uint64_t mul = 1, v;
+
+	if (n == 0 || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k': case 'K':
+		mul = 1024;
+		break;
+	case 'm': case 'M':
+		mul = 1024 * 1024;
+		break;
+	case 'g': case 'G':
+		mul = 1024 * 1024 * 1024;
+		break;
+	default:
+		break;
+	}
+	if (mul != 1)
+		num[n - 1] = '\0';
+	if (util_parse_u64(num, UINT64_MAX / mul, &v) == -1)
+		return -1;
+	*out = v * mul;
+	return 0;
+}
+
+static int
+conf_parse_bool(const char *s, int *v)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 || strcmp(s, "on") == 0 ||
+	    strcmp(s, "1") == 0)
+		*v = 1;
+	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 || strcmp(s, "off") == 0 ||
+	    strcmp(s, "0") == 0)
+		*v = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int
+conf_split_listen(const char *s, char *host, size_t hostsize, unsigned *port)
+{
+	const char *colon, *end;
+	uint64_t p;
+	size_t n;
+
+	if (s[0] == '[') {
+		if ((end = strchr(s, ']')) == NULL || end[1] != ':')
+			return -1;
+		n = (size_t)(end - s - 1);
+		colon = end + 1;
+		s++;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL || memchr(s, ':', (size_t)(colon - s)) != NULL)
+			return -1;
+		n = (size_t)(colon - s);
+	}
+	if (n >= hostsize)
+		return -1;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (util_parse_u64(colon + 1, 65535, &p) == -1)
+		return -1;
+	*port = (unsigned)p;
+	return 0;
+}
+
+static int
+conf_set_one(struct conf *c, const struct conf_opt *o, const char *value, char *err, size_t errsize)
+{
+	char *base = (char *)c + o->off;
+	char host[256];
+	unsigned port;
+	uint64_t v;
+	int b;
+
+	switch (o->type) {
+	case CONF_STR:
+		if (strlen(value) > 4096 || strchr(value, '\n') != NULL) {
+			snprintf(err, errsize, "%s: value too long", o->key);
+			return -1;
+		}
+		free(*(char **)base);
+		*(char **)base = xstrdup(value);
+		break;
+	case CONF_LIST: {
+		size_t *n = (size_t *)((char *)c + o->countoff);
+
+		if (*n >= CONF_MAX_LIST) {
+			snprintf(err, errsize, "%s: at most %d values", o->key, CONF_MAX_LIST);
+			return -1;
+		}
+		if (strcmp(o->key, "listen") == 0 &&
+		    conf_split_listen(value, host, sizeof(host), &port) == -1) {
+			snprintf(err, errsize, "listen: \"%s\" is not ADDR:PORT, [ADDR]:PORT or :PORT", value);
+			return -1;
+		}
+		if (strcmp(o->key, "fleet") == 0 && strncmp(value, "http://", 7) != 0 &&
+		    strncmp(value, "https://", 8) != 0) {
+			snprintf(err, errsize, "fleet: \"%s\" is not an http:// or https:// URL", value);
+			return -1;
+		}
+		((char **)base)[(*n)++] = xstrdup(value);
+		break;
+	}
+	case CONF_UINT:
+		if (util_parse_u64(value, o->max, &v) == -1 || v < o->min) {
+			snprintf(err, errsize, "%s: \"%s\" is not a number from %llu to %llu", o->key,
+			    value, (unsigned long long)o->min, (unsigned long long)o->max);
+			return -1;
+		}
+		*(unsigned *)base = (unsigned)v;
+		break;
+	case CONF_SIZE:
+		if (conf_parse_size(value, &v) == -1 || v < o->min || v > o->max) {
+			snprintf(err, errsize, "%s: \"%s\" is not a size from %llu to %llu bytes "
+			    "(suffixes K, M, G)", o->key, value, (unsigned long long)o->min,
+			    (unsigned long long)o->max);
+			return -1;
+		}
+		*(uint64_t *)base = v;
+		break;
+	case CONF_BOOL:
+		if (conf_parse_bool(value, &b) == -1) {
+			snprintf(err, errsize, "%s: \"%s\" is not yes or no", o->key, value);
+			return -1;
+		}
+		*(int *)base = b;
+		break;
+	case CONF_MODE:
+		if (value[0] != '0' || strlen(value) > 4 || strspn(value, "01234567") != strlen(value)) {
+			snprintf(err, errsize, "%s: \"%s\" is not an octal mode like 0660", o->key, value);
+			return -1;
+		}
+		v = strtoul(value, NULL, 8);
+		*(mode_t *)base = (mode_t)v;
+		break;
+	case CONF_LEVEL:
+		if (strcmp(value, "debug") == 0)
+			*(int *)base = LOG_LEVEL_DEBUG;
+		else if (strcmp(value, "info") == 0)
+			*(int *)base = LOG_LEVEL_INFO;
+		else if (strcmp(value, "warning") == 0)
+			*(int *)base = LOG_LEVEL_WARNING;
+		else if (strcmp(value, "error") == 0)
+			*(int *)base = LOG_LEVEL_ERR;
+		else {
+			snprintf(err, errsize, "%s: \"%s\" is not debug, info, warning or error",
+			    o->key, value);
+			return -1;
+		}
+		break;
+	case CONF_ONERR:
+		if (strcmp(value, "allow") == 0)
+			*(enum conf_on_error *)base = CONF_ON_ERROR_ALLOW;
+		else if (strcmp(value, "deny") == 0)
+			*(enum conf_on_error *)base = CONF_ON_ERROR_DENY;
+		else {
+			snprintf(err, errsize, "%s: \"%s\" is not allow or deny", o->key, value);
+			return -1;
+		}
+		break;
+	}
+	return 0;
+}
+
+int
+conf_set(struct conf *c, const char *key, const char *value, char *err, size_t errsize)
+{
+	const struct conf_opt *o;
+	size_t idx;
+
+	if ((o = conf_find(key, &idx)) == NULL) {
+		snprintf(err, errsize, "unknown option \"%s\"", key);
+		return -1;
+	}
+	if (conf_set_one(c, o, value, err, errsize) == -1)
+		return -1;
+	c->set |= 1ull << idx;
+	return 0;
+}
+
+static char *
+conf_trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int
+conf_parse(struct conf *c, const char *text, const char *name, char *err, size_t errsize)
+{
+	char *copy = xstrdup(text), *line, *next, *eq, *key, *val, *tok, *save = NULL;
+	char msg[512];
+	const struct conf_opt *o;
+	size_t idx;
+	int lineno = 0, ret = -1;
+
+	for (line = copy; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		if ((tok = strchr(line, '#')) != NULL)
+			*tok = '\0';
+		line = conf_trim(line);
+		if (*line == '\0')
+			continue;
+		if ((eq = strchr(line, '=')) == NULL) {
+			snprintf(err, errsize, "%s:%d: expected \"key = value\"", name, lineno);
+			goto cleanup;
+		}
+		*eq = '\0';
+		key = conf_trim(line);
+		val = conf_trim(eq + 1);
+		if ((o = conf_find(key, &idx)) == NULL) {
+			snprintf(err, errsize, "%s:%d: unknown option \"%s\"", name, lineno, key);
+			goto cleanup;
+		}
+		if (o->type == CONF_LIST) {
+			for (tok = strtok_r(val, " \t", &save); tok != NULL; tok = strtok_r(NULL, " \t", &save)) {
+				if (conf_set(c, key, tok, msg, sizeof(msg)) == -1) {
+					snprintf(err, errsize, "%s:%d: %s", name, lineno, msg);
+					goto cleanup;
+				}
+			}
+		} else if (conf_set(c, key, val, msg, sizeof(msg)) == -1) {
+			snprintf(err, errsize, "%s:%d: %s", name, lineno, msg);
+			goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	free(copy);
+	return ret;
+}
+
+int
+conf_load(struct conf *c, const char *path, int must_exist, char *err, size_t errsize)
+{
+	char *text;
+	int ret;
+
+	if ((text = util_read_file(path, 1024 * 1024, NULL)) == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	ret = conf_parse(c, text, path, err, errsize);
+	free(text);
+	return ret;
+}
+
+void
+conf_merge(struct conf *dst, const struct conf *src)
+{
+	size_t i, j;
+
+	for (i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		char *db = (char *)dst + o->off;
+		const char *sb = (const char *)src + o->off;
+
+		if (!(src->set >> i & 1))
+			continue;
+		switch (o->type) {
+		case CONF_STR:
+			free(*(char **)db);
+			*(char **)db = xstrdup(*(char *const *)sb);
+			break;
+		case CONF_LIST: {
+			size_t *dn = (size_t *)((char *)dst + o->countoff);
+			size_t sn = *(const size_t *)((const char *)src + o->countoff);
+
+			for (j = 0; j < *dn; j++)
+				free(((char **)db)[j]);
+			for (j = 0; j < sn; j++)
+				((char **)db)[j] = xstrdup(((char *const *)sb)[j]);
+			*dn = sn;
+			break;
+		}
+		case CONF_UINT:
+			*(unsigned *)db = *(const unsigned *)sb;
+			break;
+		case CONF_SIZE:
+			*(uint64_t *)db = *(const uint64_t *)sb;
+			break;
+		case CONF_BOOL:
+		case CONF_LEVEL:
+			*(int *)db = *(const int *)sb;
+			break;
+		case CONF_MODE:
+			*(mode_t *)db = *(const mode_t *)sb;
+			break;
+		case CONF_ONERR:
+			*(enum conf_on_error *)db = *(const enum conf_on_error *)sb;
+			break;
+		}
+		dst->set |= 1ull << i;
+	}
+}
+
+int
+conf_finish(struct conf *c, char *err, size_t errsize)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_NOPTS; i++) {
+		if ((c->set >> i & 1) || conf_opts[i].def == NULL)
+			continue;
+		if (conf_set_one(c, &conf_opts[i], conf_opts[i].def, err, errsize) == -1)
+			return -1;
+	}
+	if (c->db[0] == '\0') {
+		snprintf(err, errsize, "db: a database path is needed");
+		return -1;
+	}
+	if (c->n_listen == 1 && strcmp(c->listen[0], "none") == 0) {
+		free(c->listen[0]);
+		c->n_listen = 0;
+	}
+	if (strcmp(c->socket, "none") == 0) {
+		free(c->socket);
+		c->socket = xstrdup("");
+	}
+	if (c->n_listen == 0 && c->socket[0] == '\0') {
+		snprintf(err, errsize, "listen, socket: nothing to listen on");
+		return -1;
+	}
+	if (c->n_fleet > 0 && c->fleet_token_file[0] == '\0' && c->token_file[0] == '\0') {
+		snprintf(err, errsize, "fleet: pushing needs fleet_token_file or token_file");
+		return -1;
+	}
+	return 0;
+}
+
+void
+conf_dump(const struct conf *c, FILE *f)
+{
+	static const char *const lv[] = { [LOG_LEVEL_ERR] = "error", [LOG_LEVEL_WARNING] = "warning",
+	    [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug" };
+	size_t i;
+
+	for (i = 0; i < c->n_listen; i++)
+		fprintf(f, "listen = %s\n", c->listen[i]);
+	fprintf(f, "socket = %s\n", c->socket);
+	fprintf(f, "socket_mode = 0%o\n", (unsigned)c->socket_mode);
+	fprintf(f, "socket_group = %s\n", c->socket_group);
+	fprintf(f, "db = %s\n", c->db);
+	fprintf(f, "token_file = %s\n", c->token_file);
+	for (i = 0; i < c->n_fleet; i++)
+		fprintf(f, "fleet = %s\n", c->fleet[i]);
+	fprintf(f, "fleet_token_file = %s\n", c->fleet_token_file);
+	fprintf(f, "interval = %u\n", c->interval);
+	fprintf(f, "collect = %s\n", c->collect ? "yes" : "no");
+	fprintf(f, "probe = %s\n", c->probe);
+	fprintf(f, "probe_timeout = %u\n", c->probe_timeout);
+	fprintf(f, "host_id = %s\n", c->host_id);
+	fprintf(f, "max_body = %llu\n", (unsigned long long)c->max_body);
+	fprintf(f, "max_connections = %u\n", c->max_connections);
+	fprintf(f, "timeout = %u\n", c->timeout);
+	fprintf(f, "log_level = %s\n", c->log_level >= 0 && c->log_level <= LOG_LEVEL_DEBUG &&
+	    lv[c->log_level] != NULL ? lv[c->log_level] : "?");
+	fprintf(f, "on_error = %s\n", c->on_error == CONF_ON_ERROR_DENY ? "deny" : "allow");
+}

@@ -1,0 +1,97 @@
+/*
+ * conf.h - migcompatd configuration: migcompatd.conf(5) and the command
+ * line.
+ *
+ * The file holds "key = value" lines; '#' starts a comment; list keys
+ * (listen, fleet) may repeat and take several space-separated values.  Every
+ * key has a command-line option of the same name ("--token-file" for
+ * token_file).  Options given on the command line win over the file.
+ */
+#ifndef MIGCOMPAT_CONF_H
+#define MIGCOMPAT_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define CONF_DEFAULT_PORT	7480
+#define CONF_MAX_LIST		16
+
+enum conf_on_error {
+	CONF_ON_ERROR_ALLOW = 0,
+	CONF_ON_ERROR_DENY,
+};
+
+struct conf {
+	char *listen[CONF_MAX_LIST];	/* "ADDR:PORT", "[V6]:PORT" */
+	size_t n_listen;
+	char *socket;			/* Unix socket path, "" none */
+	mode_t socket_mode;
+	char *socket_group;		/* "" keep the default group */
+	char *db;
+	char *token_file;		/* "" none: TCP writes refused */
+	char *fleet[CONF_MAX_LIST];	/* base URLs ("http://fleet:7480") */
+	size_t n_fleet;
+	char *fleet_token_file;		/* "" use token_file */
+	unsigned interval;		/* seconds between collections */
+	int collect;			/* 0: pure fleet node (--no-collect) */
+	char *probe;			/* migcompat-probe path */
+	unsigned probe_timeout;		/* seconds */
+	char *host_id;			/* "" from /etc/machine-id */
+	uint64_t max_body;		/* bytes */
+	unsigned max_connections;	/* per listener */
+	unsigned timeout;		/* seconds of inactivity per connection */
+	int log_level;			/* enum log_level */
+	enum conf_on_error on_error;	/* the hook's policy; read by migcompat-hook */
+
+	uint64_t set;			/* bit per option: set explicitly */
+};
+
+/* Initialise c with every option unset (conf_finish applies defaults). */
+void conf_init(struct conf *c);
+
+/* Free what c owns and reinitialise it.  NULL is fine. */
+void conf_clear(struct conf *c);
+
+/*
+ * Set option key (file spelling, "token_file"; "-" is accepted for "_")
+ * from text.  List options append.  Returns 0, or -1 with a message in err
+ * (unknown key, bad value).
+ */
+int conf_set(struct conf *c, const char *key, const char *value, char *err, size_t errsize);
+
+/*
+ * Parse the file at path into c.  A missing file is an error only if
+ * must_exist.  Errors name "path:line".  Returns 0 or -1.
+ */
+int conf_load(struct conf *c, const char *path, int must_exist, char *err, size_t errsize);
+
+/* Parse text (as in a file) into c; name is used in messages.  Returns 0 or -1. */
+int conf_parse(struct conf *c, const char *text, const char *name, char *err, size_t errsize);
+
+/* Copy into dst every option set in src (the command line over the file). */
+void conf_merge(struct conf *dst, const struct conf *src);
+
+/* Fill the defaults of every unset option and check the whole.  Returns 0 or -1. */
+int conf_finish(struct conf *c, char *err, size_t errsize);
+
+/*
+ * Split a listen address "HOST:PORT", "[V6]:PORT" or ":PORT" into host
+ * (empty for any) and port.  Returns 0 or -1.
+ */
+int conf_split_listen(const char *s, char *host, size_t hostsize, unsigned *port);
+
+/* The getopt long name of every option with its has_arg flag, for main.c. */
+struct conf_optname {
+	const char *key;		/* "token_file" */
+	const char *flag;		/* "token-file" */
+	int has_arg;
+};
+extern const struct conf_optname conf_optnames[];
+extern const size_t conf_noptnames;
+
+/* Print "key = value" for every option (migcompatd -n -v). */
+void conf_dump(const struct conf *c, FILE *f);
+
+#endif

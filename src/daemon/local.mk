@@ -1,0 +1,11 @@
+## src/daemon: migcompatd(8) - configuration, collection, fleet push, main().
+
+libmigcompat_a_SOURCES += \
+	src/daemon/conf.c src/daemon/conf.h \
+	src/daemon/collector.c src/daemon/collector.h \
+	src/daemon/push.c src/daemon/push.h \
+	src/daemon/listen.c src/daemon/listen.h
+
+# Built by default once the rules engine is in the library (it links rules_*).
+EXTRA_PROGRAMS = migcompatd
+migcompatd_SOURCES = src/daemon/main.c

@@ -1,0 +1,529 @@
+/*
+ * main.c - migcompatd(8): collect this host's profile on a schedule, store
+ * profiles, serve the HTTP API and push to the fleet.
+ *
+ * Two threads: this one (signals, collection, fleet push, each with its own
+ * SQLite connection) and the API thread (see api.h).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+#include "api.h"
+#include "collect.h"
+#include "collector.h"
+#include "conf.h"
+#include "listen.h"
+#include "log.h"
+#include "profile.h"
+#include "push.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define MAIN_DEFAULT_CONFIG	SYSCONFDIR "/migcompat/migcompatd.conf"
+
+struct main_state {
+	struct conf cli;		/* options from the command line */
+	struct conf conf;		/* in effect: file merged with cli */
+	const char *config_path;
+	int config_given;
+	int verbose;			/* -v/-d given: overrides log_level */
+	char host_id[128];
+	struct store *store;
+	struct api *api;
+	struct push *push;
+	struct api_collection coll;
+	char last_failure[256];		/* logged once until it changes */
+	int sigfd;
+	int collect_req[2];		/* API -> main: collect now */
+	uint64_t next_collect_ns;
+};
+
+static void
+main_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: migcompatd [-dnv] [-f FILE | --config FILE] [OPTION...]\n"
+	    "  -f, --config FILE   configuration file (default %s)\n"
+	    "  -n                  check the configuration and exit\n"
+	    "  -d, -v              more verbose logging\n"
+	    "options (each also a key of migcompatd.conf(5)):\n", MAIN_DEFAULT_CONFIG);
+	for (i = 0; i < conf_noptnames; i++)
+		fprintf(f, "  --%s%s\n", conf_optnames[i].flag, conf_optnames[i].has_arg ? " VALUE" : "");
+}
+
+/* Parse the command line into s->cli.  Returns 0, 1 (exit 0: help, version) or -1. */
+static int
+main_args(struct main_state *s, int argc, char **argv, int *check_only)
+{
+	struct option *lo = xcalloc(conf_noptnames + 8, sizeof(*lo));
+	char err[512];
+	size_t i, n = 0;
+	int c, ret = -1;
+
+	for (i = 0; i < conf_noptnames; i++) {
+		lo[n].name = conf_optnames[i].flag;
+		lo[n].has_arg = conf_optnames[i].has_arg ? required_argument : no_argument;
+		lo[n].val = 1000 + (int)i;
+		n++;
+	}
+	lo[n++] = (struct option){ "config", required_argument, NULL, 'f' };
+	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[n++] = (struct option){ "version", no_argument, NULL, 'V' };
+	lo[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	lo[n++] = (struct option){ "debug", no_argument, NULL, 'd' };
+	lo[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	while ((c = getopt_long(argc, argv, "df:hnv", lo, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+		case 'v':
+			s->verbose++;
+			break;
+		case 'f':
+			s->config_path = optarg;
+			s->config_given = 1;
+			break;
+		case 'n':
+			*check_only = 1;
+			break;
+		case 'h':
+			main_usage(stdout);
+			ret = 1;
+			goto cleanup;
+		case 'V':
+			printf("migcompatd %s\n", PACKAGE_VERSION);
+			ret = 1;
+			goto cleanup;
+		default:
+			if (c < 1000 || (size_t)(c - 1000) >= conf_noptnames) {
+				main_usage(stderr);
+				goto cleanup;
+			}
+			i = (size_t)(c - 1000);
+			if (conf_set(&s->cli, conf_optnames[i].key,
+			    conf_optnames[i].has_arg ? optarg : "no", err, sizeof(err)) == -1) {
+				log_warnx("--%s: %s", conf_optnames[i].flag, err);
+				goto cleanup;
+			}
+		}
+	}
+	if (optind != argc) {
+		main_usage(stderr);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(lo);
+	return ret;
+}
+
+/* Read a token file: the first line, trimmed.  Returns an allocated string or NULL. */
+static char *
+main_read_token(const char *path, char *err, size_t errsize)
+{
+	struct stat st;
+	char *t;
+	size_t n;
+
+	if ((t = util_read_file(path, 4096, NULL)) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	t[strcspn(t, "\r\n")] = '\0';
+	n = strlen(t);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errsize, "%s: empty token", path);
+		free(t);
+		return NULL;
+	}
+	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		log_warnx("%s: the token file is world-readable; chmod o-r it", path);
+	return t;
+}
+
+/*
+ * Load the configuration file, merge the command line over it and apply
+ * defaults.  Returns 0 with *out filled, or -1 with a message in err.
+ */
+static int
+main_load_conf(struct main_state *s, struct conf *out, char *err, size_t errsize)
+{
+	conf_init(out);
+	if (conf_load(out, s->config_path, s->config_given, err, errsize) == -1)
+		goto fail;
+	conf_merge(out, &s->cli);
+	if (conf_finish(out, err, errsize) == -1)
+		goto fail;
+	return 0;
+fail:
+	conf_clear(out);
+	return -1;
+}
+
+/* Apply what can change without a restart: log level, tokens, fleet, interval, limits. */
+static int
+main_apply(struct main_state *s, char *err, size_t errsize)
+{
+	const char *ftf;
+	char *tok = NULL, *ftok = NULL;
+	int ret = -1;
+
+	if (!s->verbose)
+		log_set_level((enum log_level)s->conf.log_level);
+	if (s->conf.token_file[0] != '\0' &&
+	    (tok = main_read_token(s->conf.token_file, err, errsize)) == NULL)
+		goto cleanup;
+	ftf = s->conf.fleet_token_file[0] != '\0' ? s->conf.fleet_token_file : s->conf.token_file;
+	if (s->conf.n_fleet > 0 && (ftok = main_read_token(ftf, err, errsize)) == NULL)
+		goto cleanup;
+	if (s->api != NULL) {
+		api_set_token(s->api, tok);
+		api_set_max_body(s->api, s->conf.max_body);
+	}
+	push_configure(s->push, s->conf.fleet, s->conf.n_fleet, ftok);
+	ret = 0;
+cleanup:
+	if (tok != NULL)
+		explicit_bzero(tok, strlen(tok));
+	if (ftok != NULL)
+		explicit_bzero(ftok, strlen(ftok));
+	free(tok);
+	free(ftok);
+	return ret;
+}
+
+static void
+main_reload(struct main_state *s)
+{
+	struct conf nc, old;
+	char err[512];
+
+	if (main_load_conf(s, &nc, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		return;
+	}
+	if (strcmp(nc.db, s->conf.db) != 0 || strcmp(nc.socket, s->conf.socket) != 0 ||
+	    nc.n_listen != s->conf.n_listen || nc.max_connections != s->conf.max_connections ||
+	    nc.timeout != s->conf.timeout)
+		log_warnx("reload: db, listen, socket, max_connections and timeout change "
+		    "only on restart");
+	old = s->conf;
+	s->conf = nc;
+	if (main_apply(s, err, sizeof(err)) == -1) {
+		log_warnx("reload: %s; keeping the running configuration", err);
+		s->conf = old;
+		conf_clear(&nc);
+		main_apply(s, err, sizeof(err));
+		return;
+	}
+	conf_clear(&old);
+	s->next_collect_ns = util_now_ns() + (uint64_t)s->conf.interval * 1000000000ull;
+	log_info("configuration reloaded from %s", s->config_path);
+}
+
+static void
+main_count_push(void *arg, int ok)
+{
+	struct main_state *s = arg;
+
+	if (s->api != NULL)
+		api_count_push(s->api, ok);
+}
+
+/* Run the probe once, store a changed profile and queue the fleet push. */
+static void
+main_collect(struct main_state *s)
+{
+	struct collector_result res;
+	struct profile p;
+	char err[512], *json = NULL;
+	int64_t version;
+	int created, ok = 0;
+
+	profile_init(&p);
+	log_debug("collecting with %s", s->conf.probe);
+	if (collector_run(s->conf.probe, s->host_id, s->conf.probe_timeout, s->sigfd, &res) == -1) {
+		util_strlcpy(err, res.message, sizeof(err));
+		goto done;
+	}
+	if (profile_parse(res.out, res.len, &p, err, sizeof(err)) == -1) {
+		snprintf(err, sizeof(err), "%s printed no valid profile", s->conf.probe);
+		goto done;
+	}
+	util_strlcpy(p.host_id, s->host_id, sizeof(p.host_id));
+	if (store_put(s->store, s->host_id, &p, (int64_t)time(NULL), &version, &created,
+	    err, sizeof(err)) == -1)
+		goto done;
+	if (created)
+		log_info("collected a new profile: version %lld (%s)", (long long)version, p.hash);
+	else
+		log_debug("collected profile unchanged (version %lld)", (long long)version);
+	s->coll.version = version;
+	json = profile_to_string(&p, 0);
+	push_submit(s->push, s->host_id, json);
+	ok = 1;
+done:
+	s->coll.runs++;
+	s->coll.exit_status = res.exit_status;
+	s->coll.duration = res.duration;
+	s->coll.last_at = (int64_t)time(NULL);
+	if (ok) {
+		if (s->coll.state == API_COLLECT_FAILED)
+			log_info("collection works again");
+		s->coll.state = API_COLLECT_OK;
+		s->coll.message[0] = '\0';
+		s->last_failure[0] = '\0';
+	} else {
+		s->coll.state = API_COLLECT_FAILED;
+		s->coll.failures++;
+		util_strlcpy(s->coll.message, err, sizeof(s->coll.message));
+		/* Log a failure once; the same failure again only at debug level. */
+		if (strcmp(s->last_failure, err) != 0) {
+			log_warnx("collection failed: %s; serving stored data, retrying every %u s",
+			    err, s->conf.interval);
+			util_strlcpy(s->last_failure, err, sizeof(s->last_failure));
+		} else {
+			log_debug("collection failed again: %s", err);
+		}
+	}
+	if (s->api != NULL)
+		api_set_collection(s->api, &s->coll);
+	s->next_collect_ns = util_now_ns() + (uint64_t)s->conf.interval * 1000000000ull;
+	collector_result_clear(&res);
+	free(json);
+	profile_clear(&p);
+}
+
+static void
+main_notify(const char *what)
+{
+#ifdef HAVE_SYSTEMD
+	sd_notify(0, what);
+#else
+	(void)what;
+#endif
+}
+
+/* The event loop of the main thread.  Returns the exit status. */
+static int
+main_loop(struct main_state *s)
+{
+	struct signalfd_siginfo si;
+	struct pollfd pfd[2];
+	char buf[64];
+	int64_t ms, fm;
+	uint64_t now;
+
+	for (;;) {
+		now = util_now_ns();
+		ms = -1;
+		if (s->conf.collect)
+			ms = s->next_collect_ns <= now ? 0 : (int64_t)((s->next_collect_ns - now) / 1000000 + 1);
+		fm = push_next_ms(s->push, now);
+		if (fm != -1 && (ms == -1 || fm < ms))
+			ms = fm;
+		pfd[0].fd = s->sigfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = s->collect_req[0];
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, ms > 3600000 ? 3600000 : (int)ms) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			return 1;
+		}
+		if (pfd[0].revents & POLLIN) {
+			if (read(s->sigfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				main_notify("RELOADING=1");
+				main_reload(s);
+				main_notify("READY=1");
+			} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+				log_info("stopping on signal %u", si.ssi_signo);
+				return 0;
+			}
+			continue;
+		}
+		if (pfd[1].revents & POLLIN) {
+			while (read(s->collect_req[0], buf, sizeof(buf)) > 0)
+				;
+			if (s->conf.collect)
+				main_collect(s);
+			continue;
+		}
+		now = util_now_ns();
+		if (s->conf.collect && s->next_collect_ns <= now)
+			main_collect(s);
+		push_run(s->push, util_now_ns(), main_count_push, s);
+	}
+}
+
+/* Create the database's directory when it is missing (no StateDirectory=). */
+static void
+main_db_dir(const char *db)
+{
+	char *dir = xstrdup(db), *slash;
+
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
+			log_warn("mkdir %s", dir);
+	}
+	free(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct main_state s;
+	struct api_listener_fd *lfd = NULL;
+	struct api_conf ac;
+	struct profile idp;
+	struct collect_opts co;
+	sigset_t mask;
+	char err[1024];
+	size_t nl = 0;
+	int check_only = 0, ret = 1, rc;
+
+	log_init("migcompatd", LOG_LEVEL_INFO);
+	memset(&s, 0, sizeof(s));
+	s.sigfd = -1;
+	s.collect_req[0] = s.collect_req[1] = -1;
+	s.config_path = MAIN_DEFAULT_CONFIG;
+	conf_init(&s.cli);
+	conf_init(&s.conf);
+	if ((rc = main_args(&s, argc, argv, &check_only)) != 0) {
+		ret = rc == 1 ? 0 : 2;
+		goto cleanup;
+	}
+	if (s.verbose)
+		log_set_level(LOG_LEVEL_DEBUG);
+	if (main_load_conf(&s, &s.conf, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		ret = 2;
+		goto cleanup;
+	}
+	s.push = push_new();
+	if (main_apply(&s, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		ret = 2;
+		goto cleanup;
+	}
+	if (s.conf.host_id[0] != '\0') {
+		util_strlcpy(s.host_id, s.conf.host_id, sizeof(s.host_id));
+	} else {
+		memset(&co, 0, sizeof(co));
+		profile_init(&idp);
+		collect_identity(&co, &idp);
+		util_strlcpy(s.host_id, idp.host_id, sizeof(s.host_id));
+		profile_clear(&idp);
+	}
+	if (!store_host_id_valid(s.host_id)) {
+		log_warnx("host id \"%s\" is not valid: set host_id", s.host_id);
+		ret = 2;
+		goto cleanup;
+	}
+	if (check_only) {
+		if (s.verbose)
+			conf_dump(&s.conf, stdout);
+		printf("configuration OK (host id %s)\n", s.host_id);
+		ret = 0;
+		goto cleanup;
+	}
+
+	/* Signals arrive through a signalfd; every thread blocks them. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if ((s.sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) == -1) {
+		log_warn("signalfd");
+		goto cleanup;
+	}
+	if (pipe2(s.collect_req, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("pipe");
+		goto cleanup;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	main_db_dir(s.conf.db);
+	if ((s.store = store_open(s.conf.db, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	log_info("database %s (schema version %d)", s.conf.db, store_schema_version(s.store));
+	if (listen_open(&s.conf, &lfd, &nl, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	memset(&ac, 0, sizeof(ac));
+	ac.listeners = lfd;
+	ac.n_listeners = nl;
+	ac.db_path = s.conf.db;
+	ac.self_id = s.host_id;
+	ac.max_body = s.conf.max_body;
+	ac.max_connections = s.conf.max_connections;
+	ac.timeout = s.conf.timeout;
+	ac.collect_fd = s.conf.collect ? s.collect_req[1] : -1;
+	if ((s.api = api_start(&ac, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	if (main_apply(&s, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	s.coll.state = s.conf.collect ? API_COLLECT_NEVER : API_COLLECT_DISABLED;
+	s.coll.exit_status = -1;
+	api_set_collection(s.api, &s.coll);
+	log_info("migcompatd %s started: host %s, %s", PACKAGE_VERSION, s.host_id,
+	    s.conf.collect ? "collecting" : "fleet node (no collection)");
+	if (s.conf.collect)
+		main_collect(&s);
+	push_run(s.push, util_now_ns(), main_count_push, &s);
+	main_notify("READY=1");
+	ret = main_loop(&s);
+	main_notify("STOPPING=1");
+cleanup:
+	api_stop(s.api);
+	if (s.conf.socket != NULL)
+		listen_unlink(&s.conf);
+	free(lfd);
+	store_close(s.store);
+	push_free(s.push);
+	if (s.sigfd != -1)
+		close(s.sigfd);
+	if (s.collect_req[0] != -1)
+		close(s.collect_req[0]);
+	if (s.collect_req[1] != -1)
+		close(s.collect_req[1]);
+	conf_clear(&s.conf);
+	conf_clear(&s.cli);
+	return ret;
+}

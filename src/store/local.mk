@@ -1,0 +1,4 @@
+## src/store: the SQLite profile store (schema migrations embedded in store.c).
+
+libmigcompat_a_SOURCES += \
+	src/store/store.c src/store/store.h

@@ -1,0 +1,115 @@
+/*
+ * store.h - the profile store: one SQLite database in WAL mode.
+ *
+ * Profiles are content-addressed: a blob holds the JSON of a profile with
+ * its host identity removed, keyed by the profile hash, so hosts that share
+ * a configuration share a blob.  Each host has a history of versions, each
+ * pointing at a blob, with the time it was collected and stored.  Every
+ * write runs in one transaction; the schema is versioned (PRAGMA
+ * user_version) and migrated forward on open.
+ *
+ * A struct store is one SQLite connection and must be used by one thread
+ * only; a second thread opens its own.  Functions that can fail return 0 or
+ * -1 with a one-line message in err; "not found" is -1 with errno ENOENT.
+ */
+#ifndef MIGCOMPAT_STORE_H
+#define MIGCOMPAT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+/* The schema version this build creates and understands. */
+#define STORE_SCHEMA_VERSION	1
+
+struct store;
+
+/* One version of a host's profile. */
+struct store_version {
+	int64_t version;		/* 1, 2, ... per host */
+	char hash[80];
+	int64_t collected_at;		/* as the profile says, 0 unknown */
+	int64_t stored_at;		/* when this version was stored */
+	char hostname[256];
+	char kernel[128];
+	char cpu[128];
+};
+
+/* A host and its current version. */
+struct store_host {
+	char id[128];
+	int64_t first_seen;
+	int64_t last_seen;		/* last upload, changed or not */
+	struct store_version cur;
+};
+
+/*
+ * Open (creating if needed) the database at path and migrate its schema.
+ * A database with a newer schema than this build knows is refused.
+ * Returns the handle or NULL with a message in err.
+ */
+struct store *store_open(const char *path, char *err, size_t errsize);
+
+/* Close the connection.  NULL is fine. */
+void store_close(struct store *s);
+
+/* The schema version of the open database. */
+int store_schema_version(struct store *s);
+
+/*
+ * Nonzero if id is acceptable as a host id: 1 to 127 bytes of
+ * [A-Za-z0-9._:-], not starting with '.' or '-'.
+ */
+int store_host_id_valid(const char *id);
+
+/*
+ * Store p as the current profile of host_id at time now (UNIX seconds).
+ * p->hash must be set (profile_parse does).  If the host's current version
+ * has the same hash, only last_seen changes and *created is 0; otherwise a
+ * new version is added and *created is 1.  *version receives the current
+ * version number.  One transaction.
+ */
+int store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
+    int64_t *version, int *created, char *err, size_t errsize);
+
+/*
+ * Look up host_id.  Returns 0 and fills h, or -1 (errno ENOENT: no such
+ * host).
+ */
+int store_get_host(struct store *s, const char *host_id, struct store_host *h,
+    char *err, size_t errsize);
+
+/*
+ * Look up one version of a host (version 0: the current one).  Returns 0
+ * and fills v, or -1 (errno ENOENT: no such host or version).
+ */
+int store_get_version(struct store *s, const char *host_id, int64_t version,
+    struct store_version *v, char *err, size_t errsize);
+
+/*
+ * The stored JSON of the blob with this hash (host identity empty), as an
+ * allocated NUL-terminated string the caller frees; *len receives its
+ * length if len is not NULL.  Returns NULL with errno ENOENT if absent.
+ */
+char *store_get_blob(struct store *s, const char *hash, size_t *len, char *err, size_t errsize);
+
+/*
+ * Call fn for every host in id order; fn returns 0 to go on or -1 to stop
+ * (the call then returns -1 without a message).
+ */
+int store_each_host(struct store *s, int (*fn)(const struct store_host *h, void *arg), void *arg,
+    char *err, size_t errsize);
+
+/*
+ * Call fn for every version of host_id, newest first.  -1 with errno
+ * ENOENT if the host does not exist.
+ */
+int store_each_version(struct store *s, const char *host_id,
+    int (*fn)(const struct store_version *v, void *arg), void *arg, char *err, size_t errsize);
+
+/* Count hosts, versions and distinct blobs. */
+int store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
+    char *err, size_t errsize);
+
+#endif
