@@ -1,0 +1,814 @@
+/*
+ * baseline.c - the intersection of a set of host profiles, and its libvirt
+ * and QEMU spellings.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "baseline.h"
+#include "cpuidfeat.h"
+#include "evmcs.h"
+#include "jbuf.h"
+#include "jsonu.h"
+#include "profile.h"
+#include "rules.h"
+#include "util.h"
+#include "vmspec.h"
+#include "vmx.h"
+#include "vmxbits.h"
+#include "xmalloc.h"
+
+/* BASIC: feature and reserved bits a destination only lets the VMM clear. */
+#define BASELINE_BASIC_FEAT	((1ull << 49) | (1ull << 54) | (1ull << 55) | (1ull << 31) | \
+	(7ull << 45) | (0xffull << 56))
+#define BASELINE_BASIC_32BIT	(1ull << 48)
+#define BASELINE_BASIC_SIZE(v)	(((v) >> 32) & 0x1fff)
+#define BASELINE_BASIC_REV(v)	((uint64_t)(v) & 0x7fffffffu)
+/* MISC: feature and reserved bits. */
+#define BASELINE_MISC_FEAT	((1ull << 5) | (7ull << 6) | (1ull << 14) | (1ull << 15) | \
+	(1ull << 28) | (1ull << 29) | (1ull << 30) | (0x1full << 9) | (1ull << 31))
+#define BASELINE_MISC_RATE(v)	((v) & 0x1f)
+#define BASELINE_MISC_CR3(v)	(((v) >> 16) & 0x1ff)
+#define BASELINE_MISC_MAXMSR(v)	(((v) >> 25) & 0x7)
+#define BASELINE_MISC_MSEG(v)	((v) >> 32)
+#define BASELINE_PIN_TIMER	6u
+#define BASELINE_TRUE_CTLS	(1ull << 55)
+
+/* The TRUE control MSRs, their non-TRUE twins and the default-1 bits. */
+static const struct baseline_ctl {
+	uint32_t true_msr, msr;
+	uint32_t always_on;
+} baseline_ctls[] = {
+	{ MSR_VMX_TRUE_PINBASED, MSR_VMX_PINBASED, VMX_PIN_ALWAYSON },
+	{ MSR_VMX_TRUE_PROCBASED, MSR_VMX_PROCBASED, VMX_PROC_ALWAYSON },
+	{ MSR_VMX_TRUE_EXIT, MSR_VMX_EXIT, VMX_EXIT_ALWAYSON },
+	{ MSR_VMX_TRUE_ENTRY, MSR_VMX_ENTRY, VMX_ENTRY_ALWAYSON },
+};
+
+/* Hyper-V CPUID leaves made of feature flags. */
+static const uint32_t baseline_hv_flag_leaves[] = {
+	0x40000003, 0x40000004, 0x40000006, 0x40000009, 0x4000000a,
+};
+
+struct baseline_in {
+	const struct profile *const *h;
+	const char *const *names;
+	size_t n;
+	struct json_object *notes;	/* may be NULL */
+	char *err;
+	size_t errsize;
+};
+
+static const char *
+baseline_name(const struct baseline_in *in, size_t i)
+{
+	static char buf[4][32];
+	static unsigned k;
+
+	if (in->names != NULL && in->names[i] != NULL)
+		return in->names[i];
+	if (in->h[i]->host_id[0] != '\0')
+		return in->h[i]->host_id;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof(buf[k]), "host #%zu", i + 1);
+	return buf[k];
+}
+
+static void
+baseline_note(const struct baseline_in *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+baseline_note(const struct baseline_in *in, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[512];
+
+	if (in->notes == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	json_object_array_add(in->notes, json_object_new_string(buf));
+}
+
+/* Nonzero if every host has layer data at offset off of struct profile. */
+static int
+baseline_all_ok(const struct baseline_in *in, size_t off)
+{
+	size_t i;
+
+	for (i = 0; i < in->n; i++)
+		if (!profile_layer_ok((const struct layer *)((const char *)in->h[i] + off)))
+			return 0;
+	return 1;
+}
+
+/* ---- VMX ---- */
+
+/* AND of an MSR over every host; present only if every host has it. */
+static void
+baseline_vmx_and(const struct baseline_in *in, uint32_t msr, struct vmx_msrs *out)
+{
+	uint64_t v = ~0ull;
+	size_t i;
+
+	for (i = 0; i < in->n; i++) {
+		if (!vmx_msr_has(&in->h[i]->vmx_raw, msr))
+			return;
+		v &= vmx_msr_get(&in->h[i]->vmx_raw, msr);
+	}
+	vmx_msr_set(out, msr, v);
+}
+
+/* Combine one control MSR: allowed-1 AND, must-be-1 OR.  Returns 0 or -1. */
+static int
+baseline_vmx_ctl(const struct baseline_in *in, uint32_t msr, int use_true, uint64_t *value)
+{
+	uint32_t allowed = ~0u, must = 0, bad;
+	size_t i, j;
+	uint64_t v;
+
+	for (i = 0; i < in->n; i++) {
+		v = use_true ? vmx_msr_true_ctl(&in->h[i]->vmx_raw, msr) :
+		    vmx_msr_get(&in->h[i]->vmx_raw, msr);
+		allowed &= (uint32_t)(v >> 32);
+		must |= (uint32_t)v;
+	}
+	if ((bad = must & ~allowed) != 0) {
+		unsigned bit = (unsigned)__builtin_ctz(bad);
+		char name[80];
+
+		vmxbits_name(msr, bit, name, sizeof(name));
+		for (i = 0; i < in->n; i++)
+			if ((uint32_t)vmx_msr_true_ctl(&in->h[i]->vmx_raw, msr) >> bit & 1)
+				break;
+		for (j = 0; j < in->n; j++)
+			if (!((vmx_msr_true_ctl(&in->h[j]->vmx_raw, msr) >> 32) >> bit & 1))
+				break;
+		jsonu_err(in->err, in->errsize, NULL,
+		    "no common configuration: %s (control bit %u of %s) is forced on by %s and "
+		    "unavailable on %s", name, bit, vmxbits_msr_name(msr) ? vmxbits_msr_name(msr) : "?",
+		    baseline_name(in, i < in->n ? i : 0), baseline_name(in, j < in->n ? j : 0));
+		return -1;
+	}
+	*value = (uint64_t)allowed << 32 | must;
+	return 0;
+}
+
+static int
+baseline_vmx(const struct baseline_in *in, struct vmx_msrs *out)
+{
+	const struct vmx_msrs *m0 = &in->h[0]->vmx_raw;
+	uint64_t basic, misc, v, feat, size = 0, rate;
+	uint32_t cr3 = UINT32_MAX, maxmsr = UINT32_MAX;
+	int rates_differ = 0;
+	size_t i, k;
+
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < in->n; i++) {
+		if (!profile_layer_ok(&in->h[i]->vmx) || !vmx_msr_has(&in->h[i]->vmx_raw, MSR_VMX_BASIC))
+			return jsonu_err(in->err, in->errsize, NULL,
+			    "no common configuration: %s has no VMX capability data (nested "
+			    "virtualization unavailable or not collected)", baseline_name(in, i));
+	}
+
+	/* BASIC: revision and MSEG equal everywhere, the largest size. */
+	basic = vmx_msr_get(m0, MSR_VMX_BASIC);
+	feat = BASELINE_BASIC_FEAT;
+	for (i = 0; i < in->n; i++) {
+		v = vmx_msr_get(&in->h[i]->vmx_raw, MSR_VMX_BASIC);
+		if (BASELINE_BASIC_REV(v) != BASELINE_BASIC_REV(basic))
+			return jsonu_err(in->err, in->errsize, NULL,
+			    "no common configuration: VMCS revision 0x%" PRIx64 " on %s, 0x%" PRIx64
+			    " on %s (KVM accepts only an equal revision)", BASELINE_BASIC_REV(basic),
+			    baseline_name(in, 0), BASELINE_BASIC_REV(v), baseline_name(in, i));
+		feat &= v;
+		if (BASELINE_BASIC_SIZE(v) > size)
+			size = BASELINE_BASIC_SIZE(v);
+	}
+	basic = (basic & ~(BASELINE_BASIC_FEAT | BASELINE_BASIC_32BIT | (0x1fffull << 32))) |
+	    (feat & BASELINE_BASIC_FEAT) | size << 32;
+	vmx_msr_set(out, MSR_VMX_BASIC, basic);
+
+	/* Controls. */
+	for (k = 0; k < sizeof(baseline_ctls) / sizeof(baseline_ctls[0]); k++) {
+		const struct baseline_ctl *c = &baseline_ctls[k];
+
+		if (baseline_vmx_ctl(in, c->true_msr, 1, &v) == -1)
+			return -1;
+		if (basic & BASELINE_TRUE_CTLS)
+			vmx_msr_set(out, c->true_msr, v);
+		vmx_msr_set(out, c->msr, v | c->always_on);
+	}
+	for (i = 0; i < in->n; i++)
+		if (vmx_msr_has(&in->h[i]->vmx_raw, MSR_VMX_PROCBASED2))
+			break;
+	if (i < in->n) {
+		if (baseline_vmx_ctl(in, MSR_VMX_PROCBASED2, 0, &v) == -1)
+			return -1;
+		vmx_msr_set(out, MSR_VMX_PROCBASED2, v);
+	}
+
+	/* MISC: features ANDed, counts at their minimum, rate and MSEG equal. */
+	misc = vmx_msr_get(m0, MSR_VMX_MISC);
+	feat = BASELINE_MISC_FEAT;
+	rate = BASELINE_MISC_RATE(misc);
+	for (i = 0; i < in->n; i++) {
+		v = vmx_msr_get(&in->h[i]->vmx_raw, MSR_VMX_MISC);
+		feat &= v;
+		if (BASELINE_MISC_CR3(v) < cr3)
+			cr3 = (uint32_t)BASELINE_MISC_CR3(v);
+		if (BASELINE_MISC_MAXMSR(v) < maxmsr)
+			maxmsr = (uint32_t)BASELINE_MISC_MAXMSR(v);
+		if (BASELINE_MISC_MSEG(v) != BASELINE_MISC_MSEG(misc))
+			return jsonu_err(in->err, in->errsize, NULL,
+			    "no common configuration: MSEG revision 0x%" PRIx64 " on %s, 0x%" PRIx64
+			    " on %s (KVM accepts only an equal revision)", BASELINE_MISC_MSEG(misc),
+			    baseline_name(in, 0), BASELINE_MISC_MSEG(v), baseline_name(in, i));
+		if (BASELINE_MISC_RATE(v) != rate)
+			rates_differ = 1;
+	}
+	misc = (BASELINE_MISC_MSEG(misc) << 32) | (feat & BASELINE_MISC_FEAT) |
+	    (uint64_t)maxmsr << 25 | (uint64_t)cr3 << 16 | rate;
+	vmx_msr_set(out, MSR_VMX_MISC, misc);
+	if (rates_differ) {
+		/* KVM demands an equal rate only while the timer is exposed: hide it. */
+		for (k = 0; k < 2; k++) {
+			uint32_t msr = k == 0 ? MSR_VMX_TRUE_PINBASED : MSR_VMX_PINBASED;
+
+			if (vmx_msr_has(out, msr))
+				vmx_msr_set(out, msr, vmx_msr_get(out, msr) &
+				    ~(1ull << (32 + BASELINE_PIN_TIMER)));
+		}
+		baseline_note(in, "the VMX-preemption timer is left out: its rate differs between hosts");
+	}
+
+	/* FIXED0: every bit some host forces on; FIXED1: what all allow. */
+	for (k = 0; k < 2; k++) {
+		uint32_t msr = k == 0 ? MSR_VMX_CR0_FIXED0 : MSR_VMX_CR4_FIXED0;
+
+		v = 0;
+		for (i = 0; i < in->n; i++)
+			v |= vmx_msr_get(&in->h[i]->vmx_raw, msr);
+		vmx_msr_set(out, msr, v);
+		baseline_vmx_and(in, msr + 1, out);
+	}
+
+	/* VMCS_ENUM: the smallest highest field index. */
+	v = UINT64_MAX;
+	for (i = 0; i < in->n; i++)
+		if (vmx_msr_get(&in->h[i]->vmx_raw, MSR_VMX_VMCS_ENUM) < v)
+			v = vmx_msr_get(&in->h[i]->vmx_raw, MSR_VMX_VMCS_ENUM);
+	vmx_msr_set(out, MSR_VMX_VMCS_ENUM, v);
+
+	/* EPT/VPID always (absent counts as no capability); VMFUNC etc. where all report it. */
+	v = ~0ull;
+	for (i = 0; i < in->n; i++)
+		v &= vmx_msr_get(&in->h[i]->vmx_raw, MSR_VMX_EPT_VPID);
+	vmx_msr_set(out, MSR_VMX_EPT_VPID, v);
+	baseline_vmx_and(in, MSR_VMX_VMFUNC, out);
+	if (!vmx_msr_has(out, MSR_VMX_VMFUNC)) {
+		for (i = 0; i < in->n; i++)
+			if (vmx_msr_has(&in->h[i]->vmx_raw, MSR_VMX_VMFUNC))
+				break;
+		if (i < in->n)
+			baseline_note(in, "VMFUNC (0x491) is not reported by every host: left out");
+	}
+	baseline_vmx_and(in, MSR_VMX_PROCBASED3, out);
+	baseline_vmx_and(in, MSR_VMX_EXIT2, out);
+	return 0;
+}
+
+/* ---- eVMCS ---- */
+
+/*
+ * The guest view of host p for eVMCS view vw: the measured one if the probe
+ * guest read it, else the stored emulation, else emulated from the raw
+ * MSRs and the kernel.  Returns 0 or -1.
+ */
+static int
+baseline_evmcs_view(const struct profile *p, enum evmcs_view vw, struct vmx_msrs *out)
+{
+	if (profile_layer_ok(&p->evmcs_measured.layer) && (p->evmcs_measured.views_present >> vw & 1)) {
+		*out = p->evmcs_measured.view[vw];
+		return 0;
+	}
+	if (profile_layer_ok(&p->evmcs_emulated.layer) && (p->evmcs_emulated.views_present >> vw & 1)) {
+		*out = p->evmcs_emulated.view[vw];
+		return 0;
+	}
+	if (vw == EVMCS_VIEW_PLAIN) {
+		*out = p->vmx_raw;
+		return 0;
+	}
+	return evmcs_emulate(&p->vmx_raw, p->kernel, vw == EVMCS_VIEW_EVMCS_PV, out, NULL, 0);
+}
+
+static int
+baseline_evmcs(const struct baseline_in *in, const struct vmx_msrs *raw, struct profile *out)
+{
+	static const uint32_t ctl[] = {
+		MSR_VMX_PINBASED, MSR_VMX_PROCBASED, MSR_VMX_EXIT, MSR_VMX_ENTRY, MSR_VMX_PROCBASED2,
+		MSR_VMX_TRUE_PINBASED, MSR_VMX_TRUE_PROCBASED, MSR_VMX_TRUE_EXIT, MSR_VMX_TRUE_ENTRY,
+		MSR_VMX_VMFUNC,
+	};
+	struct profile_evmcs *e = &out->evmcs_emulated;
+	struct vmx_msrs view;
+	enum profile_tristate pv = PROFILE_YES;
+	size_t i, k;
+	int vw;
+
+	for (vw = 0; vw < EVMCS_VIEW_NUM; vw++) {
+		e->view[vw] = *raw;
+		for (i = 0; i < in->n; i++) {
+			if (baseline_evmcs_view(in->h[i], (enum evmcs_view)vw, &view) == -1) {
+				if (vw == EVMCS_VIEW_PLAIN)
+					continue;
+				baseline_note(in, "no eVMCS view of %s (kernel \"%s\"): eVMCS left out",
+				    baseline_name(in, i), in->h[i]->kernel);
+				e->views_present = 0;
+				return 0;
+			}
+			for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]); k++) {
+				uint64_t mask;
+
+				if (!vmx_msr_has(&e->view[vw], ctl[k]))
+					continue;
+				/* Allowed-1 halves (VMFUNC: the whole value) narrow. */
+				mask = ctl[k] == MSR_VMX_VMFUNC ? vmx_msr_get(&view, ctl[k]) :
+				    (vmx_msr_get(&view, ctl[k]) | 0xffffffffull);
+				vmx_msr_set(&e->view[vw], ctl[k], vmx_msr_get(&e->view[vw], ctl[k]) & mask);
+			}
+		}
+		e->views_present |= 1u << vw;
+	}
+	for (i = 0; i < in->n; i++) {
+		int h = evmcs_kernel_honours_pv_bit(in->h[i]->kernel);
+
+		if (profile_layer_ok(&in->h[i]->evmcs_measured.layer))
+			h = in->h[i]->evmcs_measured.pv_bit_honoured;
+		if (h == 0)
+			pv = PROFILE_NO;
+		else if (h < 0 && pv == PROFILE_YES)
+			pv = PROFILE_UNKNOWN;
+	}
+	e->pv_bit_honoured = pv;
+	profile_layer_set(&e->layer, LAYER_EMULATED, "baseline: intersection of the eVMCS views of %zu hosts",
+	    in->n);
+	return 0;
+}
+
+/* ---- CPUID, KVM, TSC ---- */
+
+static const struct profile_cpuid *
+baseline_cpuid_find(const struct profile *p, int hv, uint32_t leaf, uint32_t sub)
+{
+	const struct profile_cpuid *e = profile_cpuid_find(p, hv, leaf, sub);
+
+	if (e == NULL && sub != 0)
+		return NULL;
+	return e;
+}
+
+static uint32_t *
+baseline_cpuid_reg(struct profile_cpuid *e, int reg)
+{
+	switch (reg) {
+	case 0:
+		return &e->eax;
+	case 1:
+		return &e->ebx;
+	case 2:
+		return &e->ecx;
+	default:
+		return &e->edx;
+	}
+}
+
+static void
+baseline_cpuid(const struct baseline_in *in, struct profile *out)
+{
+	const struct profile *p0 = in->h[0];
+	size_t i, k;
+
+	for (k = 0; k < p0->n_cpuid; k++)
+		profile_add_cpuid(out, 0, &p0->cpuid_ent[k]);
+	for (k = 0; k < cpuidfeat_table_count; k++) {
+		const struct cpuidfeat_entry *f = &cpuidfeat_table[k];
+		int reg = cpuidfeat_reg_index(f->reg);
+		struct profile_cpuid *e = NULL;
+		size_t j;
+
+		if (reg < 0)
+			continue;
+		for (j = 0; j < out->n_cpuid; j++) {
+			if (out->cpuid_ent[j].function == f->leaf && out->cpuid_ent[j].index == f->subleaf) {
+				e = &out->cpuid_ent[j];
+				break;
+			}
+		}
+		if (e == NULL)
+			continue;
+		for (i = 1; i < in->n; i++) {
+			const struct profile_cpuid *h = baseline_cpuid_find(in->h[i], 0, f->leaf, f->subleaf);
+			struct profile_cpuid tmp;
+
+			if (h != NULL) {
+				tmp = *h;
+				if (*baseline_cpuid_reg(&tmp, reg) >> f->bit & 1)
+					continue;
+			}
+			*baseline_cpuid_reg(e, reg) &= ~(1u << f->bit);
+			break;
+		}
+	}
+	out->cpuid = p0->cpuid;
+	profile_layer_set(&out->cpuid, LAYER_EMULATED, "baseline: feature flags of %zu hosts ANDed", in->n);
+}
+
+static void
+baseline_hv_cpuid(const struct baseline_in *in, struct profile *out)
+{
+	const struct profile *p0 = in->h[0];
+	size_t i, k, j;
+
+	for (k = 0; k < p0->n_hv_cpuid; k++) {
+		struct profile_cpuid e = p0->hv_cpuid_ent[k];
+		int flags = 0;
+
+		for (j = 0; j < sizeof(baseline_hv_flag_leaves) / sizeof(baseline_hv_flag_leaves[0]); j++)
+			flags |= e.function == baseline_hv_flag_leaves[j];
+		for (i = 1; i < in->n && flags; i++) {
+			const struct profile_cpuid *h = profile_cpuid_find(in->h[i], 1, e.function, e.index);
+
+			if (h == NULL) {
+				e.eax = e.ebx = e.ecx = e.edx = 0;
+				break;
+			}
+			e.eax &= h->eax;
+			e.ebx &= h->ebx;
+			e.ecx &= h->ecx;
+			e.edx &= h->edx;
+		}
+		profile_add_cpuid(out, 1, &e);
+	}
+	out->hv_cpuid = p0->hv_cpuid;
+	profile_layer_set(&out->hv_cpuid, LAYER_EMULATED, "baseline: Hyper-V flags of %zu hosts ANDed",
+	    in->n);
+}
+
+/* Capabilities every host reports, at their smallest value. */
+static void
+baseline_caps(const struct baseline_in *in, int vm, struct profile *out)
+{
+	const struct profile *p0 = in->h[0];
+	const struct profile_cap *c0 = vm ? p0->caps_vm : p0->caps_sys;
+	size_t n0 = vm ? p0->n_caps_vm : p0->n_caps_sys, i, j, k;
+
+	for (k = 0; k < n0; k++) {
+		int64_t v = c0[k].value;
+
+		for (i = 1; i < in->n; i++) {
+			const struct profile_cap *c = vm ? in->h[i]->caps_vm : in->h[i]->caps_sys;
+			size_t n = vm ? in->h[i]->n_caps_vm : in->h[i]->n_caps_sys;
+
+			for (j = 0; j < n && c[j].id != c0[k].id; j++)
+				;
+			if (j == n)
+				break;
+			if (c[j].value < v)
+				v = c[j].value;
+		}
+		if (i == in->n)
+			profile_add_cap(out, vm, c0[k].id, v);
+	}
+}
+
+static void
+baseline_tsc(const struct baseline_in *in, struct profile *out)
+{
+	uint32_t khz = 0;
+	size_t i;
+	int scaling = 1;
+
+	for (i = 0; i < in->n; i++) {
+		const struct profile *p = in->h[i];
+
+		if (p->tsc_scaling)
+			continue;
+		scaling = 0;
+		if (khz == 0)
+			khz = p->tsc_khz;
+		else if (p->tsc_khz != khz)
+			baseline_note(in, "TSC frequency %" PRIu32 " kHz on %s differs from %" PRIu32
+			    " kHz and neither scales: a VM with a pinned TSC cannot move between them",
+			    p->tsc_khz, baseline_name(in, i), khz);
+	}
+	out->tsc_khz = khz != 0 ? khz : in->h[0]->tsc_khz;
+	out->tsc_scaling = scaling;
+	profile_layer_set(&out->tsc, LAYER_EMULATED, "baseline of %zu hosts", in->n);
+}
+
+static int
+baseline_compute_in(const struct baseline_in *in, enum vmspec_scenario sc, struct profile *out)
+{
+	const struct profile *p0 = in->h[0];
+	size_t i;
+	int ret = -1;
+
+	profile_clear(out);
+	if (in->n == 0) {
+		jsonu_err(in->err, in->errsize, NULL, "no hosts given");
+		goto cleanup;
+	}
+	for (i = 1; i < in->n; i++) {
+		if (strcmp(in->h[i]->cpu.vendor, p0->cpu.vendor) != 0) {
+			jsonu_err(in->err, in->errsize, NULL,
+			    "no common configuration: CPU vendor \"%s\" on %s, \"%s\" on %s",
+			    p0->cpu.vendor, baseline_name(in, 0), in->h[i]->cpu.vendor, baseline_name(in, i));
+			goto cleanup;
+		}
+	}
+	util_strlcpy(out->host_id, "baseline", sizeof(out->host_id));
+	snprintf(out->hostname, sizeof(out->hostname), "baseline of %zu hosts (%s)", in->n,
+	    vmspec_scenario_name(sc));
+	util_strlcpy(out->cpu.vendor, p0->cpu.vendor, sizeof(out->cpu.vendor));
+	snprintf(out->cpu.model_name, sizeof(out->cpu.model_name), "baseline of %zu hosts", in->n);
+	out->cpu.family = out->cpu.model = out->cpu.stepping = -1;
+	for (i = 1; i < in->n && strcmp(in->h[i]->kernel, p0->kernel) == 0; i++)
+		;
+	if (i == in->n)
+		util_strlcpy(out->kernel, p0->kernel, sizeof(out->kernel));
+	out->is_dump = p0->is_dump;
+	for (i = 1; i < in->n; i++)
+		out->is_dump &= in->h[i]->is_dump;
+
+	if (sc != VMSPEC_PLAIN || baseline_all_ok(in, offsetof(struct profile, vmx))) {
+		if (baseline_vmx(in, &out->vmx_raw) == -1) {
+			if (sc != VMSPEC_PLAIN)
+				goto cleanup;
+			/* Irrelevant without nested virtualization: leave VMX out. */
+			memset(&out->vmx_raw, 0, sizeof(out->vmx_raw));
+		} else {
+			profile_layer_set(&out->vmx, LAYER_EMULATED, "baseline of %zu hosts", in->n);
+		}
+	}
+	if (sc == VMSPEC_EVMCS || sc == VMSPEC_EVMCS_PV) {
+		if (baseline_evmcs(in, &out->vmx_raw, out) == -1)
+			goto cleanup;
+	}
+	if (baseline_all_ok(in, offsetof(struct profile, cpuid)))
+		baseline_cpuid(in, out);
+	else
+		baseline_note(in, "CPUID is not known for every host: the baseline carries no CPUID layer");
+	if (baseline_all_ok(in, offsetof(struct profile, hv_cpuid)))
+		baseline_hv_cpuid(in, out);
+	if (baseline_all_ok(in, offsetof(struct profile, kvm))) {
+		out->api_version = p0->api_version;
+		baseline_caps(in, 0, out);
+		baseline_caps(in, 1, out);
+		profile_layer_set(&out->kvm, LAYER_EMULATED, "baseline: capabilities of %zu hosts at their "
+		    "minimum", in->n);
+	}
+	if (baseline_all_ok(in, offsetof(struct profile, tsc)))
+		baseline_tsc(in, out);
+	if (profile_update_hash(out) == -1) {
+		jsonu_err(in->err, in->errsize, NULL, "cannot compute the baseline's hash");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (ret == -1)
+		profile_clear(out);
+	return ret;
+}
+
+int
+baseline_compute(const struct profile *const *hosts, const char *const *names, size_t n,
+    enum vmspec_scenario sc, struct profile *out, char *err, size_t errsize)
+{
+	struct baseline_in in = { hosts, names, n, NULL, err, errsize };
+
+	return baseline_compute_in(&in, sc, out);
+}
+
+/* ---- libvirt and QEMU spellings ---- */
+
+/* libvirt's spelling of the QEMU CPUID feature names that differ. */
+static const char *
+baseline_libvirt_name(const char *qemu)
+{
+	static const struct {
+		const char *qemu, *libvirt;
+	} names[] = {
+		{ "pclmulqdq", "pclmuldq" },
+		{ "ds-cpl", "ds_cpl" },
+		{ "lahf-lm", "lahf_lm" },
+		{ "cmp-legacy", "cmp_legacy" },
+		{ "fxsr-opt", "fxsr_opt" },
+		{ "nodeid-msr", "nodeid_msr" },
+		{ "perfctr-core", "perfctr_core" },
+		{ "perfctr-nb", "perfctr_nb" },
+		{ "sse4-1", "sse4.1" },
+		{ "sse4-2", "sse4.2" },
+		{ "i64", "lm" },
+		{ "syscall", "syscall" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(names[i].qemu, qemu) == 0)
+			return names[i].libvirt;
+	return qemu;
+}
+
+/* Nonzero if CPUID flag f is set in b. */
+static int
+baseline_has_flag(const struct profile *b, const struct cpuidfeat_entry *f)
+{
+	const struct profile_cpuid *e = baseline_cpuid_find(b, 0, f->leaf, f->subleaf);
+	struct profile_cpuid tmp;
+	int reg = cpuidfeat_reg_index(f->reg);
+
+	if (e == NULL || reg < 0)
+		return 0;
+	tmp = *e;
+	return *baseline_cpuid_reg(&tmp, reg) >> f->bit & 1;
+}
+
+/*
+ * Call fn for every named feature the baseline decides on: CPUID flags (if
+ * b has CPUID), "vmx", and the vmx-* controls (nested scenarios).
+ */
+static void
+baseline_each_feature(const struct profile *b, enum vmspec_scenario sc,
+    void (*fn)(const char *qemu_name, int on, int is_vmx, void *arg), void *arg)
+{
+	int nested = sc != VMSPEC_PLAIN;
+	size_t k;
+
+	if (profile_layer_ok(&b->cpuid)) {
+		for (k = 0; k < cpuidfeat_table_count; k++) {
+			const struct cpuidfeat_entry *f = &cpuidfeat_table[k];
+
+			if (f->qemu_name == NULL || strcmp(f->qemu_name, "vmx") == 0 ||
+			    strcmp(f->qemu_name, "svm") == 0 || f->leaf >= 0x40000000u)
+				continue;
+			if (strcmp(f->scope, "nested") == 0 && !nested)
+				continue;
+			/* One decision per name (some names cover two bits). */
+			if (k > 0 && cpuidfeat_table[k - 1].qemu_name != NULL &&
+			    strcmp(cpuidfeat_table[k - 1].qemu_name, f->qemu_name) == 0)
+				continue;
+			fn(f->qemu_name, baseline_has_flag(b, f), 0, arg);
+		}
+	}
+	if (strcmp(b->cpu.vendor, "AuthenticAMD") != 0)
+		fn("vmx", nested, 0, arg);
+	if (!nested || !profile_layer_ok(&b->vmx))
+		return;
+	for (k = 0; k < vmxbits_table_count; k++) {
+		const struct vmxbits_entry *e = &vmxbits_table[k];
+		uint64_t v;
+		int on;
+
+		if (e->qemu_name == NULL || strncmp(e->qemu_name, "vmx-", 4) != 0)
+			continue;
+		if (vmxbits_is_control(e->msr)) {
+			v = e->msr == MSR_VMX_PROCBASED2 || e->msr == MSR_VMX_PROCBASED3 ?
+			    vmx_msr_get(&b->vmx_raw, e->msr) : vmx_msr_true_ctl(&b->vmx_raw, e->msr);
+			on = (int)(v >> 32 >> e->bit & 1);
+		} else {
+			on = (int)(vmx_msr_get(&b->vmx_raw, e->msr) >> e->bit & 1);
+		}
+		fn(e->qemu_name, on, 1, arg);
+	}
+}
+
+static void
+baseline_xml_feature(const char *name, int on, int is_vmx, void *arg)
+{
+	struct jbuf *out = arg;
+
+	jbuf_printf(out, "  <feature policy='%s' name='%s'/>\n", on ? "require" : "disable",
+	    is_vmx ? name : baseline_libvirt_name(name));
+}
+
+static const char *
+baseline_model(const struct profile *b)
+{
+	return strcmp(b->cpu.vendor, "AuthenticAMD") == 0 ? "qemu64" : "kvm64";
+}
+
+char *
+baseline_libvirt_cpu(const struct profile *b, enum vmspec_scenario sc)
+{
+	struct jbuf out;
+
+	jbuf_init(&out);
+	jbuf_printf(&out, "<cpu mode='custom' match='exact' check='full'>\n"
+	    "  <model fallback='forbid'>%s</model>\n", baseline_model(b));
+	baseline_each_feature(b, sc, baseline_xml_feature, &out);
+	jbuf_puts(&out, "</cpu>\n");
+	return jbuf_steal(&out, NULL);
+}
+
+static void
+baseline_qemu_feature(const char *name, int on, int is_vmx, void *arg)
+{
+	struct jbuf *out = arg;
+
+	(void)is_vmx;
+	jbuf_printf(out, ",%c%s", on ? '+' : '-', name);
+}
+
+char *
+baseline_qemu_cpu(const struct profile *b, enum vmspec_scenario sc)
+{
+	struct jbuf out;
+
+	jbuf_init(&out);
+	jbuf_puts(&out, baseline_model(b));
+	baseline_each_feature(b, sc, baseline_qemu_feature, &out);
+	if (sc == VMSPEC_EVMCS || sc == VMSPEC_EVMCS_PV)
+		jbuf_puts(&out, ",hv-vapic=on,hv-evmcs=on");
+	return jbuf_steal(&out, NULL);
+}
+
+/* ---- the whole answer ---- */
+
+struct json_object *
+baseline_json(const struct profile *const *hosts, const char *const *names, size_t n,
+    enum vmspec_scenario sc, enum rules_policy policy, char *err, size_t errsize)
+{
+	struct baseline_in in = { hosts, names, n, json_object_new_array(), err, errsize };
+	struct json_object *o = NULL, *msrs, *check, *failures;
+	struct profile *b = profile_new();
+	struct vmspec vm;
+	size_t i, counts[4] = { 0, 0, 0, 0 };
+	char key[16], *s;
+
+	if (baseline_compute_in(&in, sc, b) == -1)
+		goto cleanup;
+	o = json_object_new_object();
+	json_object_object_add(o, "scenario", json_object_new_string(vmspec_scenario_name(sc)));
+	json_object_object_add(o, "policy", json_object_new_string(rules_policy_name(policy)));
+	json_object_object_add(o, "n_hosts", json_object_new_int64((int64_t)n));
+	json_object_object_add(o, "hash", json_object_new_string(b->hash));
+	msrs = json_object_new_object();
+	for (i = VMX_MSR_FIRST; i <= VMX_MSR_LAST; i++) {
+		if (!vmx_msr_has(&b->vmx_raw, (uint32_t)i))
+			continue;
+		snprintf(key, sizeof(key), "0x%zx", i);
+		json_object_object_add(msrs, key, jsonu_hex(vmx_msr_get(&b->vmx_raw, (uint32_t)i)));
+	}
+	json_object_object_add(o, "vmx_msrs", msrs);
+	s = baseline_libvirt_cpu(b, sc);
+	json_object_object_add(o, "libvirt_cpu", json_object_new_string(s));
+	free(s);
+	s = baseline_qemu_cpu(b, sc);
+	json_object_object_add(o, "qemu_cpu", json_object_new_string(s));
+	free(s);
+	json_object_object_add(o, "notes", json_object_get(in.notes));
+
+	/* The promise: the baseline, as the source, fits every host. */
+	rules_prepare(b);
+	vmspec_init(&vm, sc);
+	check = json_object_new_object();
+	failures = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		enum rules_verdict v = rules_verdict_of(b, hosts[i], &vm, policy);
+		struct json_object *f, *full, *reasons;
+
+		counts[v == RULES_COMPATIBLE ? 0 : v == RULES_INCOMPATIBLE ? 1 : 2]++;
+		if (v == RULES_COMPATIBLE)
+			continue;
+		f = json_object_new_object();
+		json_object_object_add(f, "host", json_object_new_string(baseline_name(&in, i)));
+		json_object_object_add(f, "verdict", json_object_new_string(rules_verdict_name(v)));
+		full = rules_check_json(b, hosts[i], &vm, policy);
+		if (json_object_object_get_ex(full, "reasons", &reasons))
+			json_object_object_add(f, "reasons", json_object_get(reasons));
+		json_object_put(full);
+		json_object_array_add(failures, f);
+	}
+	json_object_object_add(check, "compatible", json_object_new_int64((int64_t)counts[0]));
+	json_object_object_add(check, "incompatible", json_object_new_int64((int64_t)counts[1]));
+	json_object_object_add(check, "unknown", json_object_new_int64((int64_t)counts[2]));
+	json_object_object_add(check, "failures", failures);
+	json_object_object_add(o, "check", check);
+	json_object_object_add(o, "profile", profile_to_json(b));
+cleanup:
+	json_object_put(in.notes);
+	profile_free(b);
+	return o;
+}

@@ -1,0 +1,8 @@
+## src/fleet: fleet-wide answers on equivalence classes (pure, in memory):
+## targets, groups, baseline, changes.
+
+libmigcompat_a_SOURCES += \
+	src/fleet/jbuf.c src/fleet/jbuf.h \
+	src/fleet/fleet.c src/fleet/fleet.h \
+	src/fleet/baseline.c src/fleet/baseline.h \
+	src/fleet/changes.c src/fleet/changes.h
