@@ -21,6 +21,7 @@ struct cli_cmd {
 
 extern const struct cli_cmd cmd_collect_entry;
 extern const struct cli_cmd cmd_show_entry;
+extern const struct cli_cmd cmd_check_entry;
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

@@ -3,7 +3,8 @@
 libmigcompat_a_SOURCES += \
 	src/cli/cli.h \
 	src/cli/cmd_collect.c \
-	src/cli/cmd_show.c
+	src/cli/cmd_show.c \
+	src/cli/cmd_check.c
 
 bin_PROGRAMS += migcompat
 migcompat_SOURCES = src/cli/main.c

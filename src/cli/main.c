@@ -12,6 +12,7 @@
 static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_collect_entry,
 	&cmd_show_entry,
+	&cmd_check_entry,
 };
 
 int

@@ -15,6 +15,8 @@
 #define PROFILE_SCHEMA_VERSION	1
 /* Largest profile or dump file accepted, in bytes. */
 #define PROFILE_MAX_SIZE	(4u * 1024 * 1024)
+/* Size of the rules engine's per-profile cache, in 64-bit words. */
+#define PROFILE_RULES_CACHE_WORDS	96
 
 struct json_object;
 
@@ -149,6 +151,13 @@ struct profile {
 
 	/* Layers this version does not model are kept verbatim (json-c objects). */
 	struct json_object *extra_layers;
+
+	/*
+	 * What the rules engine derives from this profile, filled by
+	 * rules_prepare() (rules.h); opaque here, not part of the JSON form or
+	 * the hash.  All zero means "not prepared".
+	 */
+	uint64_t rules_cache[PROFILE_RULES_CACHE_WORDS];
 };
 
 /* Initialise an empty profile (schema version set, every layer absent). */

@@ -13,3 +13,20 @@ src/rules/evmcs-table.c: $(top_srcdir)/data/evmcs-filter.tsv $(top_srcdir)/data/
 	$(AM_V_GEN)$(MKDIR_P) src/rules && \
 	$(TSV2C) -v header=evmcs.h -v type=evmcs_row -v name=evmcs_rows \
 	    -v src=data/evmcs-filter.tsv $(top_srcdir)/data/evmcs-filter.tsv > $@.tmp && mv $@.tmp $@
+
+libmigcompat_a_SOURCES += \
+	src/rules/rules.c src/rules/rules.h src/rules/rules_priv.h \
+	src/rules/rules_vmx.c src/rules/rules_evmcs.c src/rules/rules_cpuid.c \
+	src/rules/rules_host.c src/rules/rules_explain.c \
+	src/rules/vmspec.c src/rules/vmspec.h \
+	src/rules/cpuidfeat.c src/rules/cpuidfeat.h
+
+nodist_libmigcompat_a_SOURCES += src/rules/cpuidfeat-table.c
+BUILT_SOURCES += src/rules/cpuidfeat-table.c
+CLEANFILES += src/rules/cpuidfeat-table.c
+dist_pkgdata_DATA += data/cpuid-features.tsv
+
+src/rules/cpuidfeat-table.c: $(top_srcdir)/data/cpuid-features.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/rules && \
+	$(TSV2C) -v header=cpuidfeat.h -v type=cpuidfeat_entry -v name=cpuidfeat_table \
+	    -v src=data/cpuid-features.tsv $(top_srcdir)/data/cpuid-features.tsv > $@.tmp && mv $@.tmp $@

@@ -33,7 +33,41 @@ const char *rules_policy_name(enum rules_policy p);
 const char *rules_verdict_name(enum rules_verdict v);
 
 /*
- * The verdict only, without reasons: the fast path for fleet queries.
+ * Derive once what the checks need from a profile (resolved VMX values,
+ * eVMCS views per PV bit setting, CPUID flag words, KVM capabilities, TSC)
+ * and keep it in p->rules_cache, so that checks involving p neither parse
+ * nor search.  Call it again after changing p; profile_init() and
+ * profile_clear() drop the cache.  Checks work on unprepared profiles too,
+ * deriving the same data on the stack each time (slower, still no
+ * allocation).  Not needed for correctness, only for speed.
+ */
+void rules_prepare(struct profile *p);
+
+/*
+ * Common to the three checks below:
+ *
+ * vm NULL means the default scenario (nested, host-passthrough CPU).
+ * Layers: "vmx" (the raw VMX MSRs as the destination KVM's
+ * vmx_set_vmx_msr accepts them), "evmcs" (the eVMCS-filtered guest view),
+ * "cpuid" (vendor and feature flags), "kvm" (capabilities), "tsc".  A layer
+ * neither profile has is listed as not checked; a layer the VM needs that
+ * only one side has makes the verdict unknown, as does an eVMCS question
+ * without a known kernel or a measured view.  A blocking reason anywhere
+ * makes the verdict incompatible.
+ *
+ * src NULL: the source host is unknown (the libvirt hook).  Only what the
+ * VM spec pins is checked against dst: the vmx-* features it enables must
+ * be allowed on dst (and dst must expose nested VMX at all), the CPU
+ * features it enables must be in dst's CPUID, eVMCS must be possible on
+ * dst and, with the PV bit and the strict policy, honoured; dst must have
+ * the KVM capabilities the VM needs; a pinned TSC frequency must equal
+ * dst's or dst must scale the TSC.
+ */
+
+/*
+ * The verdict only, without reasons: the fast path for fleet queries.  A
+ * compatible pair allocates nothing and formats nothing; an incompatible
+ * one stops at the first blocking rule.
  */
 enum rules_verdict rules_verdict_of(const struct profile *src, const struct profile *dst,
     const struct vmspec *vm, enum rules_policy policy);
@@ -44,13 +78,27 @@ enum rules_verdict rules_verdict_of(const struct profile *src, const struct prof
  * {"compatible", "verdict", "scenario", "policy", "other_policy_differs",
  *  "reasons": [{"layer", "msr", "bit", "name", "src", "dst", "rule", "message"}],
  *  "not_checked": [...]}.  New object, caller puts it.
+ *
+ * Every reason carries all eight keys (null where they do not apply) and
+ * "effect" ("blocks" or "unknown").  msr is the MSR index in lower-case hex
+ * for vmx and evmcs reasons.  For control MSRs bit is the control bit
+ * (0-31) and "half" says which half ("allowed-1" or "must-be-1"),
+ * "msr_bit" the position in the 64-bit MSR; for other MSRs bit is the
+ * position in the 64-bit value.  name is the QEMU vmx-* name, else the
+ * Linux name.  src and dst are the whole MSR (or CPUID register) values in
+ * hex, null for an unknown source.  CPUID reasons add "leaf", "subleaf" and
+ * "reg", KVM reasons "cap".  "truncated" counts reasons left out beyond
+ * RULES_MAX_REASONS (rules_priv.h).
  */
 struct json_object *rules_check_json(const struct profile *src, const struct profile *dst,
     const struct vmspec *vm, enum rules_policy policy);
 
 /*
- * The same answer as text, one line per reason, for the CLI.  Returns the
- * verdict.
+ * The same answer as text, one line per reason, for the CLI: "verdict:
+ * ..." first, then the reasons ("secondary controls: TSC scaling (bit 25
+ * of IA32_VMX_PROCBASED_CTLS2) allowed on source, not on destination"),
+ * the layers not checked and whether the other policy would differ.
+ * Returns the verdict.
  */
 enum rules_verdict rules_check_print(FILE *f, const struct profile *src, const struct profile *dst,
     const struct vmspec *vm, enum rules_policy policy);

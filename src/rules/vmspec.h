@@ -35,6 +35,13 @@ struct vmspec_feature {
 	int enabled;			/* 1 require/force, 0 disable/forbid */
 };
 
+/*
+ * The flags nested, evmcs and evmcs_pv are authoritative: the rules engine
+ * reads them, and scenario is kept in step by vmspec_set_scenario() and the
+ * parsers (vmspec_scenario_of() recomputes it).  Features are QEMU/libvirt
+ * names: CPUID flags ("avx512f", "sse4.2") and vmx-* controls; hv-*
+ * names go to hyperv[] without the prefix.
+ */
 struct vmspec {
 	enum vmspec_scenario scenario;	/* derived: nested/evmcs/pv below agree with it */
 	enum vmspec_cpu_mode cpu_mode;
@@ -55,6 +62,29 @@ struct vmspec {
 
 /* Initialise spec to the given scenario with host-passthrough CPU. */
 void vmspec_init(struct vmspec *spec, enum vmspec_scenario sc);
+
+/* Set the scenario and the nested/evmcs/evmcs_pv flags that define it. */
+void vmspec_set_scenario(struct vmspec *spec, enum vmspec_scenario sc);
+
+/* The scenario the nested/evmcs/evmcs_pv flags describe. */
+enum vmspec_scenario vmspec_scenario_of(const struct vmspec *spec);
+
+/*
+ * Add or update a CPU or vmx-* feature (enabled 1: required/forced, 0:
+ * disabled/forbidden).  Returns 0, or -1 when the name is empty or too long
+ * or the list is full.
+ */
+int vmspec_add_feature(struct vmspec *spec, const char *name, int enabled);
+
+/*
+ * Add a Hyper-V enlightenment ("evmcs" or "hv-evmcs"; stored without the
+ * prefix; adding "evmcs" also sets nested and evmcs).  Duplicates are
+ * ignored.  Returns 0, or -1 when empty, too long or the list is full.
+ */
+int vmspec_add_hyperv(struct vmspec *spec, const char *name);
+
+/* Nonzero when the enlightenment (with or without "hv-") is in use. */
+int vmspec_has_hyperv(const struct vmspec *spec, const char *name);
 
 /* Parse "plain", "nested", "evmcs" or "evmcs-pv".  Returns 0 or -1. */
 int vmspec_scenario_parse(const char *s, enum vmspec_scenario *sc);

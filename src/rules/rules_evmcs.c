@@ -1,0 +1,224 @@
+/*
+ * rules_evmcs.c - the eVMCS layer: what an eVMCS-enabled L1 guest sees of
+ * the VMX controls on each side, measured by the probe guest or emulated
+ * with the per-kernel filter (evmcs.h), and whether the destination
+ * kernel keeps showing everything the guest saw on the source.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "rules_priv.h"
+
+const uint32_t rules_ev_slot_msr[RULES_E_NUM] = {
+	[RULES_E_PIN] = MSR_VMX_TRUE_PINBASED,
+	[RULES_E_PROC] = MSR_VMX_TRUE_PROCBASED,
+	[RULES_E_PROC2] = MSR_VMX_PROCBASED2,
+	[RULES_E_EXIT] = MSR_VMX_TRUE_EXIT,
+	[RULES_E_ENTRY] = MSR_VMX_TRUE_ENTRY,
+	[RULES_E_VMFUNC] = MSR_VMX_VMFUNC,
+};
+
+/* The raw VMX slot of each eVMCS slot. */
+static const int rules_evmcs_vslot[RULES_E_NUM] = {
+	RULES_V_PIN, RULES_V_PROC, RULES_V_PROC2, RULES_V_EXIT, RULES_V_ENTRY, RULES_V_VMFUNC,
+};
+
+/* The six filtered values of a VMX MSR set, TRUE MSRs standing in for their twins. */
+static void
+rules_evmcs_slots(const struct vmx_msrs *m, uint64_t *out)
+{
+	out[RULES_E_PIN] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_PINBASED);
+	out[RULES_E_PROC] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_PROCBASED);
+	out[RULES_E_PROC2] = vmx_msr_get(m, MSR_VMX_PROCBASED2);
+	out[RULES_E_EXIT] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_EXIT);
+	out[RULES_E_ENTRY] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_ENTRY);
+	out[RULES_E_VMFUNC] = vmx_msr_get(m, MSR_VMX_VMFUNC);
+}
+
+/* The keep masks of a row for the six slots. */
+static void
+rules_evmcs_keep(const struct evmcs_row *row, int pv, uint32_t *keep)
+{
+	int i;
+
+	for (i = 0; i < RULES_E_NUM; i++)
+		keep[i] = evmcs_keep_mask(row, rules_ev_slot_msr[i], pv);
+}
+
+/* The row whose name a stored emulated view records, or NULL. */
+static const struct evmcs_row *
+rules_evmcs_row_named(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	for (i = 0; i < evmcs_rows_count; i++)
+		if (strcmp(evmcs_rows[i].row, name) == 0)
+			return &evmcs_rows[i];
+	return NULL;
+}
+
+void
+rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
+{
+	static const enum evmcs_view views[2] = { EVMCS_VIEW_EVMCS, EVMCS_VIEW_EVMCS_PV };
+	const struct profile_evmcs *me = &p->evmcs_measured, *em = &p->evmcs_emulated;
+	const struct evmcs_row *row = NULL;
+	struct vmx_msrs tmp;
+	int pv;
+
+	out->ev_kernel = (int8_t)evmcs_kernel_classify(p->kernel, &row);
+	if (row == NULL && profile_layer_ok(&em->layer))
+		row = rules_evmcs_row_named(em->rules);
+	out->ev_row = row;
+	out->ev_host = row != NULL && row->host;
+	out->ev_pv = row != NULL ? (row->pv ? 1 : 0) : out->ev_kernel == EVMCS_KERNEL_NONE ? 0 : -1;
+	if (profile_layer_ok(&me->layer) && me->pv_bit_honoured != PROFILE_UNKNOWN)
+		out->ev_pv = me->pv_bit_honoured == PROFILE_YES ? 1 : 0;
+
+	for (pv = 0; pv < 2; pv++) {
+		out->ev_kind[pv] = RULES_EV_NONE;
+		if (row != NULL)
+			rules_evmcs_keep(row, pv, out->ev_keep[pv]);
+		if (profile_layer_ok(&me->layer) && (me->views_present & (1u << views[pv]))) {
+			rules_evmcs_slots(&me->view[views[pv]], out->ev_view[pv]);
+			out->ev_kind[pv] = RULES_EV_MEASURED;
+		} else if (row != NULL && profile_layer_ok(&p->vmx)) {
+			evmcs_apply(row, &p->vmx_raw, pv, &tmp);
+			rules_evmcs_slots(&tmp, out->ev_view[pv]);
+			out->ev_kind[pv] = RULES_EV_EMULATED;
+		} else if (row != NULL && profile_layer_ok(&em->layer) &&
+		    (em->views_present & (1u << views[pv]))) {
+			rules_evmcs_slots(&em->view[views[pv]], out->ev_view[pv]);
+			out->ev_kind[pv] = RULES_EV_EMULATED;
+		}
+	}
+}
+
+/* A reason without a bit. */
+static int
+rules_evmcs_note(struct rules_ctx *c, uint8_t rule, int blocking, uint8_t side)
+{
+	struct rules_reason r;
+
+	memset(&r, 0, sizeof(r));
+	r.layer = RULES_LAYER_EVMCS;
+	r.rule = rule;
+	r.blocking = (uint8_t)blocking;
+	r.side = side;
+	r.bit = -1;
+	return rules_add(c, &r);
+}
+
+/* One reason per bit of bits, for slot i (control bits for controls, low half for VMFUNC). */
+static int
+rules_evmcs_bits(struct rules_ctx *c, uint8_t rule, int i, uint32_t bits, uint64_t src, uint64_t dst)
+{
+	struct rules_reason r;
+	unsigned b;
+
+	for (b = 0; bits != 0; b++, bits >>= 1) {
+		if ((bits & 1) == 0)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.layer = RULES_LAYER_EVMCS;
+		r.rule = rule;
+		r.blocking = 1;
+		r.side = RULES_SIDE_BOTH;
+		r.msr = rules_ev_slot_msr[i];
+		r.bit = (int16_t)b;
+		r.half = i == RULES_E_VMFUNC ? RULES_HALF_NONE : RULES_HALF_ALLOWED1;
+		r.src = src;
+		r.dst = dst;
+		if (rules_add(c, &r))
+			return 1;
+	}
+	return 0;
+}
+
+/* The half of a slot's value the filter works on. */
+static inline uint32_t
+rules_evmcs_half(int i, uint64_t v)
+{
+	return i == RULES_E_VMFUNC ? (uint32_t)v : (uint32_t)(v >> 32);
+}
+
+int
+rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+{
+	int pv = c->vm->evmcs_pv ? 1 : 0;
+	uint32_t sv, dv, viol, bad = 0;
+	uint64_t dfull;
+	int i;
+
+	if (d->vendor == RULES_VENDOR_AMD || d->vendor == RULES_VENDOR_OTHER)
+		return rules_evmcs_note(c, RULES_R_EVMCS_UNSUPPORTED, 1, RULES_SIDE_DST);
+	if (d->ev_kind[pv] == RULES_EV_NONE) {
+		if (d->ev_kernel == EVMCS_KERNEL_NONE)
+			return rules_evmcs_note(c, RULES_R_EVMCS_UNSUPPORTED, 1, RULES_SIDE_DST);
+		if (rules_evmcs_note(c, RULES_R_EVMCS_VIEW_UNKNOWN, 0, RULES_SIDE_DST))
+			return 1;
+	}
+	if (pv && c->policy == RULES_POLICY_STRICT) {
+		if (d->ev_pv == 0 && rules_evmcs_note(c, RULES_R_EVMCS_PV_NOT_HONOURED, 1, RULES_SIDE_DST))
+			return 1;
+		if (d->ev_pv < 0 && rules_evmcs_note(c, RULES_R_EVMCS_PV_UNKNOWN, 0, RULES_SIDE_DST))
+			return 1;
+	}
+	if (s == NULL)
+		return 0;
+	if (s->ev_kind[pv] == RULES_EV_NONE)
+		return rules_evmcs_note(c, RULES_R_EVMCS_VIEW_UNKNOWN, 0, RULES_SIDE_SRC);
+	if (d->ev_kind[pv] == RULES_EV_NONE)
+		return 0;
+
+	/*
+	 * What the guest saw on the source must stay visible on the
+	 * destination: the destination's own measured view, or its kernel's
+	 * filter applied to the same VM values.
+	 */
+	for (i = 0; i < RULES_E_NUM; i++) {
+		sv = rules_evmcs_half(i, s->ev_view[pv][i]);
+		dv = d->ev_kind[pv] == RULES_EV_MEASURED ? rules_evmcs_half(i, d->ev_view[pv][i]) :
+		    d->ev_keep[pv][i];
+		bad |= sv & ~dv;
+	}
+	if (d->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
+		for (i = 0; i < RULES_E_NUM; i++)
+			bad |= rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i];
+	}
+	if (bad == 0)
+		return 0;
+
+	for (i = 0; i < RULES_E_NUM; i++) {
+		sv = rules_evmcs_half(i, s->ev_view[pv][i]);
+		if (d->ev_kind[pv] == RULES_EV_MEASURED) {
+			dfull = d->ev_view[pv][i];
+			dv = rules_evmcs_half(i, dfull);
+		} else {
+			dv = d->ev_keep[pv][i];
+			dfull = i == RULES_E_VMFUNC ? (s->ev_view[pv][i] & (0xffffffff00000000ull | dv)) :
+			    (s->ev_view[pv][i] & (((uint64_t)dv << 32) | 0xffffffffull));
+		}
+		viol = sv & ~dv;
+		if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HIDDEN, i, viol, s->ev_view[pv][i], dfull))
+			return 1;
+	}
+	/*
+	 * v4.20-v5.5 narrow the vCPU's own MSRs when eVMCS is enabled, so the
+	 * VMM's restore of the source values fails for bits the guest never
+	 * saw too (bits already reported as hidden are not repeated).
+	 */
+	if (d->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
+		for (i = 0; i < RULES_E_NUM; i++) {
+			viol = rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i] &
+			    ~rules_evmcs_half(i, s->ev_view[pv][i]);
+			if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HOST_NARROWED, i, viol,
+			    s->vmx[rules_evmcs_vslot[i]], d->vmx[rules_evmcs_vslot[i]]))
+				return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,176 @@
+/*
+ * rules_host.c - the KVM capability and TSC layers, and the QEMU
+ * migration blockers that follow from the VM spec alone.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "rules_priv.h"
+
+const struct rules_cap_info rules_caps[RULES_CAP_NUM] = {
+	[RULES_CAP_HYPERV] = { 73, "KVM_CAP_HYPERV" },
+	[RULES_CAP_HYPERV_TIME] = { 96, "KVM_CAP_HYPERV_TIME" },
+	[RULES_CAP_HYPERV_SYNIC] = { 123, "KVM_CAP_HYPERV_SYNIC" },
+	[RULES_CAP_HYPERV_VP_INDEX] = { 135, "KVM_CAP_HYPERV_VP_INDEX" },
+	[RULES_CAP_HYPERV_TLBFLUSH] = { 155, "KVM_CAP_HYPERV_TLBFLUSH" },
+	[RULES_CAP_NESTED_STATE] = { 157, "KVM_CAP_NESTED_STATE" },
+	[RULES_CAP_HYPERV_SEND_IPI] = { 161, "KVM_CAP_HYPERV_SEND_IPI" },
+	[RULES_CAP_HYPERV_EVMCS] = { 163, "KVM_CAP_HYPERV_ENLIGHTENED_VMCS" },
+	[RULES_CAP_EXCEPTION_PAYLOAD] = { 164, "KVM_CAP_EXCEPTION_PAYLOAD" },
+	[RULES_CAP_HYPERV_DIRECT_TLBFLUSH] = { 175, "KVM_CAP_HYPERV_DIRECT_TLBFLUSH" },
+	[RULES_CAP_HYPERV_ENFORCE_CPUID] = { 199, "KVM_CAP_HYPERV_ENFORCE_CPUID" },
+};
+
+/* Hyper-V enlightenments (QEMU hv-* without the prefix) and the capability each needs. */
+static const struct {
+	const char *name;
+	enum rules_cap cap;
+} rules_host_hv[] = {
+	{ "time", RULES_CAP_HYPERV_TIME },
+	{ "synic", RULES_CAP_HYPERV_SYNIC },
+	{ "vpindex", RULES_CAP_HYPERV_VP_INDEX },
+	{ "tlbflush", RULES_CAP_HYPERV_TLBFLUSH },
+	{ "ipi", RULES_CAP_HYPERV_SEND_IPI },
+	{ "evmcs", RULES_CAP_HYPERV_EVMCS },
+	{ "tlbflush-direct", RULES_CAP_HYPERV_DIRECT_TLBFLUSH },
+	{ "enforce-cpuid", RULES_CAP_HYPERV_ENFORCE_CPUID },
+};
+
+/* KVM's default tolerance for a TSC frequency without scaling (tsc_tolerance_ppm). */
+#define RULES_TSC_TOLERANCE_PPM	250
+
+void
+rules_host_prepare(const struct profile *p, struct rules_prep *out)
+{
+	int i;
+
+	out->has_kvm = profile_layer_ok(&p->kvm) ? 1 : 0;
+	out->caps = 0;
+	for (i = 0; i < RULES_CAP_NUM; i++)
+		if (profile_cap(p, rules_caps[i].id) > 0)
+			out->caps |= 1u << i;
+	out->has_tsc = profile_layer_ok(&p->tsc) && p->tsc_khz != 0 ? 1 : 0;
+	out->tsc_khz = p->tsc_khz;
+	out->tsc_scaling = p->tsc_scaling ? 1 : 0;
+}
+
+/* A reason of the kvm or tsc layer. */
+static int
+rules_host_note(struct rules_ctx *c, uint8_t layer, uint8_t rule, int blocking, uint8_t side,
+    uint32_t cap, uint64_t src, uint64_t dst)
+{
+	struct rules_reason r;
+
+	memset(&r, 0, sizeof(r));
+	r.layer = layer;
+	r.rule = rule;
+	r.blocking = (uint8_t)blocking;
+	r.side = side;
+	r.bit = -1;
+	r.msr = cap;
+	r.src = src;
+	r.dst = dst;
+	return rules_add(c, &r);
+}
+
+/* The capabilities the VM needs, one bit per enum rules_cap. */
+static uint32_t
+rules_host_needed(const struct vmspec *vm, unsigned *unmapped)
+{
+	uint32_t need = 0;
+	size_t i, k;
+
+	*unmapped = 0;
+	if (vm->nested)
+		need |= 1u << RULES_CAP_NESTED_STATE | 1u << RULES_CAP_EXCEPTION_PAYLOAD;
+	if (vm->evmcs)
+		need |= 1u << RULES_CAP_HYPERV_EVMCS;
+	if (vm->n_hyperv > 0 || vm->evmcs)
+		need |= 1u << RULES_CAP_HYPERV;
+	for (i = 0; i < vm->n_hyperv; i++) {
+		for (k = 0; k < sizeof(rules_host_hv) / sizeof(rules_host_hv[0]); k++)
+			if (strcmp(vm->hyperv[i], rules_host_hv[k].name) == 0)
+				break;
+		if (k < sizeof(rules_host_hv) / sizeof(rules_host_hv[0]))
+			need |= 1u << rules_host_hv[k].cap;
+		else
+			(*unmapped)++;
+	}
+	return need;
+}
+
+/* Nonzero when two TSC frequencies are equal within KVM's tolerance. */
+static int
+rules_host_tsc_equal(uint32_t a, uint32_t b)
+{
+	uint64_t diff = a > b ? a - b : b - a;
+
+	return diff * 1000000u <= (uint64_t)RULES_TSC_TOLERANCE_PPM * b;
+}
+
+int
+rules_host_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+{
+	const struct vmspec *vm = c->vm;
+	unsigned unmapped;
+	uint32_t need, missing, khz;
+	int i;
+
+	/* QEMU's own migration blockers. */
+	if (vm->hyperv_passthrough &&
+	    rules_host_note(c, RULES_LAYER_KVM, RULES_R_HV_PASSTHROUGH, 1, RULES_SIDE_NONE, 0, 0, 0))
+		return 1;
+	if (vm->invtsc && vm->tsc_khz == 0 &&
+	    rules_host_note(c, RULES_LAYER_TSC, RULES_R_INVTSC_UNPINNED, 1, RULES_SIDE_NONE, 0, 0, 0))
+		return 1;
+
+	/* KVM capabilities: only the destination's matter. */
+	need = rules_host_needed(vm, &unmapped);
+	if (unmapped > 0)
+		c->not_checked |= RULES_NC_HV_CPUID;
+	if (need != 0) {
+		if (!d->has_kvm) {
+			if (s != NULL && s->has_kvm) {
+				if (rules_host_note(c, RULES_LAYER_KVM, RULES_R_LAYER_MISSING, 0, RULES_SIDE_DST,
+				    0, 0, 0))
+					return 1;
+			} else {
+				c->not_checked |= RULES_NC_KVM;
+			}
+		} else if ((missing = need & ~d->caps) != 0) {
+			for (i = 0; i < RULES_CAP_NUM; i++) {
+				if ((missing & (1u << i)) == 0)
+					continue;
+				if (rules_host_note(c, RULES_LAYER_KVM, RULES_R_CAP_MISSING, 1, RULES_SIDE_DST,
+				    rules_caps[i].id, s != NULL && (s->caps & (1u << i)), 0))
+					return 1;
+			}
+		}
+	}
+
+	/*
+	 * TSC: the VM's frequency (pinned, else the source's) must be the
+	 * destination's within KVM's tolerance, or the destination must
+	 * scale the TSC.
+	 */
+	if (vm->tsc_khz != 0)
+		khz = vm->tsc_khz;
+	else if (s == NULL)
+		return 0;
+	else if (s->has_tsc)
+		khz = s->tsc_khz;
+	else if (d->has_tsc)
+		return rules_host_note(c, RULES_LAYER_TSC, RULES_R_LAYER_MISSING, 0, RULES_SIDE_SRC, 0, 0,
+		    d->tsc_khz);
+	else {
+		c->not_checked |= RULES_NC_TSC;
+		return 0;
+	}
+	if (!d->has_tsc)
+		return rules_host_note(c, RULES_LAYER_TSC, RULES_R_LAYER_MISSING, 0, RULES_SIDE_DST, 0, khz, 0);
+	if (!rules_host_tsc_equal(khz, d->tsc_khz) && !d->tsc_scaling)
+		return rules_host_note(c, RULES_LAYER_TSC, RULES_R_TSC_FREQ, 1, RULES_SIDE_DST, 0, khz,
+		    d->tsc_khz);
+	return 0;
+}

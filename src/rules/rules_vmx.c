@@ -1,0 +1,336 @@
+/*
+ * rules_vmx.c - the raw VMX layer: the destination KVM's acceptance rules
+ * for the VMX capability MSRs the VMM restores (vmx_set_vmx_msr() in
+ * arch/x86/kvm/vmx/nested.c; reference section 4).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "rules_priv.h"
+#include "vmxbits.h"
+
+const uint32_t rules_vmx_slot_msr[RULES_V_NUM] = {
+	[RULES_V_BASIC] = MSR_VMX_BASIC,
+	[RULES_V_PIN] = MSR_VMX_TRUE_PINBASED,
+	[RULES_V_PROC] = MSR_VMX_TRUE_PROCBASED,
+	[RULES_V_EXIT] = MSR_VMX_TRUE_EXIT,
+	[RULES_V_ENTRY] = MSR_VMX_TRUE_ENTRY,
+	[RULES_V_MISC] = MSR_VMX_MISC,
+	[RULES_V_CR0F0] = MSR_VMX_CR0_FIXED0,
+	[RULES_V_CR4F0] = MSR_VMX_CR4_FIXED0,
+	[RULES_V_PROC2] = MSR_VMX_PROCBASED2,
+	[RULES_V_EPT] = MSR_VMX_EPT_VPID,
+	[RULES_V_VMFUNC] = MSR_VMX_VMFUNC,
+};
+
+/* BASIC: dual-monitor (49), INS/OUTS (54), TRUE controls (55), reserved 31, 47:45, 63:56. */
+#define RULES_BASIC_FEATURES	((1ull << 49) | (1ull << 54) | (1ull << 55) | (1ull << 31) | \
+				 (7ull << 45) | (0xffull << 56))
+#define RULES_BASIC_32BIT	(1ull << 48)
+#define RULES_BASIC_REV(v)	((uint32_t)((v) & 0x7fffffffu))
+#define RULES_BASIC_SIZE(v)	((uint32_t)(((v) >> 32) & 0x1fffu))
+/* MISC: bits 5, 8:6, 13:9, 14, 15, 28, 29, 30, 31. */
+#define RULES_MISC_FEATURES	0xf000ffe0ull
+#define RULES_MISC_RATE(v)	((uint32_t)((v) & 0x1fu))
+#define RULES_MISC_CR3(v)	((uint32_t)(((v) >> 16) & 0x1ffu))
+#define RULES_MISC_MAXMSR(v)	((uint32_t)(((v) >> 25) & 0x7u))
+#define RULES_MISC_MSEG(v)	((uint32_t)((v) >> 32))
+#define RULES_PIN_PREEMPTION	(1ull << (32 + 6))
+/* Secondary control 13, "enable VM functions", in the allowed-1 half. */
+#define RULES_PROC2_VMFUNC	(1ull << (32 + 13))
+
+void
+rules_vmx_prepare(const struct profile *p, struct rules_prep *out)
+{
+	const struct vmx_msrs *m = &p->vmx_raw;
+
+	out->has_vmx = profile_layer_ok(&p->vmx) ? 1 : 0;
+	out->vmx[RULES_V_BASIC] = vmx_msr_get(m, MSR_VMX_BASIC);
+	out->vmx[RULES_V_PIN] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_PINBASED);
+	out->vmx[RULES_V_PROC] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_PROCBASED);
+	out->vmx[RULES_V_EXIT] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_EXIT);
+	out->vmx[RULES_V_ENTRY] = vmx_msr_true_ctl(m, MSR_VMX_TRUE_ENTRY);
+	out->vmx[RULES_V_MISC] = vmx_msr_get(m, MSR_VMX_MISC);
+	out->vmx[RULES_V_CR0F0] = vmx_msr_get(m, MSR_VMX_CR0_FIXED0);
+	out->vmx[RULES_V_CR4F0] = vmx_msr_get(m, MSR_VMX_CR4_FIXED0);
+	out->vmx[RULES_V_PROC2] = vmx_msr_get(m, MSR_VMX_PROCBASED2);
+	out->vmx[RULES_V_EPT] = vmx_msr_get(m, MSR_VMX_EPT_VPID);
+	out->vmx[RULES_V_VMFUNC] = vmx_msr_get(m, MSR_VMX_VMFUNC);
+	/*
+	 * Dump tools such as AIDA64 never read 0x491 although the CPU has it
+	 * (secondary control 13 allowed): such a dump says nothing about
+	 * VMFUNC, which is then not compared rather than taken as 0.
+	 */
+	out->vmfunc_unreported = p->is_dump && !vmx_msr_has(m, MSR_VMX_VMFUNC) &&
+	    (out->vmx[RULES_V_PROC2] & RULES_PROC2_VMFUNC) != 0;
+}
+
+/* Record one reason per set bit of bits (bit positions in the 64-bit MSR). */
+static int
+rules_vmx_bits(struct rules_ctx *c, uint8_t layer, uint8_t rule, int control, uint32_t msr,
+    uint64_t bits, uint64_t src, uint64_t dst)
+{
+	struct rules_reason r;
+	unsigned b;
+
+	for (b = 0; bits != 0; b++, bits >>= 1) {
+		if ((bits & 1) == 0)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.layer = layer;
+		r.rule = rule;
+		r.blocking = 1;
+		r.msr = msr;
+		r.src = src;
+		r.dst = dst;
+		r.side = c->srcp != NULL ? RULES_SIDE_BOTH : RULES_SIDE_DST;
+		if (control) {
+			r.half = b >= 32 ? RULES_HALF_ALLOWED1 : RULES_HALF_MUSTBE1;
+			r.bit = (int16_t)(b & 31);
+		} else {
+			r.bit = (int16_t)b;
+		}
+		if (rules_add(c, &r))
+			return 1;
+	}
+	return 0;
+}
+
+/* A field rule (revision, size, counts) with the field values in src/dst. */
+static int
+rules_vmx_field(struct rules_ctx *c, uint8_t rule, uint32_t msr, int bit, uint64_t src, uint64_t dst)
+{
+	struct rules_reason r;
+
+	memset(&r, 0, sizeof(r));
+	r.layer = RULES_LAYER_VMX;
+	r.rule = rule;
+	r.blocking = 1;
+	r.msr = msr;
+	r.bit = (int16_t)bit;
+	r.src = src;
+	r.dst = dst;
+	r.side = RULES_SIDE_BOTH;
+	return rules_add(c, &r);
+}
+
+/*
+ * Apply the VM spec's vmx-* features to the values the VM uses: disabled
+ * features leave the allowed-1 half (control MSRs) or the value.  Returns
+ * nonzero when the spec names any vmx-* feature.
+ */
+static int
+rules_vmx_spec_values(const struct vmspec *vm, uint64_t *v)
+{
+	const struct vmxbits_entry *e;
+	size_t i, k;
+	int slot, any = 0;
+	uint64_t bit;
+
+	for (i = 0; i < vm->n_features; i++) {
+		if (strncmp(vm->features[i].name, "vmx-", 4) != 0 || vm->features[i].enabled)
+			continue;
+		any = 1;
+		for (k = 0; k < vmxbits_table_count; k++) {
+			e = &vmxbits_table[k];
+			if (e->qemu_name == NULL || strcmp(e->qemu_name, vm->features[i].name) != 0)
+				continue;
+			for (slot = 0; slot < RULES_V_NUM; slot++)
+				if (rules_vmx_slot_msr[slot] == e->msr)
+					break;
+			if (slot == RULES_V_NUM)
+				continue;
+			bit = vmxbits_is_control(e->msr) ? 1ull << (32 + e->bit) : 1ull << e->bit;
+			v[slot] &= ~bit;
+		}
+	}
+	return any;
+}
+
+/*
+ * The vmx-* features the VM enables must be allowed on dst: the check of
+ * a spec against a destination alone (and a harmless repetition when the
+ * source is known).
+ */
+static int
+rules_vmx_required(struct rules_ctx *c, const struct rules_prep *d)
+{
+	const struct vmxbits_entry *e;
+	struct rules_reason r;
+	size_t i, k;
+	int slot, found;
+	uint64_t bit;
+
+	for (i = 0; i < c->vm->n_features; i++) {
+		if (strncmp(c->vm->features[i].name, "vmx-", 4) != 0 || !c->vm->features[i].enabled)
+			continue;
+		found = 0;
+		for (k = 0; k < vmxbits_table_count; k++) {
+			e = &vmxbits_table[k];
+			if (e->qemu_name == NULL || strcmp(e->qemu_name, c->vm->features[i].name) != 0)
+				continue;
+			for (slot = 0; slot < RULES_V_NUM; slot++)
+				if (rules_vmx_slot_msr[slot] == e->msr)
+					break;
+			if (slot == RULES_V_NUM)
+				continue;
+			found = 1;
+			bit = vmxbits_is_control(e->msr) ? 1ull << (32 + e->bit) : 1ull << e->bit;
+			if (d->vmx[slot] & bit)
+				continue;
+			memset(&r, 0, sizeof(r));
+			r.layer = RULES_LAYER_VMX;
+			r.rule = RULES_R_VM_REQUIRES;
+			r.blocking = 1;
+			r.side = RULES_SIDE_DST;
+			r.msr = e->msr;
+			r.bit = (int16_t)e->bit;
+			r.half = vmxbits_is_control(e->msr) ? RULES_HALF_ALLOWED1 : RULES_HALF_NONE;
+			r.dst = d->vmx[slot];
+			r.ref = c->vm->features[i].name;
+			if (rules_add(c, &r))
+				return 1;
+		}
+		if (!found) {
+			memset(&r, 0, sizeof(r));
+			r.layer = RULES_LAYER_VMX;
+			r.rule = RULES_R_FEATURE_UNKNOWN;
+			r.blocking = 0;
+			r.bit = -1;
+			r.ref = c->vm->features[i].name;
+			if (rules_add(c, &r))
+				return 1;
+		}
+	}
+	return 0;
+}
+
+int
+rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+{
+	uint64_t sv[RULES_V_NUM];
+	const uint64_t *v, *w = d->vmx;
+	struct rules_reason r;
+	int slot;
+
+	if (s == NULL) {
+		if (w[RULES_V_BASIC] == 0) {
+			memset(&r, 0, sizeof(r));
+			r.layer = RULES_LAYER_VMX;
+			r.rule = RULES_R_NESTED_UNAVAILABLE;
+			r.blocking = 1;
+			r.side = RULES_SIDE_DST;
+			r.msr = MSR_VMX_BASIC;
+			r.bit = -1;
+			if (rules_add(c, &r))
+				return 1;
+		}
+		return c->vm->n_features > 0 ? rules_vmx_required(c, d) : 0;
+	}
+	v = s->vmx;
+	if (c->vm->n_features > 0) {
+		memcpy(sv, s->vmx, sizeof(sv));
+		if (rules_vmx_spec_values(c->vm, sv))
+			v = sv;
+		if (rules_vmx_required(c, d))
+			return 1;
+	}
+
+	/* The fast path: every rule holds. */
+	if ((v[RULES_V_PIN] >> 32 & ~(w[RULES_V_PIN] >> 32)) == 0 &&
+	    ((uint32_t)w[RULES_V_PIN] & ~(uint32_t)v[RULES_V_PIN]) == 0 &&
+	    (v[RULES_V_PROC] >> 32 & ~(w[RULES_V_PROC] >> 32)) == 0 &&
+	    ((uint32_t)w[RULES_V_PROC] & ~(uint32_t)v[RULES_V_PROC]) == 0 &&
+	    (v[RULES_V_EXIT] >> 32 & ~(w[RULES_V_EXIT] >> 32)) == 0 &&
+	    ((uint32_t)w[RULES_V_EXIT] & ~(uint32_t)v[RULES_V_EXIT]) == 0 &&
+	    (v[RULES_V_ENTRY] >> 32 & ~(w[RULES_V_ENTRY] >> 32)) == 0 &&
+	    ((uint32_t)w[RULES_V_ENTRY] & ~(uint32_t)v[RULES_V_ENTRY]) == 0 &&
+	    (v[RULES_V_PROC2] >> 32 & ~(w[RULES_V_PROC2] >> 32)) == 0 &&
+	    ((uint32_t)w[RULES_V_PROC2] & ~(uint32_t)v[RULES_V_PROC2]) == 0 &&
+	    (v[RULES_V_EPT] & ~w[RULES_V_EPT]) == 0 &&
+	    ((v[RULES_V_VMFUNC] & ~w[RULES_V_VMFUNC]) == 0 || s->vmfunc_unreported ||
+	     d->vmfunc_unreported) &&
+	    (v[RULES_V_BASIC] & RULES_BASIC_FEATURES & ~w[RULES_V_BASIC]) == 0 &&
+	    (v[RULES_V_BASIC] & RULES_BASIC_32BIT) == 0 &&
+	    RULES_BASIC_REV(v[RULES_V_BASIC]) == RULES_BASIC_REV(w[RULES_V_BASIC]) &&
+	    RULES_BASIC_SIZE(v[RULES_V_BASIC]) >= RULES_BASIC_SIZE(w[RULES_V_BASIC]) &&
+	    (v[RULES_V_MISC] & RULES_MISC_FEATURES & ~w[RULES_V_MISC]) == 0 &&
+	    RULES_MISC_CR3(v[RULES_V_MISC]) <= RULES_MISC_CR3(w[RULES_V_MISC]) &&
+	    RULES_MISC_MAXMSR(v[RULES_V_MISC]) <= RULES_MISC_MAXMSR(w[RULES_V_MISC]) &&
+	    RULES_MISC_MSEG(v[RULES_V_MISC]) == RULES_MISC_MSEG(w[RULES_V_MISC]) &&
+	    ((v[RULES_V_PIN] & RULES_PIN_PREEMPTION) == 0 ||
+	     RULES_MISC_RATE(v[RULES_V_MISC]) == RULES_MISC_RATE(w[RULES_V_MISC])) &&
+	    (w[RULES_V_CR0F0] & ~v[RULES_V_CR0F0]) == 0 &&
+	    (w[RULES_V_CR4F0] & ~v[RULES_V_CR4F0]) == 0) {
+		if (s->vmfunc_unreported || d->vmfunc_unreported)
+			c->not_checked |= RULES_NC_VMFUNC;
+		return 0;
+	}
+
+	/* Something fails: find every reason. */
+	for (slot = RULES_V_PIN; slot <= RULES_V_ENTRY; slot++) {
+		if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_ALLOWED1, 1, rules_vmx_slot_msr[slot],
+		    v[slot] & ~w[slot] & 0xffffffff00000000ull, v[slot], w[slot]) ||
+		    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_MUSTBE1, 1, rules_vmx_slot_msr[slot],
+		    w[slot] & ~v[slot] & 0xffffffffull, v[slot], w[slot]))
+			return 1;
+	}
+	slot = RULES_V_PROC2;
+	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_ALLOWED1, 1, MSR_VMX_PROCBASED2,
+	    v[slot] & ~w[slot] & 0xffffffff00000000ull, v[slot], w[slot]) ||
+	    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_MUSTBE1, 1, MSR_VMX_PROCBASED2,
+	    w[slot] & ~v[slot] & 0xffffffffull, v[slot], w[slot]))
+		return 1;
+	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_EPT_VPID,
+	    v[RULES_V_EPT] & ~w[RULES_V_EPT], v[RULES_V_EPT], w[RULES_V_EPT]))
+		return 1;
+	if (s->vmfunc_unreported || d->vmfunc_unreported)
+		c->not_checked |= RULES_NC_VMFUNC;
+	else if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_VMFUNC,
+	    v[RULES_V_VMFUNC] & ~w[RULES_V_VMFUNC], v[RULES_V_VMFUNC], w[RULES_V_VMFUNC]))
+		return 1;
+
+	/* BASIC. */
+	slot = RULES_V_BASIC;
+	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_BASIC,
+	    v[slot] & RULES_BASIC_FEATURES & ~w[slot], v[slot], w[slot]))
+		return 1;
+	if ((v[slot] & RULES_BASIC_32BIT) &&
+	    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_BASIC_32BIT, 0, MSR_VMX_BASIC,
+	    RULES_BASIC_32BIT, v[slot], w[slot]))
+		return 1;
+	if (RULES_BASIC_REV(v[slot]) != RULES_BASIC_REV(w[slot]) &&
+	    rules_vmx_field(c, RULES_R_BASIC_REVISION, MSR_VMX_BASIC, 0, v[slot], w[slot]))
+		return 1;
+	if (RULES_BASIC_SIZE(v[slot]) < RULES_BASIC_SIZE(w[slot]) &&
+	    rules_vmx_field(c, RULES_R_BASIC_SIZE, MSR_VMX_BASIC, 32, v[slot], w[slot]))
+		return 1;
+
+	/* MISC. */
+	slot = RULES_V_MISC;
+	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_MISC,
+	    v[slot] & RULES_MISC_FEATURES & ~w[slot], v[slot], w[slot]))
+		return 1;
+	if (RULES_MISC_CR3(v[slot]) > RULES_MISC_CR3(w[slot]) &&
+	    rules_vmx_field(c, RULES_R_MISC_CR3, MSR_VMX_MISC, 16, v[slot], w[slot]))
+		return 1;
+	if (RULES_MISC_MAXMSR(v[slot]) > RULES_MISC_MAXMSR(w[slot]) &&
+	    rules_vmx_field(c, RULES_R_MISC_MAXMSR, MSR_VMX_MISC, 25, v[slot], w[slot]))
+		return 1;
+	if (RULES_MISC_MSEG(v[slot]) != RULES_MISC_MSEG(w[slot]) &&
+	    rules_vmx_field(c, RULES_R_MISC_MSEG, MSR_VMX_MISC, 32, v[slot], w[slot]))
+		return 1;
+	if ((v[RULES_V_PIN] & RULES_PIN_PREEMPTION) &&
+	    RULES_MISC_RATE(v[slot]) != RULES_MISC_RATE(w[slot]) &&
+	    rules_vmx_field(c, RULES_R_MISC_TIMER_RATE, MSR_VMX_MISC, 0, v[slot], w[slot]))
+		return 1;
+
+	/* CR0/CR4 FIXED0: every bit the destination fixes to 1 must be fixed on the source. */
+	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_FIXED0, 0, MSR_VMX_CR0_FIXED0,
+	    w[RULES_V_CR0F0] & ~v[RULES_V_CR0F0], v[RULES_V_CR0F0], w[RULES_V_CR0F0]) ||
+	    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_FIXED0, 0, MSR_VMX_CR4_FIXED0,
+	    w[RULES_V_CR4F0] & ~v[RULES_V_CR4F0], v[RULES_V_CR4F0], w[RULES_V_CR4F0]))
+		return 1;
+	return 0;
+}
