@@ -1,0 +1,173 @@
+/*
+ * etcd.h - a client of etcd v3 through its JSON gateway (etcd 3.4 and
+ * later): keys, leases and watches as HTTP POSTs of JSON with libcurl.
+ * Keys and values travel base64-encoded; 64-bit numbers as JSON strings.
+ *
+ * A struct etcd holds an endpoint list, TLS and authentication settings and
+ * one libcurl handle.  It is used by one thread at a time: a second thread
+ * opens its own.  etcd_stop() is the exception and may be called from any
+ * thread or a signal handler.
+ *
+ * Every request goes to the current endpoint.  A transport failure, or an
+ * answer that says the cluster cannot serve it now (no leader, timeout,
+ * overload), moves to the next endpoint; after a full round without an
+ * answer the client waits, doubling the wait from backoff_min_ms up to
+ * backoff_max_ms.  A request is retried so until etcd answers it, until
+ * etcd_stop() is called, or until retry_ms have passed (0: no limit).  A
+ * write is reported done (0) only once etcd acknowledged it.
+ *
+ * Functions that can fail return 0, or -1 with errno and a one-line
+ * message in err:
+ *	ECANCELED	etcd_stop() was called
+ *	ETIMEDOUT	retry_ms passed without an answer
+ *	ENOENT		no such key or lease (an expired or revoked lease)
+ *	ERANGE		the revision asked for has been compacted
+ *	EACCES		authentication failed or permission denied
+ *	EPROTO		the answer was not etcd's JSON
+ *	EIO		any other error etcd reported
+ */
+#ifndef MIGCOMPAT_ETCD_H
+#define MIGCOMPAT_ETCD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Most endpoints a client takes. */
+#define ETCD_MAX_ENDPOINTS	16
+
+struct etcd_conf {
+	/* Client URLs, "http://127.0.0.1:2379" or "https://...". */
+	const char *endpoints[ETCD_MAX_ENDPOINTS];
+	size_t n_endpoints;
+	const char *cacert;		/* PEM CA file for https; NULL: system CAs */
+	const char *cert;		/* PEM client certificate; NULL: none */
+	const char *key;		/* PEM key of cert */
+	const char *user;		/* NULL: no authentication */
+	const char *password;
+	unsigned connect_timeout_ms;	/* 0: 1000 */
+	unsigned request_timeout_ms;	/* one request; 0: 5000 */
+	unsigned backoff_min_ms;	/* 0: 100 */
+	unsigned backoff_max_ms;	/* 0: 5000 */
+	unsigned retry_ms;		/* 0: retry until answered or stopped */
+};
+
+/* A key-value pair; key and value point into the client's buffers. */
+struct etcd_kv {
+	const char *key;		/* NUL-terminated after key_len bytes */
+	size_t key_len;
+	const char *value;		/* NUL-terminated after value_len bytes */
+	size_t value_len;
+	int64_t create_revision;
+	int64_t mod_revision;		/* DELETE events: the revision of the delete */
+	int64_t version;
+	int64_t lease;			/* 0: none */
+};
+
+enum etcd_event_type {
+	ETCD_EVENT_PUT = 0,
+	ETCD_EVENT_DELETE,
+	/* The watch has seen everything up to revision (no kv). */
+	ETCD_EVENT_PROGRESS,
+};
+
+struct etcd_event {
+	enum etcd_event_type type;
+	struct etcd_kv kv;
+	int64_t revision;		/* PROGRESS: the revision reached */
+};
+
+struct etcd;
+
+/*
+ * Parse a comma- or space-separated endpoint list into c (pointers into
+ * the modified text).  Returns 0, or -1 with a message (empty, too many,
+ * not http:// or https://).
+ */
+int etcd_conf_endpoints(struct etcd_conf *c, char *list, char *err, size_t errsize);
+
+/*
+ * A new client.  c and the strings it points to are copied.  Returns
+ * NULL with a message if c is unusable (no endpoints, bad URL, user
+ * without password).
+ */
+struct etcd *etcd_new(const struct etcd_conf *c, char *err, size_t errsize);
+
+/* Free the client.  NULL is fine. */
+void etcd_free(struct etcd *e);
+
+/*
+ * Make the request in progress and every later one fail with ECANCELED
+ * within about a second.  Async-signal-safe; callable from any thread.
+ */
+void etcd_stop(struct etcd *e);
+
+/* Change retry_ms for the requests that follow. */
+void etcd_set_retry(struct etcd *e, unsigned retry_ms);
+
+/* The endpoint that answered last (or is tried next). */
+const char *etcd_endpoint(const struct etcd *e);
+
+/*
+ * Put value under key, attached to lease (0: none).  *rev, if not NULL,
+ * receives the revision of the write.
+ */
+int etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
+    int64_t *rev, char *err, size_t errsize);
+
+/*
+ * Get key.  On success *value is an allocated NUL-terminated copy of the
+ * value (caller frees) and *len its length; kv, if not NULL, receives the
+ * revisions and lease (its key and value pointers are cleared).  -1 with
+ * ENOENT if the key does not exist.
+ */
+int etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct etcd_kv *kv,
+    char *err, size_t errsize);
+
+/*
+ * Call fn for every key under prefix, in key order, as of revision
+ * (0: now), reading in pages at one consistent revision, which *rev
+ * receives.  fn returns 0 to go on or -1 to stop (the call then returns
+ * -1 with errno ECANCELED).  ERANGE if revision has been compacted.
+ */
+int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t revision,
+    int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, int64_t *rev,
+    char *err, size_t errsize);
+
+/*
+ * Delete key, or every key under it if prefix is nonzero.  *deleted and
+ * *rev, if not NULL, receive the number of keys deleted and the revision.
+ */
+int etcd_delete(struct etcd *e, const char *key, int prefix, int64_t *deleted, int64_t *rev,
+    char *err, size_t errsize);
+
+/*
+ * Grant a lease of ttl seconds.  *id receives its id; *granted, if not
+ * NULL, the TTL etcd granted (it may raise small ones).
+ */
+int etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted,
+    char *err, size_t errsize);
+
+/* Renew lease id; *ttl, if not NULL, receives its TTL.  ENOENT if it expired. */
+int etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char *err, size_t errsize);
+
+/* Revoke lease id and delete its keys.  ENOENT if it had expired. */
+int etcd_lease_revoke(struct etcd *e, int64_t id, char *err, size_t errsize);
+
+/* Compact the key-value history up to revision (physically). */
+int etcd_compact(struct etcd *e, int64_t revision, char *err, size_t errsize);
+
+/*
+ * Watch every key under prefix from revision start (0: from now) and call
+ * fn for each event in revision order, and with ETCD_EVENT_PROGRESS when
+ * etcd reports the watch has caught up.  A broken stream is resumed on the
+ * next endpoint after the last revision seen, so fn sees each revision
+ * once.  Runs until fn returns -1 (-1, errno EINTR), etcd_stop()
+ * (ECANCELED), the revision to resume from has been compacted (ERANGE) or
+ * retry_ms passed without a stream (ETIMEDOUT).  *next, if not NULL,
+ * receives the revision to resume from.
+ */
+int etcd_watch(struct etcd *e, const char *prefix, int64_t start,
+    int (*fn)(const struct etcd_event *ev, void *arg), void *arg, int64_t *next,
+    char *err, size_t errsize);
+
+#endif

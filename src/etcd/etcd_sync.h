@@ -1,0 +1,63 @@
+/*
+ * etcd_sync.h - the fleet store on etcd: its key layout and the fleet
+ * node's side, which mirrors the host profiles into a local store.
+ *
+ * Layout: PREFIX/hosts/ID holds the profile JSON of host ID (as
+ * profile_to_json writes it), put by the host's agent with a lease whose
+ * TTL is three collection intervals and which the agent keeps alive while
+ * it runs.  When the agent stops, the lease expires, etcd deletes the key,
+ * and a fleet node marks the host stale (it keeps its history).
+ */
+#ifndef MIGCOMPAT_ETCD_SYNC_H
+#define MIGCOMPAT_ETCD_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "etcd.h"
+
+/* The default key prefix (etcd_prefix in migcompatd.conf). */
+#define ETCD_SYNC_DEFAULT_PREFIX	"/migcompat/v1"
+
+/* "PREFIX/hosts/" with exactly one '/' between; caller frees. */
+char *etcd_sync_hosts_prefix(const char *prefix);
+
+/* "PREFIX/hosts/ID"; caller frees. */
+char *etcd_sync_host_key(const char *prefix, const char *host_id);
+
+/*
+ * What a fleet node does with the fleet's changes.  Each callback returns
+ * 0, or -1 to end etcd_sync() (which then returns -1 with errno EINTR).
+ */
+struct etcd_sync_ops {
+	/*
+	 * A full listing begins (no revision to resume from, or it was
+	 * compacted): every host that gets no put() before the next
+	 * synced(..., full = 1) is no longer in etcd.
+	 */
+	int (*begin)(void *arg);
+	/* Host id has this profile JSON (value[len], NUL-terminated) since rev. */
+	int (*put)(void *arg, const char *id, const char *value, size_t len, int64_t rev);
+	/* The key of host id was deleted at rev: its lease expired or it was removed. */
+	int (*del)(void *arg, const char *id, int64_t rev);
+	/*
+	 * Every change up to rev has been handed over; full is 1 at the end
+	 * of a listing and 0 on a progress report of the watch.  A caller
+	 * that keeps rev can resume from it with etcd_sync(..., from = rev).
+	 */
+	int (*synced)(void *arg, int64_t rev, int full);
+};
+
+/*
+ * Mirror PREFIX/hosts/ into ops: if from > 0, watch from revision from + 1
+ * (the caller applied everything up to from), else list the hosts first;
+ * then watch, resuming across endpoint failures, and list again whenever
+ * the revision to resume from has been compacted.  Runs until etcd_stop()
+ * (-1, ECANCELED), a callback returns -1 (-1, EINTR) or the client's
+ * retry_ms passes without etcd (-1, ETIMEDOUT).  *last, if not NULL,
+ * receives the last revision handed over completely.
+ */
+int etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sync_ops *ops,
+    void *arg, int64_t *last, char *err, size_t errsize);
+
+#endif

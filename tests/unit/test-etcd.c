@@ -1,0 +1,946 @@
+/*
+ * test-etcd.c - the etcd client, the agent and the sync against a real
+ * three-member etcd cluster started here on 127.0.0.1 high ports: put and
+ * get, leases, keep-alive and expiry seen by a watcher, failover when a
+ * member dies, compaction making the sync list again, a write retried while
+ * every member is down, authentication with expiring tokens.
+ *
+ * Needs etcd (Debian: etcd-server) and etcdctl (etcd-client); skips without
+ * them.  Everything runs under a 240 s alarm and the members are killed and
+ * their directory removed on every exit.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etcd.h"
+#include "etcd_agent.h"
+#include "etcd_sync.h"
+#include "log.h"
+#include "tap.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NMEMBERS	3
+#define PREFIX		"/migcompat-test/v1"
+
+struct member {
+	unsigned cport, pport;
+	pid_t pid;
+};
+
+static struct member members[NMEMBERS];
+static char tmpdir[256];
+static char cluster[512];
+static char endpoint_buf[NMEMBERS][64];
+static volatile sig_atomic_t cleaning;
+
+/*
+ * The cluster.
+ */
+
+static void
+cluster_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < NMEMBERS; i++)
+		if (members[i].pid > 0) {
+			kill(members[i].pid, SIGKILL);
+			waitpid(members[i].pid, NULL, 0);
+			members[i].pid = 0;
+		}
+}
+
+static void
+cluster_cleanup(void)
+{
+	char cmd[512];
+
+	if (cleaning)
+		return;
+	cleaning = 1;
+	cluster_kill_all();
+	if (tmpdir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "Bail out! test-etcd ran out of time\n";
+	int i;
+
+	for (i = 0; i < NMEMBERS; i++)
+		if (members[i].pid > 0)
+			kill(members[i].pid, SIGKILL);
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* A port nobody listens on now. */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	unsigned port = 0;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+member_start(int i)
+{
+	char name[16], dir[300], log[300], curl[64], purl[64], token[64];
+	int fd;
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "m%d", i);
+	snprintf(dir, sizeof(dir), "%s/%s.etcd", tmpdir, name);
+	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, name);
+	snprintf(curl, sizeof(curl), "http://127.0.0.1:%u", members[i].cport);
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%u", members[i].pport);
+	snprintf(token, sizeof(token), "migcompat-test-%d", (int)getpid());
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execlp("etcd", "etcd", "--name", name, "--data-dir", dir,
+		    "--listen-client-urls", curl, "--advertise-client-urls", curl,
+		    "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
+		    "--initial-cluster", cluster, "--initial-cluster-state", "new",
+		    "--initial-cluster-token", token,
+		    "--heartbeat-interval", "50", "--election-timeout", "500",
+		    "--auth-token", "simple", "--auth-token-ttl", "2",
+		    "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
+		    (char *)NULL);
+		_exit(127);
+	}
+	members[i].pid = pid;
+	return 0;
+}
+
+/* Wait until member i answers a linearizable read (it has a leader). */
+static int
+member_wait(int i)
+{
+	struct etcd_conf c;
+	struct etcd *e;
+	char which[2] = { (char)('0' + i), '\0' }, err[256], *v = NULL;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.endpoints[0] = endpoint_buf[which[0] - '0'];
+	c.n_endpoints = 1;
+	c.backoff_min_ms = 50;
+	c.backoff_max_ms = 200;
+	c.retry_ms = 20000;
+	if ((e = etcd_new(&c, err, sizeof(err))) == NULL)
+		return -1;
+	rc = etcd_get(e, PREFIX "/ready", &v, NULL, NULL, err, sizeof(err));
+	if (rc == -1 && errno == ENOENT)
+		rc = 0;
+	if (rc == -1)
+		tap_diag("member %d does not answer: %s", i, err);
+	free(v);
+	etcd_free(e);
+	return rc;
+}
+
+static void
+member_kill(int i)
+{
+	if (members[i].pid > 0) {
+		kill(members[i].pid, SIGKILL);
+		waitpid(members[i].pid, NULL, 0);
+		members[i].pid = 0;
+	}
+}
+
+static double
+now_s(void)
+{
+	return (double)util_now_ns() / 1e9;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A client configuration of the members listed in which ("012", "2"). */
+static void
+conf_of(struct etcd_conf *c, const char *which)
+{
+	memset(c, 0, sizeof(*c));
+	for (; *which != '\0'; which++)
+		c->endpoints[c->n_endpoints++] = endpoint_buf[*which - '0'];
+	c->backoff_min_ms = 50;
+	c->backoff_max_ms = 500;
+	c->connect_timeout_ms = 500;
+	c->request_timeout_ms = 3000;
+}
+
+static struct etcd *
+client(const char *which, unsigned retry_ms)
+{
+	struct etcd_conf c;
+	struct etcd *e;
+	char err[256];
+
+	conf_of(&c, which);
+	c.retry_ms = retry_ms;
+	if ((e = etcd_new(&c, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	return e;
+}
+
+/* Run etcdctl against the members in which; returns its exit status, output in out. */
+static int
+etcdctl(const char *which, char *out, size_t outsize, const char *args)
+{
+	char cmd[1024], eps[256] = "";
+	FILE *f;
+	size_t n = 0;
+	int st;
+
+	for (; *which != '\0'; which++) {
+		if (eps[0] != '\0')
+			strcat(eps, ",");
+		strcat(eps, endpoint_buf[*which - '0']);
+	}
+	snprintf(cmd, sizeof(cmd), "ETCDCTL_API=3 etcdctl --endpoints=%s %s 2>&1", eps, args);
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	if (out != NULL) {
+		n = fread(out, 1, outsize - 1, f);
+		out[n] = '\0';
+		while (n > 0 && out[n - 1] == '\n')
+			out[--n] = '\0';
+	} else {
+		while (fgetc(f) != EOF)
+			;
+	}
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * The recorder of a sync: every callback appends a line.
+ */
+
+#define MAXLINES 4096
+
+struct recorder {
+	pthread_mutex_t mtx;
+	pthread_cond_t cond;
+	char *line[MAXLINES];
+	double at[MAXLINES];
+	size_t n;
+	int fail_puts;		/* make put() fail */
+};
+
+struct syncer {
+	struct etcd *e;
+	struct recorder rec;
+	int64_t from, last;
+	int rc, err_no;
+	char err[256];
+	pthread_t thread;
+};
+
+__attribute__((format(printf, 2, 3))) static void
+rec_add(struct recorder *r, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[256];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&r->mtx);
+	if (r->n < MAXLINES) {
+		r->at[r->n] = now_s();
+		r->line[r->n++] = xstrdup(buf);
+	}
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->mtx);
+}
+
+/*
+ * Wait up to timeout_s for a line starting with want at index >= *from.
+ * Returns the time it was recorded (and moves *from past it), or -1.
+ */
+static double
+rec_wait(struct recorder *r, size_t *from, const char *want, double timeout_s)
+{
+	double deadline = now_s() + timeout_s, at = -1;
+	struct timespec ts;
+	size_t i;
+
+	pthread_mutex_lock(&r->mtx);
+	for (;;) {
+		for (i = *from; i < r->n; i++)
+			if (strncmp(r->line[i], want, strlen(want)) == 0) {
+				at = r->at[i];
+				*from = i + 1;
+				goto cleanup;
+			}
+		if (now_s() >= deadline)
+			break;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&r->cond, &r->mtx, &ts);
+	}
+cleanup:
+	pthread_mutex_unlock(&r->mtx);
+	return at;
+}
+
+/* Whether a line starting with want exists at index >= from. */
+static int
+rec_has(struct recorder *r, size_t from, const char *want)
+{
+	size_t i;
+	int found = 0;
+
+	pthread_mutex_lock(&r->mtx);
+	for (i = from; i < r->n; i++)
+		if (strncmp(r->line[i], want, strlen(want)) == 0)
+			found = 1;
+	pthread_mutex_unlock(&r->mtx);
+	return found;
+}
+
+static size_t
+rec_count(struct recorder *r)
+{
+	size_t n;
+
+	pthread_mutex_lock(&r->mtx);
+	n = r->n;
+	pthread_mutex_unlock(&r->mtx);
+	return n;
+}
+
+static int
+sy_begin(void *arg)
+{
+	rec_add(arg, "begin");
+	return 0;
+}
+
+static int
+sy_put(void *arg, const char *id, const char *value, size_t len, int64_t rev)
+{
+	struct recorder *r = arg;
+
+	if (r->fail_puts)
+		return -1;
+	rec_add(r, "put %s %.*s", id, (int)(len > 80 ? 80 : len), value);
+	return 0;
+}
+
+static int
+sy_del(void *arg, const char *id, int64_t rev)
+{
+	rec_add(arg, "del %s", id);
+	return 0;
+}
+
+static int
+sy_synced(void *arg, int64_t rev, int full)
+{
+	rec_add(arg, "synced %d %lld", full, (long long)rev);
+	return 0;
+}
+
+static const struct etcd_sync_ops sy_ops = { sy_begin, sy_put, sy_del, sy_synced };
+
+static void *
+syncer_main(void *arg)
+{
+	struct syncer *s = arg;
+
+	s->rc = etcd_sync(s->e, PREFIX, s->from, &sy_ops, &s->rec, &s->last, s->err, sizeof(s->err));
+	s->err_no = errno;
+	return NULL;
+}
+
+static struct syncer *
+syncer_start(const char *which, int64_t from)
+{
+	struct syncer *s = xcalloc(1, sizeof(*s));
+
+	pthread_mutex_init(&s->rec.mtx, NULL);
+	pthread_cond_init(&s->rec.cond, NULL);
+	s->e = client(which, 0);
+	s->from = from;
+	pthread_create(&s->thread, NULL, syncer_main, s);
+	return s;
+}
+
+/* Stop the sync; returns the errno it ended with. */
+static int
+syncer_stop(struct syncer *s)
+{
+	size_t i;
+	int err_no;
+
+	etcd_stop(s->e);
+	pthread_join(s->thread, NULL);
+	etcd_free(s->e);
+	for (i = 0; i < s->rec.n; i++)
+		free(s->rec.line[i]);
+	pthread_cond_destroy(&s->rec.cond);
+	pthread_mutex_destroy(&s->rec.mtx);
+	err_no = s->rc == -1 ? s->err_no : 0;
+	free(s);
+	return err_no;
+}
+
+/*
+ * Tests.
+ */
+
+static int
+count_kv(const struct etcd_kv *kv, void *arg)
+{
+	int *n = arg;
+
+	(*n)++;
+	return 0;
+}
+
+static void
+test_kv(void)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_kv kv;
+	char err[256], *v = NULL, out[256], key[64];
+	int64_t rev = 0, rev2 = 0, deleted = 0;
+	size_t len = 0;
+	int i, n = 0, rc;
+	static const char bin[] = "bin\0ary\n\xff value";
+
+	rc = etcd_put(e, PREFIX "/kv/a", bin, sizeof(bin) - 1, 0, &rev, err, sizeof(err));
+	tap_ok(rc == 0 && rev > 1, "put answers with a revision (%lld) %s", (long long)rev,
+	    rc ? err : "");
+	rc = etcd_get(e, PREFIX "/kv/a", &v, &len, &kv, err, sizeof(err));
+	tap_ok(rc == 0 && len == sizeof(bin) - 1 && memcmp(v, bin, len) == 0 &&
+	    kv.mod_revision == rev && kv.version == 1, "get returns the binary value and revision");
+	free(v);
+	v = NULL;
+	errno = 0;
+	rc = etcd_get(e, PREFIX "/kv/none", &v, &len, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ENOENT && v == NULL, "get of a missing key: ENOENT");
+
+	rc = etcdctl("012", out, sizeof(out), "put " PREFIX "/kv/ctl 'from etcdctl'");
+	rc |= etcd_get(e, PREFIX "/kv/ctl", &v, &len, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && v != NULL && strcmp(v, "from etcdctl") == 0,
+	    "a value etcdctl put reads back (%s)", v != NULL ? v : err);
+	free(v);
+	v = NULL;
+	etcd_put(e, PREFIX "/kv/b", "to etcdctl", 10, 0, NULL, err, sizeof(err));
+	rc = etcdctl("012", out, sizeof(out), "get --print-value-only " PREFIX "/kv/b");
+	tap_ok(rc == 0 && strcmp(out, "to etcdctl") == 0, "etcdctl reads what the client put (%s)",
+	    out);
+
+	for (i = 0; i < 150; i++) {
+		snprintf(key, sizeof(key), PREFIX "/range/%03d", i);
+		if (etcd_put(e, key, "x", 1, 0, NULL, err, sizeof(err)) == -1)
+			break;
+	}
+	rc = etcd_range_prefix(e, PREFIX "/range/", 0, count_kv, &n, &rev, err, sizeof(err));
+	tap_ok(rc == 0 && n == 150, "listing a prefix across pages: %d keys of 150", n);
+	rc = etcd_delete(e, PREFIX "/range/", 1, &deleted, &rev2, err, sizeof(err));
+	tap_ok(rc == 0 && deleted == 150 && rev2 > rev, "delete of a prefix: %lld keys",
+	    (long long)deleted);
+	n = 0;
+	rc = etcd_range_prefix(e, PREFIX "/range/", rev, count_kv, &n, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && n == 150, "listing at the earlier revision still sees %d keys", n);
+	etcd_free(e);
+}
+
+static void
+test_lease(void)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_kv kv;
+	char err[256], *v = NULL;
+	int64_t id = 0, granted = 0, ttl = 0;
+	int rc;
+
+	rc = etcd_lease_grant(e, 5, &id, &granted, err, sizeof(err));
+	tap_ok(rc == 0 && id != 0 && granted >= 5, "lease grant: id %llx ttl %lld %s",
+	    (unsigned long long)id, (long long)granted, rc ? err : "");
+	rc = etcd_put(e, PREFIX "/lease/k", "v", 1, id, NULL, err, sizeof(err));
+	rc |= etcd_get(e, PREFIX "/lease/k", &v, NULL, &kv, err, sizeof(err));
+	tap_ok(rc == 0 && kv.lease == id, "a key put with the lease carries it");
+	free(v);
+	v = NULL;
+	rc = etcd_lease_keepalive(e, id, &ttl, err, sizeof(err));
+	tap_ok(rc == 0 && ttl >= 5, "keepalive renews the lease (ttl %lld) %s", (long long)ttl,
+	    rc ? err : "");
+	rc = etcd_lease_revoke(e, id, err, sizeof(err));
+	tap_ok(rc == 0, "revoke %s", rc ? err : "");
+	errno = 0;
+	rc = etcd_get(e, PREFIX "/lease/k", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ENOENT, "revoking the lease deleted its key");
+	free(v);
+	errno = 0;
+	rc = etcd_lease_keepalive(e, id, &ttl, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ENOENT, "keepalive of a revoked lease: ENOENT (%s)", err);
+	errno = 0;
+	rc = etcd_put(e, PREFIX "/lease/k", "v", 1, id, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ENOENT, "put with a revoked lease: ENOENT (%s)", err);
+	etcd_free(e);
+}
+
+/* The agent publishes and keeps alive; a watcher sees the put, then the expiry. */
+static void
+test_agent_expiry(struct syncer *s)
+{
+	struct etcd_agent *a;
+	struct etcd_conf c;
+	struct etcd *e = client("012", 10000);
+	char err[256], *v = NULL;
+	const char *json = "{\"host_id\":\"h1\",\"n\":1}";
+	double t0, t1, seen, lat;
+	size_t mark;
+	uint64_t gen;
+	int64_t rev = 0;
+	int rc;
+
+	conf_of(&c, "012");
+	a = etcd_agent_new(&c, PREFIX, "h1", 3, err, sizeof(err));
+	tap_ok(a != NULL, "agent starts %s", a ? "" : err);
+	if (a == NULL)
+		return;
+	mark = rec_count(&s->rec);
+	t0 = now_s();
+	gen = etcd_agent_publish(a, json, strlen(json));
+	rc = etcd_agent_wait(a, gen, 10000, &rev);
+	t1 = now_s();
+	tap_ok(rc == 0 && rev > 0, "published profile acknowledged at revision %lld in %.0f ms",
+	    (long long)rev, (t1 - t0) * 1000);
+	seen = rec_wait(&s->rec, &mark, "put h1 {\"host_id\":\"h1\",\"n\":1}", 5);
+	lat = (seen - t0) * 1000;
+	tap_ok(seen > 0 && lat <= 1000, "the watcher saw the put %.1f ms after the publish", lat);
+	tap_diag("bench: agent publish -> fleet watcher callback: %.1f ms", lat);
+
+	/* Two TTLs later the key is still there: the keep-alive works. */
+	sleep_ms(6500);
+	tap_ok(!rec_has(&s->rec, mark, "del h1"), "no delete while the agent keeps the lease alive");
+	rc = etcd_get(e, PREFIX "/hosts/h1", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && v != NULL && strcmp(v, json) == 0, "the profile is in etcd after 2 TTLs");
+	free(v);
+
+	/* A new version replaces the old one under the same lease. */
+	gen = etcd_agent_publish(a, "{\"n\":2}", 7);
+	rc = etcd_agent_wait(a, gen, 10000, NULL);
+	tap_ok(rc == 0 && rec_wait(&s->rec, &mark, "put h1 {\"n\":2}", 5) > 0,
+	    "a second publish is acknowledged and seen");
+
+	/* The agent stops without revoking: the lease expires within its TTL. */
+	t0 = now_s();
+	etcd_agent_free(a);
+	seen = rec_wait(&s->rec, &mark, "del h1", 10);
+	tap_ok(seen > 0 && seen - t0 <= 3.0 + 1.0,
+	    "after the agent stops the watcher sees the delete in %.2f s (TTL 3 s)", seen - t0);
+	etcd_free(e);
+}
+
+/* A member dies: reads, writes and the watch go on through the others. */
+static void
+test_failover(struct syncer *s)
+{
+	struct etcd *e = client("012", 15000);
+	char err[256], *v = NULL;
+	size_t mark = rec_count(&s->rec);
+	double t0;
+	int rc;
+
+	/* Both the client and the sync talk to m0 first. */
+	rc = etcd_put(e, PREFIX "/hosts/h2", "{\"h\":2}", 7, 0, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && rec_wait(&s->rec, &mark, "put h2", 5) > 0, "put before the failure seen");
+	member_kill(0);
+	t0 = now_s();
+	rc = etcd_put(e, PREFIX "/hosts/h3", "{\"h\":3}", 7, 0, NULL, err, sizeof(err));
+	tap_ok(rc == 0, "put with member 0 dead succeeds in %.0f ms via %s %s",
+	    (now_s() - t0) * 1000, etcd_endpoint(e), rc ? err : "");
+	rc = etcd_get(e, PREFIX "/hosts/h3", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && strcmp(v, "{\"h\":3}") == 0, "get with member 0 dead");
+	free(v);
+	tap_ok(rec_wait(&s->rec, &mark, "put h3", 10) > 0,
+	    "the watch moved to another member and saw the put");
+	/* Nothing twice: the resumed watch starts after the last revision seen. */
+	tap_ok(!rec_has(&s->rec, mark, "put h2"), "the resumed watch repeats no event");
+	member_start(0);
+	member_wait(0);
+	etcd_free(e);
+}
+
+/* A sync resumes from a revision when it can, and lists again when it cannot. */
+static void
+test_resume(void)
+{
+	struct etcd *e = client("012", 15000);
+	struct syncer *s;
+	char err[256], out[256], arg[64];
+	int64_t rev = 0, last;
+	size_t mark = 0;
+	int rc;
+
+	/* A fleet node that stopped at rev comes back before any compaction. */
+	etcd_put(e, PREFIX "/hosts/r1", "{\"r\":1}", 7, 0, &rev, err, sizeof(err));
+	etcd_put(e, PREFIX "/hosts/r2", "{\"r\":2}", 7, 0, NULL, err, sizeof(err));
+	etcd_delete(e, PREFIX "/hosts/r1", 0, NULL, NULL, err, sizeof(err));
+	s = syncer_start("012", rev);
+	tap_ok(rec_wait(&s->rec, &mark, "put r2", 5) > 0 &&
+	    rec_wait(&s->rec, &mark, "del r1", 5) > 0,
+	    "resuming from revision %lld replays the changes after it", (long long)rev);
+	tap_ok(!rec_has(&s->rec, 0, "begin") && !rec_has(&s->rec, 0, "put r1"),
+	    "... without listing everything again");
+	syncer_stop(s);
+
+	/* The same after a compaction past that revision: a full listing. */
+	etcd_put(e, PREFIX "/hosts/r3", "{\"r\":3}", 7, 0, &last, err, sizeof(err));
+	snprintf(arg, sizeof(arg), "compact %lld --physical", (long long)last);
+	rc = etcdctl("012", out, sizeof(out), arg);
+	tap_ok(rc == 0, "etcdctl compact %lld: %s", (long long)last, out);
+	mark = 0;
+	s = syncer_start("012", rev);
+	tap_ok(rec_wait(&s->rec, &mark, "begin", 10) > 0 &&
+	    rec_wait(&s->rec, &mark, "put r2", 5) > 0 &&
+	    rec_wait(&s->rec, &mark, "synced 1", 5) > 0,
+	    "resuming from a compacted revision lists the hosts again");
+	tap_ok(!rec_has(&s->rec, 0, "put r1"), "... and the deleted host is not in the listing");
+	syncer_stop(s);
+	etcd_free(e);
+}
+
+/* A running sync whose stream breaks and whose revision is compacted meanwhile. */
+static void
+test_compaction_live(void)
+{
+	struct etcd *e = client("01", 15000);
+	struct syncer *s;
+	char err[256], out[256], arg[64];
+	int64_t rev = 0;
+	size_t mark = 0;
+	int rc;
+
+	s = syncer_start("2", 0);
+	tap_ok(rec_wait(&s->rec, &mark, "synced 1", 10) > 0, "a sync on member 2 alone has listed");
+	member_kill(2);
+	etcd_put(e, PREFIX "/hosts/c1", "{\"c\":1}", 7, 0, NULL, err, sizeof(err));
+	etcd_delete(e, PREFIX "/hosts/r2", 0, NULL, NULL, err, sizeof(err));
+	etcd_put(e, PREFIX "/hosts/c2", "{\"c\":2}", 7, 0, &rev, err, sizeof(err));
+	snprintf(arg, sizeof(arg), "compact %lld --physical", (long long)rev);
+	rc = etcdctl("01", out, sizeof(out), arg);
+	tap_ok(rc == 0, "compacted to %lld with member 2 down", (long long)rev);
+	member_start(2);
+	tap_ok(rec_wait(&s->rec, &mark, "begin", 30) > 0, "the sync found its revision compacted "
+	    "and lists again");
+	tap_ok(rec_wait(&s->rec, &mark, "put c2", 5) > 0 && rec_has(&s->rec, 0, "put c1") &&
+	    rec_wait(&s->rec, &mark, "synced 1", 5) > 0, "the new listing has the new hosts");
+	etcd_put(e, PREFIX "/hosts/c3", "{\"c\":3}", 7, 0, NULL, err, sizeof(err));
+	tap_ok(rec_wait(&s->rec, &mark, "put c3", 5) > 0, "and it watches again after the listing");
+	member_wait(2);
+	syncer_stop(s);
+	etcd_free(e);
+}
+
+struct pending_put {
+	struct etcd *e;
+	int done;		/* __atomic */
+	int rc;
+	int64_t rev;
+	char err[256];
+};
+
+static void *
+pending_main(void *arg)
+{
+	struct pending_put *p = arg;
+
+	p->rc = etcd_put(p->e, PREFIX "/hosts/down", "{\"down\":1}", 10, 0, &p->rev, p->err,
+	    sizeof(p->err));
+	__atomic_store_n(&p->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Every member down: a write is retried, never reported done, until they return. */
+static void
+test_all_down(void)
+{
+	struct pending_put p;
+	struct etcd *e = client("012", 1500), *g;
+	pthread_t th;
+	char err[256], *v = NULL;
+	double t0;
+	int i, rc;
+
+	cluster_kill_all();
+	errno = 0;
+	t0 = now_s();
+	rc = etcd_put(e, PREFIX "/hosts/x", "x", 1, 0, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ETIMEDOUT && now_s() - t0 < 5,
+	    "with every member down a bounded put gives up with ETIMEDOUT (%s)", err);
+	etcd_free(e);
+
+	memset(&p, 0, sizeof(p));
+	p.e = client("012", 0);
+	pthread_create(&th, NULL, pending_main, &p);
+	sleep_ms(3000);
+	tap_ok(!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE),
+	    "an unbounded put is still retrying after 3 s with every member down");
+	for (i = 0; i < NMEMBERS; i++)
+		member_start(i);
+	t0 = now_s();
+	while (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE) && now_s() - t0 < 30)
+		sleep_ms(50);
+	tap_ok(__atomic_load_n(&p.done, __ATOMIC_ACQUIRE) && p.rc == 0 && p.rev > 0,
+	    "the put is acknowledged %.1f s after the members return %s", now_s() - t0,
+	    p.rc ? p.err : "");
+	pthread_join(th, NULL);
+	g = client("012", 10000);
+	rc = etcd_get(g, PREFIX "/hosts/down", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && strcmp(v, "{\"down\":1}") == 0, "the retried write is in etcd");
+	free(v);
+	etcd_free(g);
+	etcd_free(p.e);
+
+	/* etcd_stop() ends a retrying request. */
+	member_kill(1);
+	e = client("1", 0);
+	memset(&p, 0, sizeof(p));
+	p.e = e;
+	pthread_create(&th, NULL, pending_main, &p);
+	sleep_ms(500);
+	t0 = now_s();
+	etcd_stop(e);
+	pthread_join(th, NULL);
+	tap_ok(p.rc == -1 && now_s() - t0 < 1.5, "etcd_stop ends a retrying put in %.2f s (%s)",
+	    now_s() - t0, p.err);
+	etcd_free(e);
+	member_start(1);
+	for (i = 0; i < NMEMBERS; i++)
+		member_wait(i);
+}
+
+/* User and password: tokens, refused credentials, expired tokens. */
+static void
+test_auth(void)
+{
+	struct etcd_conf c;
+	struct etcd *e;
+	struct syncer *s;
+	char err[256], out[512], *v = NULL;
+	size_t mark = 0;
+	int rc;
+
+	static const char *setup[] = {
+		"user add root:rootpw", "user grant-role root root", "user add agent:agentpw",
+		"role add fleet", "role grant-permission fleet --prefix=true readwrite " PREFIX "/",
+		"user grant-role agent fleet", "auth enable",
+	};
+	size_t i;
+
+	rc = 0;
+	for (i = 0; i < sizeof(setup) / sizeof(setup[0]) && rc == 0; i++)
+		if ((rc = etcdctl("012", out, sizeof(out), setup[i])) != 0)
+			tap_diag("etcdctl %s: %s", setup[i], out);
+	tap_ok(rc == 0, "auth enabled with a user for the prefix: %s", out);
+
+	conf_of(&c, "012");
+	c.user = "agent";
+	c.password = "agentpw";
+	c.retry_ms = 10000;
+	e = etcd_new(&c, err, sizeof(err));
+	rc = etcd_put(e, PREFIX "/hosts/a1", "{\"a\":1}", 7, 0, NULL, err, sizeof(err));
+	rc |= etcd_get(e, PREFIX "/hosts/a1", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && strcmp(v, "{\"a\":1}") == 0, "put and get with a user's token %s",
+	    rc ? err : "");
+	free(v);
+	v = NULL;
+	errno = 0;
+	rc = etcd_put(e, "/elsewhere", "x", 1, 0, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == EACCES, "outside the user's prefix: EACCES (%s)", err);
+	/* Tokens live 2 s on these members. */
+	sleep_ms(3500);
+	rc = etcd_get(e, PREFIX "/hosts/a1", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0, "an expired token is renewed transparently %s", rc ? err : "");
+	free(v);
+	v = NULL;
+	etcd_free(e);
+
+	s = xcalloc(1, sizeof(*s));
+	pthread_mutex_init(&s->rec.mtx, NULL);
+	pthread_cond_init(&s->rec.cond, NULL);
+	s->e = etcd_new(&c, err, sizeof(err));
+	pthread_create(&s->thread, NULL, syncer_main, s);
+	tap_ok(rec_wait(&s->rec, &mark, "put a1", 10) > 0 &&
+	    rec_wait(&s->rec, &mark, "synced 1", 5) > 0, "a sync lists with a token");
+	e = etcd_new(&c, err, sizeof(err));
+	sleep_ms(2500);
+	etcd_put(e, PREFIX "/hosts/a2", "{\"a\":2}", 7, 0, NULL, err, sizeof(err));
+	tap_ok(rec_wait(&s->rec, &mark, "put a2", 5) > 0, "its watch outlives the token");
+	etcd_free(e);
+	syncer_stop(s);
+
+	c.password = "wrong";
+	e = etcd_new(&c, err, sizeof(err));
+	errno = 0;
+	rc = etcd_get(e, PREFIX "/hosts/a1", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == EACCES, "a wrong password: EACCES (%s)", err);
+	free(v);
+	v = NULL;
+	etcd_free(e);
+
+	conf_of(&c, "012");
+	c.retry_ms = 5000;
+	e = etcd_new(&c, err, sizeof(err));
+	errno = 0;
+	rc = etcd_get(e, PREFIX "/hosts/a1", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == EACCES, "no credentials on an auth-enabled cluster: EACCES (%s)",
+	    err);
+	free(v);
+	etcd_free(e);
+}
+
+static void
+test_conf(void)
+{
+	struct etcd_conf c;
+	char err[256], list[] = "http://127.0.0.1:1, https://h:2 http://h:3/";
+	char bad[] = "http://a:1,ftp://b";
+	struct etcd *e;
+
+	memset(&c, 0, sizeof(c));
+	tap_ok(etcd_conf_endpoints(&c, list, err, sizeof(err)) == 0 && c.n_endpoints == 3 &&
+	    strcmp(c.endpoints[1], "https://h:2") == 0, "endpoint list parses");
+	e = etcd_new(&c, err, sizeof(err));
+	tap_ok(e != NULL && strcmp(etcd_endpoint(e), "http://127.0.0.1:1") == 0,
+	    "a client of three endpoints starts with the first");
+	etcd_free(e);
+	memset(&c, 0, sizeof(c));
+	tap_ok(etcd_conf_endpoints(&c, bad, err, sizeof(err)) == -1, "ftp:// is refused: %s", err);
+	c.n_endpoints = 0;
+	tap_ok(etcd_new(&c, err, sizeof(err)) == NULL, "no endpoint is refused: %s", err);
+	{
+		char *k = etcd_sync_host_key("/p//", "h1");
+
+		tap_ok(strcmp(k, "/p/hosts/h1") == 0, "host key layout: %s", k);
+		free(k);
+	}
+}
+
+int
+main(void)
+{
+	struct syncer *s;
+	char *path, out[256];
+	const char *base;
+	struct etcd *e;
+	char err[256];
+	int i, rc;
+
+	log_init("test-etcd", getenv("MIGCOMPAT_TEST_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR);
+	test_conf();
+	if (system("command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1") != 0) {
+		tap_skip("etcd and etcdctl are not installed (Debian: etcd-server etcd-client)");
+		return tap_done();
+	}
+	base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+	snprintf(tmpdir, sizeof(tmpdir), "%s/migcompat-etcd.XXXXXX", base);
+	if (mkdtemp(tmpdir) == NULL)
+		fatal("mkdtemp");
+	atexit(cluster_cleanup);
+	signal(SIGALRM, on_alarm);
+	alarm(240);
+	signal(SIGPIPE, SIG_IGN);
+
+	cluster[0] = '\0';
+	for (i = 0; i < NMEMBERS; i++) {
+		members[i].cport = free_port();
+		members[i].pport = free_port();
+		snprintf(endpoint_buf[i], sizeof(endpoint_buf[i]), "http://127.0.0.1:%u",
+		    members[i].cport);
+		path = xasprintf("%sm%d=http://127.0.0.1:%u", i ? "," : "", i, members[i].pport);
+		strcat(cluster, path);
+		free(path);
+	}
+	for (i = 0; i < NMEMBERS; i++)
+		member_start(i);
+	e = client("012", 30000);
+	rc = etcd_put(e, PREFIX "/ready", "1", 1, 0, NULL, err, sizeof(err));
+	tap_ok(rc == 0, "three-member cluster on ports %u %u %u is up %s", members[0].cport,
+	    members[1].cport, members[2].cport, rc ? err : "");
+	etcd_free(e);
+	if (rc != 0) {
+		snprintf(out, sizeof(out), "tail -5 %s/m0.log", tmpdir);
+		if (system(out) != 0)
+			tap_diag("no log");
+		return tap_done();
+	}
+
+	test_kv();
+	test_lease();
+	s = syncer_start("012", 0);
+	{
+		size_t mark = 0;
+
+		tap_ok(rec_wait(&s->rec, &mark, "begin", 5) > 0 &&
+		    rec_wait(&s->rec, &mark, "synced 1", 5) > 0, "a new sync lists the hosts first");
+	}
+	test_agent_expiry(s);
+	test_failover(s);
+	rc = syncer_stop(s);
+	tap_ok(rc == ECANCELED, "etcd_stop ends the sync with ECANCELED");
+	test_resume();
+	test_compaction_live();
+	test_all_down();
+	test_auth();
+	alarm(0);
+	return tap_done();
+}
