@@ -16,6 +16,8 @@ EXTRA_DIST += tests/unit/tap.h tests/system/common.sh
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
 check_PROGRAMS += tests/unit/test-evmcs
 tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c
+check_PROGRAMS += tests/unit/test-fleet
+tests_unit_test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/synth.c tests/unit/synth.h
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 

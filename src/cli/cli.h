@@ -22,6 +22,9 @@ struct cli_cmd {
 extern const struct cli_cmd cmd_collect_entry;
 extern const struct cli_cmd cmd_show_entry;
 extern const struct cli_cmd cmd_check_entry;
+extern const struct cli_cmd cmd_targets_entry;
+extern const struct cli_cmd cmd_groups_entry;
+extern const struct cli_cmd cmd_baseline_entry;
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

@@ -4,7 +4,11 @@ libmigcompat_a_SOURCES += \
 	src/cli/cli.h \
 	src/cli/cmd_collect.c \
 	src/cli/cmd_show.c \
-	src/cli/cmd_check.c
+	src/cli/cmd_check.c \
+	src/cli/fleetload.c src/cli/fleetload.h \
+	src/cli/cmd_targets.c \
+	src/cli/cmd_groups.c \
+	src/cli/cmd_baseline.c
 
 bin_PROGRAMS += migcompat
 migcompat_SOURCES = src/cli/main.c

@@ -13,6 +13,9 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_collect_entry,
 	&cmd_show_entry,
 	&cmd_check_entry,
+	&cmd_targets_entry,
+	&cmd_groups_entry,
+	&cmd_baseline_entry,
 };
 
 int

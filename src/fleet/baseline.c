@@ -291,79 +291,106 @@ baseline_vmx(const struct baseline_in *in, struct vmx_msrs *out)
 /* ---- eVMCS ---- */
 
 /*
- * The guest view of host p for eVMCS view vw: the measured one if the probe
- * guest read it, else the stored emulation, else emulated from the raw
- * MSRs and the kernel.  Returns 0 or -1.
+ * The eVMCS view (PV bit pv) an L1 guest sees on host p, found the way the
+ * rules engine finds it: measured by the probe guest, else emulated with
+ * the filter of the host's kernel, else a stored emulation.  *row receives
+ * the filter row used, if any.  Returns 0, or -1 when the view is unknown.
  */
 static int
-baseline_evmcs_view(const struct profile *p, enum evmcs_view vw, struct vmx_msrs *out)
+baseline_evmcs_view(const struct profile *p, int pv, struct vmx_msrs *out,
+    const struct evmcs_row **row)
 {
+	enum evmcs_view vw = pv ? EVMCS_VIEW_EVMCS_PV : EVMCS_VIEW_EVMCS;
+	const struct profile_evmcs *em = &p->evmcs_emulated;
+	size_t i;
+
+	*row = NULL;
+	if (evmcs_kernel_classify(p->kernel, row) != EVMCS_KERNEL_ROW)
+		*row = NULL;
 	if (profile_layer_ok(&p->evmcs_measured.layer) && (p->evmcs_measured.views_present >> vw & 1)) {
 		*out = p->evmcs_measured.view[vw];
 		return 0;
 	}
-	if (profile_layer_ok(&p->evmcs_emulated.layer) && (p->evmcs_emulated.views_present >> vw & 1)) {
-		*out = p->evmcs_emulated.view[vw];
+	if (*row == NULL && profile_layer_ok(&em->layer))
+		for (i = 0; i < evmcs_rows_count; i++)
+			if (strcmp(evmcs_rows[i].row, em->rules) == 0)
+				*row = &evmcs_rows[i];
+	if (*row != NULL && profile_layer_ok(&p->vmx)) {
+		evmcs_apply(*row, &p->vmx_raw, pv, out);
 		return 0;
 	}
-	if (vw == EVMCS_VIEW_PLAIN) {
-		*out = p->vmx_raw;
+	if (*row != NULL && profile_layer_ok(&em->layer) && (em->views_present >> vw & 1)) {
+		*out = em->view[vw];
 		return 0;
 	}
-	return evmcs_emulate(&p->vmx_raw, p->kernel, vw == EVMCS_VIEW_EVMCS_PV, out, NULL, 0);
+	return -1;
 }
 
+/*
+ * eVMCS scenarios: an eVMCS guest can only ever use what every host's
+ * filter shows, and kernels v4.20-v5.5 also refuse raw values beyond
+ * their filter, so the raw controls narrow to the intersection of the
+ * hosts' filtered views.  The baseline then carries an emulated eVMCS
+ * layer naming a filter row, which the rules engine applies to it.
+ */
 static int
-baseline_evmcs(const struct baseline_in *in, const struct vmx_msrs *raw, struct profile *out)
+baseline_evmcs(const struct baseline_in *in, enum vmspec_scenario sc, struct profile *out)
 {
 	static const uint32_t ctl[] = {
-		MSR_VMX_PINBASED, MSR_VMX_PROCBASED, MSR_VMX_EXIT, MSR_VMX_ENTRY, MSR_VMX_PROCBASED2,
 		MSR_VMX_TRUE_PINBASED, MSR_VMX_TRUE_PROCBASED, MSR_VMX_TRUE_EXIT, MSR_VMX_TRUE_ENTRY,
-		MSR_VMX_VMFUNC,
 	};
 	struct profile_evmcs *e = &out->evmcs_emulated;
-	struct vmx_msrs view;
-	enum profile_tristate pv = PROFILE_YES;
+	const struct evmcs_row *row, *row0 = NULL;
+	struct vmx_msrs view, *b = &out->vmx_raw;
+	int pv = sc == VMSPEC_EVMCS_PV;
+	uint64_t v, keep;
+	uint32_t bad;
 	size_t i, k;
-	int vw;
 
-	for (vw = 0; vw < EVMCS_VIEW_NUM; vw++) {
-		e->view[vw] = *raw;
-		for (i = 0; i < in->n; i++) {
-			if (baseline_evmcs_view(in->h[i], (enum evmcs_view)vw, &view) == -1) {
-				if (vw == EVMCS_VIEW_PLAIN)
-					continue;
-				baseline_note(in, "no eVMCS view of %s (kernel \"%s\"): eVMCS left out",
-				    baseline_name(in, i), in->h[i]->kernel);
-				e->views_present = 0;
-				return 0;
-			}
-			for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]); k++) {
-				uint64_t mask;
-
-				if (!vmx_msr_has(&e->view[vw], ctl[k]))
-					continue;
-				/* Allowed-1 halves (VMFUNC: the whole value) narrow. */
-				mask = ctl[k] == MSR_VMX_VMFUNC ? vmx_msr_get(&view, ctl[k]) :
-				    (vmx_msr_get(&view, ctl[k]) | 0xffffffffull);
-				vmx_msr_set(&e->view[vw], ctl[k], vmx_msr_get(&e->view[vw], ctl[k]) & mask);
-			}
-		}
-		e->views_present |= 1u << vw;
-	}
 	for (i = 0; i < in->n; i++) {
-		int h = evmcs_kernel_honours_pv_bit(in->h[i]->kernel);
-
-		if (profile_layer_ok(&in->h[i]->evmcs_measured.layer))
-			h = in->h[i]->evmcs_measured.pv_bit_honoured;
-		if (h == 0)
-			pv = PROFILE_NO;
-		else if (h < 0 && pv == PROFILE_YES)
-			pv = PROFILE_UNKNOWN;
+		if (baseline_evmcs_view(in->h[i], pv, &view, &row) == -1)
+			return jsonu_err(in->err, in->errsize, NULL,
+			    "no eVMCS view of %s: kernel \"%s\" unknown to the filter table and no "
+			    "measured view", baseline_name(in, i), in->h[i]->kernel);
+		if (row0 == NULL)
+			row0 = row;
+		for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]); k++) {
+			keep = (vmx_msr_true_ctl(&view, ctl[k]) | 0xffffffffull);
+			if (vmx_msr_has(b, ctl[k]))
+				vmx_msr_set(b, ctl[k], vmx_msr_get(b, ctl[k]) & keep);
+			v = vmx_msr_get(b, ctl[k] - (MSR_VMX_TRUE_PINBASED - MSR_VMX_PINBASED));
+			vmx_msr_set(b, ctl[k] - (MSR_VMX_TRUE_PINBASED - MSR_VMX_PINBASED), v & keep);
+		}
+		if (vmx_msr_has(b, MSR_VMX_PROCBASED2))
+			vmx_msr_set(b, MSR_VMX_PROCBASED2, vmx_msr_get(b, MSR_VMX_PROCBASED2) &
+			    (vmx_msr_get(&view, MSR_VMX_PROCBASED2) | 0xffffffffull));
+		if (vmx_msr_has(b, MSR_VMX_VMFUNC))
+			vmx_msr_set(b, MSR_VMX_VMFUNC, vmx_msr_get(b, MSR_VMX_VMFUNC) &
+			    (vmx_msr_get(&view, MSR_VMX_VMFUNC) | 0xffffffff00000000ull));
 	}
-	e->pv_bit_honoured = pv;
-	profile_layer_set(&e->layer, LAYER_EMULATED, "baseline: intersection of the eVMCS views of %zu hosts",
-	    in->n);
+	for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]) + 1; k++) {
+		v = k < sizeof(ctl) / sizeof(ctl[0]) ? vmx_msr_true_ctl(b, ctl[k]) :
+		    vmx_msr_get(b, MSR_VMX_PROCBASED2);
+		if ((bad = (uint32_t)v & ~(uint32_t)(v >> 32)) != 0) {
+			char name[80];
+			uint32_t msr = k < sizeof(ctl) / sizeof(ctl[0]) ? ctl[k] : MSR_VMX_PROCBASED2;
+
+			vmxbits_name(msr, (unsigned)__builtin_ctz(bad), name, sizeof(name));
+			return jsonu_err(in->err, in->errsize, NULL,
+			    "no common eVMCS configuration: %s is forced on by a host and hidden by the "
+			    "eVMCS filter of another", name);
+		}
+	}
+	if (row0 == NULL)
+		row0 = &evmcs_rows[evmcs_rows_count - 1];
+	util_strlcpy(e->rules, row0->row, sizeof(e->rules));
+	e->view[EVMCS_VIEW_PLAIN] = *b;
+	evmcs_apply(row0, b, 0, &e->view[EVMCS_VIEW_EVMCS]);
+	evmcs_apply(row0, b, 1, &e->view[EVMCS_VIEW_EVMCS_PV]);
+	e->views_present = 1u << EVMCS_VIEW_PLAIN | 1u << EVMCS_VIEW_EVMCS | 1u << EVMCS_VIEW_EVMCS_PV;
+	e->pv_bit_honoured = row0->pv ? PROFILE_YES : PROFILE_NO;
+	profile_layer_set(&e->layer, LAYER_EMULATED, "baseline: VMX controls narrowed to the eVMCS "
+	    "views of %zu hosts, filter row %s", in->n, row0->row);
 	return 0;
 }
 
@@ -493,11 +520,26 @@ baseline_caps(const struct baseline_in *in, int vm, struct profile *out)
 	}
 }
 
-static void
+/* KVM's tolerance for a TSC frequency without scaling (tsc_tolerance_ppm). */
+#define BASELINE_TSC_PPM	250
+
+static int
+baseline_tsc_equal(uint32_t a, uint32_t b)
+{
+	uint64_t diff = a > b ? a - b : b - a;
+
+	return diff * 1000000u <= (uint64_t)BASELINE_TSC_PPM * b;
+}
+
+/*
+ * The VM runs at one frequency: that of every host that cannot scale the
+ * TSC, which must then agree; any frequency if all hosts scale.
+ */
+static int
 baseline_tsc(const struct baseline_in *in, struct profile *out)
 {
 	uint32_t khz = 0;
-	size_t i;
+	size_t i, first = 0;
 	int scaling = 1;
 
 	for (i = 0; i < in->n; i++) {
@@ -506,16 +548,20 @@ baseline_tsc(const struct baseline_in *in, struct profile *out)
 		if (p->tsc_scaling)
 			continue;
 		scaling = 0;
-		if (khz == 0)
+		if (khz == 0) {
 			khz = p->tsc_khz;
-		else if (p->tsc_khz != khz)
-			baseline_note(in, "TSC frequency %" PRIu32 " kHz on %s differs from %" PRIu32
-			    " kHz and neither scales: a VM with a pinned TSC cannot move between them",
-			    p->tsc_khz, baseline_name(in, i), khz);
+			first = i;
+		} else if (!baseline_tsc_equal(khz, p->tsc_khz) || !baseline_tsc_equal(p->tsc_khz, khz)) {
+			return jsonu_err(in->err, in->errsize, NULL,
+			    "no common configuration: TSC at %" PRIu32 " kHz on %s and %" PRIu32
+			    " kHz on %s, and neither can scale the TSC", khz, baseline_name(in, first),
+			    p->tsc_khz, baseline_name(in, i));
+		}
 	}
 	out->tsc_khz = khz != 0 ? khz : in->h[0]->tsc_khz;
 	out->tsc_scaling = scaling;
 	profile_layer_set(&out->tsc, LAYER_EMULATED, "baseline of %zu hosts", in->n);
+	return 0;
 }
 
 static int
@@ -563,7 +609,7 @@ baseline_compute_in(const struct baseline_in *in, enum vmspec_scenario sc, struc
 		}
 	}
 	if (sc == VMSPEC_EVMCS || sc == VMSPEC_EVMCS_PV) {
-		if (baseline_evmcs(in, &out->vmx_raw, out) == -1)
+		if (baseline_evmcs(in, sc, out) == -1)
 			goto cleanup;
 	}
 	if (baseline_all_ok(in, offsetof(struct profile, cpuid)))
@@ -579,8 +625,8 @@ baseline_compute_in(const struct baseline_in *in, enum vmspec_scenario sc, struc
 		profile_layer_set(&out->kvm, LAYER_EMULATED, "baseline: capabilities of %zu hosts at their "
 		    "minimum", in->n);
 	}
-	if (baseline_all_ok(in, offsetof(struct profile, tsc)))
-		baseline_tsc(in, out);
+	if (baseline_all_ok(in, offsetof(struct profile, tsc)) && baseline_tsc(in, out) == -1)
+		goto cleanup;
 	if (profile_update_hash(out) == -1) {
 		jsonu_err(in->err, in->errsize, NULL, "cannot compute the baseline's hash");
 		goto cleanup;
@@ -645,6 +691,30 @@ baseline_has_flag(const struct profile *b, const struct cpuidfeat_entry *f)
 	return *baseline_cpuid_reg(&tmp, reg) >> f->bit & 1;
 }
 
+/* One feature decision; names that cover two bits are merged (both must be on). */
+struct baseline_feat {
+	const char *name;
+	int on, is_vmx;
+};
+
+static void
+baseline_feat_add(struct baseline_feat **v, size_t *n, const char *name, int on, int is_vmx)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (strcmp((*v)[i].name, name) == 0) {
+			(*v)[i].on &= on;
+			return;
+		}
+	}
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	(*v)[*n].name = name;
+	(*v)[*n].on = on;
+	(*v)[*n].is_vmx = is_vmx;
+	(*n)++;
+}
+
 /*
  * Call fn for every named feature the baseline decides on: CPUID flags (if
  * b has CPUID), "vmx", and the vmx-* controls (nested scenarios).
@@ -653,8 +723,9 @@ static void
 baseline_each_feature(const struct profile *b, enum vmspec_scenario sc,
     void (*fn)(const char *qemu_name, int on, int is_vmx, void *arg), void *arg)
 {
+	struct baseline_feat *v = NULL;
 	int nested = sc != VMSPEC_PLAIN;
-	size_t k;
+	size_t k, n = 0;
 
 	if (profile_layer_ok(&b->cpuid)) {
 		for (k = 0; k < cpuidfeat_table_count; k++) {
@@ -665,33 +736,30 @@ baseline_each_feature(const struct profile *b, enum vmspec_scenario sc,
 				continue;
 			if (strcmp(f->scope, "nested") == 0 && !nested)
 				continue;
-			/* One decision per name (some names cover two bits). */
-			if (k > 0 && cpuidfeat_table[k - 1].qemu_name != NULL &&
-			    strcmp(cpuidfeat_table[k - 1].qemu_name, f->qemu_name) == 0)
-				continue;
-			fn(f->qemu_name, baseline_has_flag(b, f), 0, arg);
+			baseline_feat_add(&v, &n, f->qemu_name, baseline_has_flag(b, f), 0);
 		}
 	}
 	if (strcmp(b->cpu.vendor, "AuthenticAMD") != 0)
-		fn("vmx", nested, 0, arg);
-	if (!nested || !profile_layer_ok(&b->vmx))
-		return;
-	for (k = 0; k < vmxbits_table_count; k++) {
+		baseline_feat_add(&v, &n, "vmx", nested, 0);
+	for (k = 0; nested && profile_layer_ok(&b->vmx) && k < vmxbits_table_count; k++) {
 		const struct vmxbits_entry *e = &vmxbits_table[k];
-		uint64_t v;
+		uint64_t val;
 		int on;
 
 		if (e->qemu_name == NULL || strncmp(e->qemu_name, "vmx-", 4) != 0)
 			continue;
 		if (vmxbits_is_control(e->msr)) {
-			v = e->msr == MSR_VMX_PROCBASED2 || e->msr == MSR_VMX_PROCBASED3 ?
+			val = e->msr == MSR_VMX_PROCBASED2 || e->msr == MSR_VMX_PROCBASED3 ?
 			    vmx_msr_get(&b->vmx_raw, e->msr) : vmx_msr_true_ctl(&b->vmx_raw, e->msr);
-			on = (int)(v >> 32 >> e->bit & 1);
+			on = (int)(val >> 32 >> e->bit & 1);
 		} else {
 			on = (int)(vmx_msr_get(&b->vmx_raw, e->msr) >> e->bit & 1);
 		}
-		fn(e->qemu_name, on, 1, arg);
+		baseline_feat_add(&v, &n, e->qemu_name, on, 1);
 	}
+	for (k = 0; k < n; k++)
+		fn(v[k].name, v[k].on, v[k].is_vmx, arg);
+	free(v);
 }
 
 static void

@@ -256,6 +256,8 @@ fleet_class_get(struct fleet *f, const struct profile *p, size_t *slot, char *er
 		return 0;
 	if ((q = fleet_copy_profile(p, err, errsize)) == NULL)
 		return -1;
+	/* Every check of the class uses its derived data: compute it once. */
+	rules_prepare(q);
 	if (f->n_free > 0) {
 		s = f->free_slots[--f->n_free];
 	} else {

@@ -1,0 +1,175 @@
+/*
+ * cmd_baseline.c - "migcompat baseline": the most capable configuration
+ * every given host accepts, offline on profile files.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "baseline.h"
+#include "cli.h"
+#include "fleetload.h"
+#include "log.h"
+#include "rules.h"
+#include "vmspec.h"
+
+static int cmd_baseline_run(int argc, char **argv);
+
+const struct cli_cmd cmd_baseline_entry = {
+	"baseline",
+	"[--scenario S] [--policy P] [--json | --libvirt | --qemu | --msrs | --profile] FILE...",
+	"the configuration every given host accepts (libvirt <cpu>, QEMU -cpu, VMX MSRs)",
+	cmd_baseline_run,
+};
+
+enum cmd_baseline_out {
+	CMD_BASELINE_TEXT = 0,
+	CMD_BASELINE_JSON,
+	CMD_BASELINE_LIBVIRT,
+	CMD_BASELINE_QEMU,
+	CMD_BASELINE_MSRS,
+	CMD_BASELINE_PROFILE,
+};
+
+static const char *
+cmd_baseline_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+static void
+cmd_baseline_text(struct json_object *o)
+{
+	struct json_object *check, *notes, *msrs, *fails;
+	size_t i;
+
+	json_object_object_get_ex(o, "check", &check);
+	printf("baseline of %s hosts, scenario %s: %s\n", cmd_baseline_str(o, "n_hosts"),
+	    cmd_baseline_str(o, "scenario"), cmd_baseline_str(o, "hash"));
+	printf("checked as source against every host (%s policy): %s compatible, %s incompatible, "
+	    "%s unknown\n", cmd_baseline_str(o, "policy"), cmd_baseline_str(check, "compatible"),
+	    cmd_baseline_str(check, "incompatible"), cmd_baseline_str(check, "unknown"));
+	json_object_object_get_ex(check, "failures", &fails);
+	for (i = 0; i < json_object_array_length(fails); i++)
+		printf("  FAILS on %s\n", cmd_baseline_str(json_object_array_get_idx(fails, i), "host"));
+	json_object_object_get_ex(o, "notes", &notes);
+	for (i = 0; i < json_object_array_length(notes); i++)
+		printf("note: %s\n", json_object_get_string(json_object_array_get_idx(notes, i)));
+	json_object_object_get_ex(o, "vmx_msrs", &msrs);
+	if (json_object_object_length(msrs) > 0) {
+		printf("VMX MSRs:\n");
+		json_object_object_foreach(msrs, k, v)
+			printf("  %s = %s\n", k, json_object_get_string(v));
+	}
+	printf("QEMU: -cpu %s\nlibvirt:\n%s", cmd_baseline_str(o, "qemu_cpu"),
+	    cmd_baseline_str(o, "libvirt_cpu"));
+}
+
+static int
+cmd_baseline_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, CMD_BASELINE_JSON },
+		{ "libvirt", no_argument, NULL, CMD_BASELINE_LIBVIRT },
+		{ "qemu", no_argument, NULL, CMD_BASELINE_QEMU },
+		{ "msrs", no_argument, NULL, CMD_BASELINE_MSRS },
+		{ "profile", no_argument, NULL, CMD_BASELINE_PROFILE },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum rules_policy policy = RULES_POLICY_STRICT;
+	enum vmspec_scenario sc = VMSPEC_NESTED;
+	enum cmd_baseline_out out = CMD_BASELINE_TEXT;
+	struct json_object *o = NULL, *v, *check;
+	struct fleetload fl;
+	char err[768];
+	size_t i;
+	int c, ret = CLI_EXIT_USAGE;
+
+	fleetload_init(&fl);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:p:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (vmspec_scenario_parse(optarg, &sc) == -1) {
+				log_warnx("unknown scenario \"%s\" (plain, nested, evmcs, evmcs-pv)", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (rules_policy_parse(optarg, &policy) == -1) {
+				log_warnx("unknown policy \"%s\" (strict, effective)", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case CMD_BASELINE_JSON:
+		case CMD_BASELINE_LIBVIRT:
+		case CMD_BASELINE_QEMU:
+		case CMD_BASELINE_MSRS:
+		case CMD_BASELINE_PROFILE:
+			out = (enum cmd_baseline_out)c;
+			break;
+		default:
+			return cli_usage(&cmd_baseline_entry);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(&cmd_baseline_entry);
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (fleetload_add(&fl, argv[i]) == -1)
+			goto cleanup;
+	if (fl.n == 0) {
+		log_warnx("no profiles given");
+		goto cleanup;
+	}
+	o = baseline_json((const struct profile *const *)fl.p, (const char *const *)fl.names, fl.n, sc,
+	    policy, err, sizeof(err));
+	if (o == NULL) {
+		log_warnx("%s", err);
+		ret = CLI_EXIT_INCOMPATIBLE;
+		goto cleanup;
+	}
+	switch (out) {
+	case CMD_BASELINE_TEXT:
+		cmd_baseline_text(o);
+		break;
+	case CMD_BASELINE_JSON:
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED));
+		break;
+	case CMD_BASELINE_LIBVIRT:
+		printf("%s", cmd_baseline_str(o, "libvirt_cpu"));
+		break;
+	case CMD_BASELINE_QEMU:
+		printf("%s\n", cmd_baseline_str(o, "qemu_cpu"));
+		break;
+	case CMD_BASELINE_MSRS:
+		json_object_object_get_ex(o, "vmx_msrs", &v);
+		printf("%s\n", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED));
+		break;
+	case CMD_BASELINE_PROFILE:
+		json_object_object_get_ex(o, "profile", &v);
+		printf("%s\n", json_object_to_json_string_ext(v, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED));
+		break;
+	}
+	json_object_object_get_ex(o, "check", &check);
+	json_object_object_get_ex(check, "incompatible", &v);
+	ret = json_object_get_int64(v) == 0 ? CLI_EXIT_OK : CLI_EXIT_INCOMPATIBLE;
+	json_object_object_get_ex(check, "unknown", &v);
+	if (ret == CLI_EXIT_OK && json_object_get_int64(v) > 0)
+		ret = CLI_EXIT_UNKNOWN;
+cleanup:
+	json_object_put(o);
+	fleetload_free(&fl);
+	return ret;
+}

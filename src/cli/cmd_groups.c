@@ -1,0 +1,135 @@
+/*
+ * cmd_groups.c - "migcompat groups": the equivalence classes of a fleet
+ * and the partial order between them, offline on profile files.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "fleet.h"
+#include "fleetload.h"
+#include "jsonu.h"
+#include "log.h"
+#include "rules.h"
+
+static int cmd_groups_run(int argc, char **argv);
+
+const struct cli_cmd cmd_groups_entry = {
+	"groups", "[--policy P] [--json] [--no-hosts] FLEET...",
+	"partition a fleet into classes of identical profiles and order them by migratability",
+	cmd_groups_run,
+};
+
+static void
+cmd_groups_print(const char *text, size_t len)
+{
+	struct json_object *o = NULL, *classes, *order, *c, *v, *ids, *to;
+	char err[256];
+	size_t i, j, n;
+
+	if (jsonu_parse(text, len, &o, err, sizeof(err)) == -1) {
+		log_warnx("internal error: %s", err);
+		return;
+	}
+	json_object_object_get_ex(o, "classes", &classes);
+	json_object_object_get_ex(o, "hosts", &v);
+	printf("%zu classes of %s hosts:\n", json_object_array_length(classes), json_object_get_string(v));
+	for (i = 0; i < json_object_array_length(classes); i++) {
+		c = json_object_array_get_idx(classes, i);
+		json_object_object_get_ex(c, "hosts", &v);
+		printf("  class %zu: %s hosts", i, json_object_get_string(v));
+		json_object_object_get_ex(c, "cpu", &v);
+		printf(", %s", json_object_get_string(v));
+		json_object_object_get_ex(c, "kernel", &v);
+		if (json_object_get_string_len(v) > 0)
+			printf(", kernel %s", json_object_get_string(v));
+		if (json_object_object_get_ex(c, "host_ids", &ids)) {
+			printf(":");
+			for (j = 0; j < json_object_array_length(ids); j++)
+				printf(" %s", json_object_get_string(json_object_array_get_idx(ids, j)));
+		}
+		printf("\n");
+	}
+	json_object_object_get_ex(o, "order", &order);
+	json_object_object_foreach(order, scenario, rows) {
+		printf("%s: class -> classes it can migrate into\n", scenario);
+		n = json_object_array_length(rows);
+		for (i = 0; i < n; i++) {
+			c = json_object_array_get_idx(rows, i);
+			json_object_object_get_ex(c, "to", &to);
+			printf("  %zu ->", i);
+			if (json_object_array_length(to) == 0)
+				printf(" (none)");
+			for (j = 0; j < json_object_array_length(to); j++)
+				printf(" %s", json_object_get_string(json_object_array_get_idx(to, j)));
+			printf("\n");
+		}
+	}
+	json_object_put(o);
+}
+
+static int
+cmd_groups_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "no-hosts", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum rules_policy policy = RULES_POLICY_STRICT;
+	struct fleetload fl;
+	struct fleet *f = NULL;
+	char err[512], *text = NULL;
+	size_t i, len;
+	int c, json = 0, hosts = 1, ret = CLI_EXIT_USAGE;
+
+	fleetload_init(&fl);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:jn", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (rules_policy_parse(optarg, &policy) == -1) {
+				log_warnx("unknown policy \"%s\" (strict, effective)", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'n':
+			hosts = 0;
+			break;
+		default:
+			return cli_usage(&cmd_groups_entry);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(&cmd_groups_entry);
+	for (i = (size_t)optind; i < (size_t)argc; i++)
+		if (fleetload_add(&fl, argv[i]) == -1)
+			goto cleanup;
+	f = fleet_new();
+	for (i = 0; i < fl.n; i++) {
+		if (fleet_set_host(f, fl.names[i], fl.p[i], err, sizeof(err)) == -1) {
+			log_warnx("%s: %s", fl.names[i], err);
+			goto cleanup;
+		}
+	}
+	text = fleet_groups(f, policy, hosts, &len);
+	if (json)
+		printf("%s\n", text);
+	else
+		cmd_groups_print(text, len);
+	ret = CLI_EXIT_OK;
+cleanup:
+	free(text);
+	fleet_free(f);
+	fleetload_free(&fl);
+	return ret;
+}

@@ -1,0 +1,160 @@
+/*
+ * cmd_targets.c - "migcompat targets": every host of a fleet a VM can
+ * migrate to from a source host, offline on profile files.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "fleet.h"
+#include "fleetload.h"
+#include "jsonu.h"
+#include "log.h"
+#include "profile.h"
+#include "rules.h"
+#include "vmspec.h"
+
+static int cmd_targets_run(int argc, char **argv);
+
+const struct cli_cmd cmd_targets_entry = {
+	"targets",
+	"[--scenario S] [--policy P] [--vm SPEC.json | --domain DOM.xml] [--json] SOURCE FLEET...",
+	"list the hosts a VM can migrate to from SOURCE (a host ID of FLEET or a profile file)",
+	cmd_targets_run,
+};
+
+/* Print the answer as text. */
+static void
+cmd_targets_print(const char *text, size_t len)
+{
+	struct json_object *o = NULL, *v, *t, *r;
+	char err[256];
+	size_t i, n;
+
+	if (jsonu_parse(text, len, &o, err, sizeof(err)) == -1) {
+		log_warnx("internal error: %s", err);
+		return;
+	}
+	json_object_object_get_ex(o, "n_targets", &v);
+	printf("%s target hosts", json_object_get_string(v));
+	json_object_object_get_ex(o, "hosts", &v);
+	printf(" of %s", json_object_get_string(v));
+	json_object_object_get_ex(o, "classes", &v);
+	printf(" (%s classes)", json_object_get_string(v));
+	json_object_object_get_ex(o, "scenario", &v);
+	printf(", scenario %s", json_object_get_string(v));
+	json_object_object_get_ex(o, "policy", &v);
+	printf(", policy %s:\n", json_object_get_string(v));
+	json_object_object_get_ex(o, "targets", &t);
+	n = json_object_array_length(t);
+	for (i = 0; i < n; i++)
+		printf("  %s\n", json_object_get_string(json_object_array_get_idx(t, i)));
+	json_object_object_get_ex(o, "blocked", &t);
+	n = json_object_array_length(t);
+	if (n > 0)
+		printf("blocked, by first reason:\n");
+	for (i = 0; i < n; i++) {
+		r = json_object_array_get_idx(t, i);
+		json_object_object_get_ex(r, "hosts", &v);
+		printf("  %6s hosts: ", json_object_get_string(v));
+		json_object_object_get_ex(r, "message", &v);
+		printf("%s\n", v != NULL ? json_object_get_string(v) : "(no message)");
+	}
+	json_object_object_get_ex(o, "unknown", &t);
+	json_object_object_get_ex(t, "hosts", &v);
+	if (json_object_get_int64(v) > 0)
+		printf("unknown (missing data): %s hosts\n", json_object_get_string(v));
+	json_object_put(o);
+}
+
+static int
+cmd_targets_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "scenario", required_argument, NULL, 's' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "vm", required_argument, NULL, 'v' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *scenario = NULL, *vm_file = NULL, *dom_file = NULL, *src_arg;
+	enum rules_policy policy = RULES_POLICY_STRICT;
+	struct fleetload fl, srcl;
+	struct fleet *f = NULL;
+	struct vmspec vm;
+	struct stat st;
+	char err[512], *text = NULL;
+	size_t i, len;
+	int c, json = 0, ret = CLI_EXIT_USAGE;
+
+	fleetload_init(&fl);
+	fleetload_init(&srcl);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:p:v:d:j", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			scenario = optarg;
+			break;
+		case 'p':
+			if (rules_policy_parse(optarg, &policy) == -1) {
+				log_warnx("unknown policy \"%s\" (strict, effective)", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'v':
+			vm_file = optarg;
+			break;
+		case 'd':
+			dom_file = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			return cli_usage(&cmd_targets_entry);
+		}
+	}
+	if (argc - optind < 2)
+		return cli_usage(&cmd_targets_entry);
+	if (fleetload_vmspec(scenario, vm_file, dom_file, &vm) == -1)
+		goto cleanup;
+	src_arg = argv[optind];
+	for (i = (size_t)optind + 1; i < (size_t)argc; i++)
+		if (fleetload_add(&fl, argv[i]) == -1)
+			goto cleanup;
+	f = fleet_new();
+	for (i = 0; i < fl.n; i++) {
+		if (fleet_set_host(f, fl.names[i], fl.p[i], err, sizeof(err)) == -1) {
+			log_warnx("%s: %s", fl.names[i], err);
+			goto cleanup;
+		}
+	}
+	if (stat(src_arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		if (fleetload_add(&srcl, src_arg) == -1)
+			goto cleanup;
+		rules_prepare(srcl.p[0]);
+		text = fleet_targets_of(f, srcl.p[0], srcl.names[0], &vm, policy, &len);
+	} else if ((text = fleet_targets(f, src_arg, &vm, policy, &len, err, sizeof(err))) == NULL) {
+		log_warnx("%s (neither a profile file nor a host of the fleet)", err);
+		goto cleanup;
+	}
+	if (json)
+		printf("%s\n", text);
+	else
+		cmd_targets_print(text, len);
+	ret = CLI_EXIT_OK;
+cleanup:
+	free(text);
+	fleet_free(f);
+	fleetload_free(&fl);
+	fleetload_free(&srcl);
+	return ret;
+}
