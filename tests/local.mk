@@ -16,6 +16,15 @@ EXTRA_DIST += tests/unit/tap.h tests/system/common.sh
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
 check_PROGRAMS += tests/unit/test-evmcs
 tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c
+check_PROGRAMS += tests/unit/test-domxml tests/unit/test-plibvirt
+tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
+tests_unit_test_plibvirt_SOURCES = tests/unit/test-plibvirt.c
+EXTRA_DIST += \
+	tests/data/domains/custom-vmx-disabled.xml \
+	tests/data/domains/host-model-expanded.xml \
+	tests/data/domains/passthrough-hyperv.xml \
+	tests/data/domains/plain-custom.xml \
+	tests/data/domains/windows-evmcs.xml
 check_PROGRAMS += tests/unit/test-fleet
 tests_unit_test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/synth.c tests/unit/synth.h
 tests_unit_test_util_SOURCES = tests/unit/test-util.c

@@ -89,27 +89,6 @@ struct api_compat_uuid {
 	char found[128];
 };
 
-/* Nonzero if the profile reports the domain running (layer "libvirt", key "domains"). */
-static int
-api_compat_runs(const struct profile *p, const char *uuid)
-{
-	struct json_object *lv, *doms, *d;
-	size_t i, n;
-
-	if (p->extra_layers == NULL || !json_object_object_get_ex(p->extra_layers, "libvirt", &lv) ||
-	    !json_object_object_get_ex(lv, "domains", &doms) ||
-	    !json_object_is_type(doms, json_type_array))
-		return 0;
-	n = json_object_array_length(doms);
-	for (i = 0; i < n; i++) {
-		d = json_object_array_get_idx(doms, i);
-		if (json_object_is_type(d, json_type_string) &&
-		    strcasecmp(json_object_get_string(d), uuid) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 static int
 api_compat_uuid_one(const struct store_host *h, void *arg)
 {
@@ -121,7 +100,7 @@ api_compat_uuid_one(const struct store_host *h, void *arg)
 		return 0;
 	if ((p = pcache_get(u->r->api->cache, u->r->api->store, h->cur.hash, err, sizeof(err))) == NULL)
 		return 0;
-	if (!api_compat_runs(p, u->uuid))
+	if (!profile_has_domain(p, u->uuid))
 		return 0;
 	util_strlcpy(u->found, h->id, sizeof(u->found));
 	return -1;

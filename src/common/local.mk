@@ -8,6 +8,7 @@ libmigcompat_a_SOURCES += \
 	src/common/vmx.h \
 	src/common/vmxbits.c src/common/vmxbits.h \
 	src/common/profile.c src/common/profile.h \
+	src/common/plibvirt.c src/common/plibvirt.h \
 	src/common/report.c src/common/report.h \
 	src/common/pdiff.c src/common/pdiff.h
 

@@ -102,6 +102,7 @@ profile_clear(struct profile *p)
 		free(p->param[i].value);
 	}
 	free(p->param);
+	plibvirt_clear(&p->lv);
 	json_object_put(p->extra_layers);
 	profile_init(p);
 }
@@ -428,6 +429,12 @@ profile_json_body(const struct profile *p, struct json_object *o)
 		json_object_object_add(l, "modules", mods);
 		json_object_object_add(layers, "module_params", l);
 	}
+	if (p->libvirt.status != LAYER_ABSENT) {
+		l = profile_layer_json(&p->libvirt);
+		if (profile_layer_ok(&p->libvirt))
+			plibvirt_to_json(&p->lv, l);
+		json_object_object_add(layers, "libvirt", l);
+	}
 	if (p->extra_layers != NULL) {
 		json_object_object_foreach(p->extra_layers, key, val)
 			json_object_object_add(layers, key, json_object_get(val));
@@ -439,6 +446,7 @@ int
 profile_update_hash(struct profile *p)
 {
 	struct json_object *o = json_object_new_object();
+	struct json_object *layers, *lv;
 	unsigned char digest[32];
 	const char *s;
 	size_t i;
@@ -446,6 +454,10 @@ profile_update_hash(struct profile *p)
 
 	json_object_object_add(o, "schema_version", json_object_new_int(p->schema_version));
 	profile_json_body(p, o);
+	/* The running domains come and go: not part of the host's capabilities. */
+	if (json_object_object_get_ex(o, "layers", &layers) &&
+	    json_object_object_get_ex(layers, "libvirt", &lv))
+		json_object_object_del(lv, "domains");
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), digest) != 0) {
 		log_warnx("%s: SHA-256 failed", __func__);
@@ -778,6 +790,10 @@ profile_parse_layers(struct json_object *layers, struct profile *p, char *err, s
 					}
 				}
 			}
+		} else if (strcmp(key, "libvirt") == 0) {
+			if (profile_parse_layer(lo, fpath, &p->libvirt, err, errsize) == -1 ||
+			    plibvirt_from_json(lo, &p->lv, err, errsize) == -1)
+				return -1;
 		} else {
 			/* A layer this version does not model: keep it as it is. */
 			if (jsonu_want(lo, fpath, json_type_object, err, errsize) == -1)
@@ -966,4 +982,10 @@ profile_load_file(const char *path, struct profile *p, char *err, size_t errsize
 	if (ret == -1)
 		return jsonu_err(err, errsize, path, "%s", msg);
 	return 0;
+}
+
+int
+profile_has_domain(const struct profile *p, const char *uuid)
+{
+	return profile_layer_ok(&p->libvirt) && plibvirt_list_has(&p->lv.domains, uuid, 1);
 }

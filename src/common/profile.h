@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "plibvirt.h"
 #include "vmx.h"
 
 #define PROFILE_SCHEMA_VERSION	1
@@ -149,6 +150,10 @@ struct profile {
 	struct profile_param *param;
 	size_t n_param;
 
+	/* libvirt's domain capabilities and running domains (layers.libvirt). */
+	struct layer libvirt;
+	struct plibvirt lv;
+
 	/* Layers this version does not model are kept verbatim (json-c objects). */
 	struct json_object *extra_layers;
 
@@ -235,5 +240,11 @@ int profile_load_file(const char *path, struct profile *p, char *err, size_t err
 
 /* Serialise to an allocated JSON string (pretty if pretty != 0); caller frees. */
 char *profile_to_string(const struct profile *p, int pretty);
+
+/*
+ * Nonzero when the libvirt layer lists a running domain with this UUID
+ * (case-insensitive; the 36-character form libvirt prints).
+ */
+int profile_has_domain(const struct profile *p, const char *uuid);
 
 #endif

@@ -15,6 +15,9 @@
 
 #include "collect.h"
 #include "kvmdev.h"
+#ifdef HAVE_LIBVIRT
+#include "lv.h"
+#endif
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -392,6 +395,19 @@ collect_tsc(int vmfd, int vcpufd, struct profile *p)
 	}
 }
 
+void
+collect_libvirt(const struct collect_opts *o, struct profile *p)
+{
+	if (o->no_libvirt)
+		return;
+#ifdef HAVE_LIBVIRT
+	if (lv_collect(o->libvirt_uri, p) == -1)
+		log_debug("libvirt layer unavailable: %s", p->libvirt.reason);
+#else
+	profile_layer_set(&p->libvirt, LAYER_UNAVAILABLE, "migcompat was built without libvirt");
+#endif
+}
+
 int
 collect_host(const struct collect_opts *o, struct profile *p, char *err, size_t errsize)
 {
@@ -434,6 +450,7 @@ collect_host(const struct collect_opts *o, struct profile *p, char *err, size_t 
 	collect_feature_msrs(fd, p);
 	collect_vmx(o, vcpufd, p);
 	collect_tsc(vmfd, vcpufd, p);
+	collect_libvirt(o, p);
 	ret = 0;
 cleanup:
 	if (vcpufd >= 0)

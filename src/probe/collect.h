@@ -15,6 +15,8 @@ struct collect_opts {
 	const char *cpuinfo_path;	/* NULL: /proc/cpuinfo */
 	const char *machine_id_path;	/* NULL: /etc/machine-id */
 	const char *host_id;		/* NULL: read machine_id_path */
+	const char *libvirt_uri;	/* NULL: qemu:///system */
+	int no_libvirt;			/* leave the libvirt layer out */
 };
 
 /*
@@ -27,6 +29,14 @@ int collect_host(const struct collect_opts *o, struct profile *p, char *err, siz
 
 /* Fill the identity, kernel and CPU fields only.  Never fails. */
 void collect_identity(const struct collect_opts *o, struct profile *p);
+
+/*
+ * Fill the libvirt layer (domain capabilities, running domains) through a
+ * read-only connection to o->libvirt_uri; unavailable with the reason when
+ * libvirt is absent, refuses, or migcompat was built without it; absent
+ * with o->no_libvirt.  Never fails.
+ */
+void collect_libvirt(const struct collect_opts *o, struct profile *p);
 
 /* Read the kvm, kvm_intel, kvm_amd (and other kvm*) module parameters. */
 void collect_params(const struct collect_opts *o, struct profile *p);

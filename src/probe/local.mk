@@ -4,5 +4,9 @@ libmigcompat_a_SOURCES += \
 	src/probe/kvmdev.c src/probe/kvmdev.h \
 	src/probe/collect.c src/probe/collect.h
 
+if WITH_LIBVIRT
+libmigcompat_a_SOURCES += src/probe/lv.c src/probe/lv.h
+endif
+
 sbin_PROGRAMS += migcompat-probe
 migcompat_probe_SOURCES = src/probe/main.c

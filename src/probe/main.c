@@ -12,10 +12,16 @@
 #include "log.h"
 #include "profile.h"
 
+/* Long options without a short form. */
+#define OPT_LIBVIRT_URI		0x100
+#define OPT_NO_LIBVIRT		0x101
+#define OPT_LIBVIRT_ONLY	0x102
+
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: migcompat-probe [-v] [--compact] [--kvm PATH] [--host-id ID] [--output FILE]\n");
+	fprintf(f, "usage: migcompat-probe [-v] [--compact] [--kvm PATH] [--host-id ID] [--output FILE]\n"
+	    "                       [--libvirt-uri URI] [--no-libvirt] [--libvirt-only]\n");
 }
 
 int
@@ -26,6 +32,9 @@ main(int argc, char **argv)
 		{ "kvm", required_argument, NULL, 'k' },
 		{ "host-id", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "libvirt-uri", required_argument, NULL, OPT_LIBVIRT_URI },
+		{ "no-libvirt", no_argument, NULL, OPT_NO_LIBVIRT },
+		{ "libvirt-only", no_argument, NULL, OPT_LIBVIRT_ONLY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -35,7 +44,7 @@ main(int argc, char **argv)
 	struct profile p;
 	const char *output = NULL;
 	char err[512];
-	int c, compact = 0, ret = 2;
+	int c, compact = 0, libvirt_only = 0, ret = 2;
 	char *s = NULL;
 	FILE *out = stdout;
 
@@ -54,6 +63,15 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case OPT_LIBVIRT_URI:
+			o.libvirt_uri = optarg;
+			break;
+		case OPT_NO_LIBVIRT:
+			o.no_libvirt = 1;
+			break;
+		case OPT_LIBVIRT_ONLY:
+			libvirt_only = 1;
 			break;
 		case 'v':
 			log_set_level(LOG_LEVEL_DEBUG);
@@ -74,7 +92,13 @@ main(int argc, char **argv)
 		return 2;
 	}
 	profile_init(&p);
-	if (collect_host(&o, &p, err, sizeof(err)) == -1) {
+	if (libvirt_only) {
+		/* Identity and the libvirt layer only: no /dev/kvm needed. */
+		collect_identity(&o, &p);
+		collect_libvirt(&o, &p);
+		if (profile_update_hash(&p) == -1)
+			goto cleanup;
+	} else if (collect_host(&o, &p, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto cleanup;
 	}
