@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "api_priv.h"
+#include "fleet.h"
 #include "jsonu.h"
 #include "log.h"
 #include "pcache.h"
@@ -41,6 +42,11 @@ const struct api_route api_routes[] = {
 	{ "GET", "/v1/compat", api_compat_get, 0 },
 	{ "POST", "/v1/compat", api_compat_post, API_BODY },
 	{ "POST", "/v1/collect", api_metrics_collect, API_AUTH },
+	{ "GET", "/v1/hosts/{id}/targets", api_fleet_targets, 0 },
+	{ "POST", "/v1/hosts/{id}/targets", api_fleet_targets, API_BODY },
+	{ "GET", "/v1/groups", api_fleet_groups, 0 },
+	{ "POST", "/v1/baseline", api_fleet_baseline, API_BODY },
+	{ "GET", "/v1/fleet/changes", api_fleet_changes, 0 },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 
@@ -529,6 +535,9 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	if ((a->store = store_open(c->db_path, err, errsize)) == NULL)
 		goto fail;
 	a->cache = pcache_new();
+	a->fleet = fleet_new();
+	if (api_fleet_sync(a, err, errsize) == -1)
+		goto fail;
 	for (i = 0; i < a->n_l; i++) {
 		a->l[i].mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
 		    0, NULL, NULL, api_access, &a->l[i],
@@ -588,6 +597,7 @@ api_stop(struct api *a)
 		close(a->wake[0]);
 	if (a->wake[1] != -1)
 		close(a->wake[1]);
+	fleet_free(a->fleet);
 	pcache_free(a->cache);
 	store_close(a->store);
 	pthread_mutex_destroy(&a->mu);

@@ -191,6 +191,7 @@ api_hosts_put(struct api_req *r)
 	}
 	if (created)
 		log_info("host %s: version %lld (%s)", id, (long long)version, p.hash);
+	api_fleet_update(r->api, id, &p);
 	o = json_object_new_object();
 	json_object_object_add(o, "host", json_object_new_string(id));
 	json_object_object_add(o, "version", json_object_new_int64(version));

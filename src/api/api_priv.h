@@ -17,6 +17,7 @@ struct json_object;
 struct MHD_Connection;
 struct MHD_Daemon;
 struct api_req;
+struct fleet;
 
 #define API_MAX_PARAMS		2
 #define API_NBUCKETS		12
@@ -61,6 +62,9 @@ struct api {
 	int wake[2];			/* pipe: wake the poll loop */
 	struct store *store;		/* the API thread's connection */
 	struct pcache *cache;
+	struct fleet *fleet;		/* the fleet index (API thread only) */
+	int64_t fleet_dv;		/* store data_version it was synced at */
+	int fleet_synced;
 	char *self_id;
 	int collect_fd;
 
@@ -140,6 +144,19 @@ void api_compat_post(struct api_req *r);
 void api_metrics_get(struct api_req *r);
 void api_metrics_healthz(struct api_req *r);
 void api_metrics_collect(struct api_req *r);
+void api_fleet_targets(struct api_req *r);
+void api_fleet_groups(struct api_req *r);
+void api_fleet_baseline(struct api_req *r);
+void api_fleet_changes(struct api_req *r);
+
+/*
+ * Bring the fleet index in line with the store (hosts written by other
+ * connections: the collector, fleet sync).  Returns 0 or -1.
+ */
+int api_fleet_sync(struct api *a, char *err, size_t errsize);
+
+/* Record an upload in the fleet index. */
+void api_fleet_update(struct api *a, const char *id, const struct profile *p);
 
 /* Record a finished request in the route's statistics. */
 void api_metrics_record(struct api *a, int route, unsigned status, double seconds);

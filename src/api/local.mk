@@ -5,4 +5,5 @@ libmigcompat_a_SOURCES += \
 	src/api/api_hosts.c \
 	src/api/api_compat.c \
 	src/api/api_metrics.c \
+	src/api/api_fleet.c \
 	src/api/pcache.c src/api/pcache.h

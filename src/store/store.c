@@ -536,6 +536,19 @@ cleanup:
 	return ret;
 }
 
+int64_t
+store_data_version(struct store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 int
 store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
     char *err, size_t errsize)

@@ -108,6 +108,12 @@ int store_each_host(struct store *s, int (*fn)(const struct store_host *h, void 
 int store_each_version(struct store *s, const char *host_id,
     int (*fn)(const struct store_version *v, void *arg), void *arg, char *err, size_t errsize);
 
+/*
+ * SQLite's data_version of this connection: it changes whenever another
+ * connection commits a write, so a cache can tell it is stale.  -1 on error.
+ */
+int64_t store_data_version(struct store *s);
+
 /* Count hosts, versions and distinct blobs. */
 int store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
     char *err, size_t errsize);
