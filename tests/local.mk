@@ -14,8 +14,16 @@ DISTCHECK_CONFIGURE_FLAGS = --with-fixtures='$(FIXTURES_DIR)'
 EXTRA_DIST += tests/unit/tap.h tests/system/common.sh
 
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
-check_PROGRAMS += tests/unit/test-evmcs
+check_PROGRAMS += tests/unit/test-evmcs tests/unit/test-rules tests/unit/test-rules-layers \
+	tests/unit/test-rules-vmspec tests/unit/test-rules-alloc
 tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c
+tests_unit_test_rules_SOURCES = tests/unit/test-rules.c
+tests_unit_test_rules_layers_SOURCES = tests/unit/test-rules-layers.c
+tests_unit_test_rules_vmspec_SOURCES = tests/unit/test-rules-vmspec.c
+tests_unit_test_rules_alloc_SOURCES = tests/unit/test-rules-alloc.c
+tests_unit_test_rules_alloc_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc -Wl,--wrap=calloc \
+	-Wl,--wrap=realloc -Wl,--wrap=snprintf -Wl,--wrap=vsnprintf \
+	-Wl,--wrap=__snprintf_chk -Wl,--wrap=__vsnprintf_chk
 check_PROGRAMS += tests/unit/test-domxml tests/unit/test-plibvirt
 tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
 tests_unit_test_plibvirt_SOURCES = tests/unit/test-plibvirt.c
@@ -33,7 +41,9 @@ tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 TESTS += $(check_PROGRAMS)
 TESTS += \
 	tests/system/cli.sh \
+	tests/system/check.sh \
 	tests/system/probe.sh
 EXTRA_DIST += \
 	tests/system/cli.sh \
+	tests/system/check.sh \
 	tests/system/probe.sh

@@ -185,7 +185,7 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		    d->ev_keep[pv][i];
 		bad |= sv & ~dv;
 	}
-	if (d->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
+	if (d->ev_host && !s->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
 		for (i = 0; i < RULES_E_NUM; i++)
 			bad |= rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i];
 	}
@@ -209,9 +209,10 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	/*
 	 * v4.20-v5.5 narrow the vCPU's own MSRs when eVMCS is enabled, so the
 	 * VMM's restore of the source values fails for bits the guest never
-	 * saw too (bits already reported as hidden are not repeated).
+	 * saw too (bits already reported as hidden are not repeated).  A
+	 * source kernel that narrows alike ran the VM with narrowed values.
 	 */
-	if (d->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
+	if (d->ev_host && !s->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
 		for (i = 0; i < RULES_E_NUM; i++) {
 			viol = rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i] &
 			    ~rules_evmcs_half(i, s->ev_view[pv][i]);

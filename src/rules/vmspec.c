@@ -263,12 +263,12 @@ vmspec_from_json(struct json_object *obj, struct vmspec *spec, char *err, size_t
 		spec->evmcs = have_evmcs;
 	if (have_pv != -1)
 		spec->evmcs_pv = have_pv;
-	if (spec->evmcs && !vmspec_has_hyperv(spec, "evmcs") && vmspec_add_hyperv(spec, "evmcs") == -1)
-		return VERR("hyperv", "too many Hyper-V enlightenments");
 	if (spec->evmcs_pv && !spec->evmcs)
 		return VERR("evmcs_pv", "the PV bit needs eVMCS (\"evmcs\": true)");
 	if (spec->evmcs && !spec->nested)
 		return VERR("evmcs", "eVMCS needs nested virtualization (\"nested\": true)");
+	if (spec->evmcs && !vmspec_has_hyperv(spec, "evmcs") && vmspec_add_hyperv(spec, "evmcs") == -1)
+		return VERR("hyperv", "too many Hyper-V enlightenments");
 	spec->scenario = vmspec_scenario_of(spec);
 	return 0;
 }

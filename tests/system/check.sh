@@ -1,0 +1,107 @@
+#!/bin/sh
+# check.sh - "migcompat check" on the real fixture dumps: verdicts and exit
+# statuses, the JSON answer, scenarios, policies, VM specs, bad input.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/system/common.sh"
+
+[ -d "$MIGCOMPAT_FIXTURES" ] || skip_all "fixtures not found at $MIGCOMPAT_FIXTURES"
+
+X="$MIGCOMPAT_FIXTURES/instlatx64"
+V="$MIGCOMPAT_FIXTURES/vbox"
+T="$TMPDIR_TEST"
+sky="$X/GenuineIntel00506E3_SkyLake_01_CPUID.json"
+coffee="$X/GenuineIntel00906EA_Coffeelake_CPUID.json"
+haswell="$X/GenuineIntel00306C3_Haswell_CPUID.json"
+broadwell="$X/GenuineIntel00306D4_Broadwell_CPUID.json"
+vb9750="$V/vboxlog_coffeelake_i7-9750H_msi-gs65.json"
+
+# A copy of a dump with a kernel release added.
+with_kernel() {
+	sed "s/^{/{ \"kernel\": \"$2\",/" "$1" >"$3"
+}
+
+check "same CPU from two tools: exit 0" "$MIGCOMPAT" check "$V/vbox_cpudb_i7-6700K.json" "$sky"
+check "... and back" "$MIGCOMPAT" check "$sky" "$V/vbox_cpudb_i7-6700K.json"
+check "Haswell -> Broadwell: exit 0" "$MIGCOMPAT" check "$haswell" "$broadwell"
+st=$(status_of "$MIGCOMPAT" check "$broadwell" "$haswell")
+check "Broadwell -> Haswell: exit 1" test "$st" -eq 1
+
+"$MIGCOMPAT" check "$coffee" "$sky" >"$T/out.txt"
+check "text names the control, the bit and the MSR" grep -qx \
+    "secondary controls: mode-based execute control for EPT (bit 22 of IA32_VMX_PROCBASED_CTLS2) allowed on source, not on destination" "$T/out.txt"
+check "text starts with the verdict" grep -q "^incompatible (scenario nested, policy strict)" "$T/out.txt"
+
+"$MIGCOMPAT" check --json "$coffee" "$sky" >"$T/out.json"
+check "--json verdict" grep -q '"verdict": "incompatible"' "$T/out.json"
+check "--json compatible false" grep -q '"compatible": false' "$T/out.json"
+check "--json msr in lower-case hex" grep -q '"msr": "0x48b"' "$T/out.json"
+check "--json bit and half" grep -q '"half": "allowed-1"' "$T/out.json"
+check "--json rule" grep -q '"rule": "allowed-1-subset"' "$T/out.json"
+check "--json not_checked lists the layers dumps lack" grep -q '"cpuid"' "$T/out.json"
+if command -v python3 >/dev/null 2>&1; then
+	check "--json is one valid JSON document with every key" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+for k in ("compatible", "verdict", "scenario", "policy", "other_policy_differs", "reasons", "not_checked"):
+    assert k in a, k
+for r in a["reasons"]:
+    for k in ("layer", "msr", "bit", "name", "src", "dst", "rule", "message"):
+        assert k in r, k
+    assert r["msr"] == r["msr"].lower() and r["src"].startswith("0x")
+' "$T/out.json"
+else
+	skip "--json keys" "no python3"
+fi
+
+st=$(status_of "$MIGCOMPAT" check --scenario plain "$coffee" "$sky")
+check "plain scenario does not judge VMX: exit 0" test "$st" -eq 0
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$sky" "$sky")
+check "eVMCS without a kernel: unknown, exit 3" test "$st" -eq 3
+
+with_kernel "$vb9750" "6.1.0-13-amd64" "$T/k61.json"
+with_kernel "$vb9750" "5.19.0-46-generic" "$T/k519.json"
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs-pv "$T/k61.json" "$T/k519.json")
+check "6.1 with PV bit -> 5.19, strict: exit 1" test "$st" -eq 1
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs-pv --policy effective "$T/k61.json" "$T/k519.json")
+check "6.1 with PV bit -> 5.19, effective: exit 1 (PERF_GLOBAL_CTRL in hardware)" test "$st" -eq 1
+"$MIGCOMPAT" check --json --scenario evmcs-pv --policy effective "$T/k61.json" "$T/k519.json" >"$T/ev.json"
+check "eVMCS reason names the exit control" grep -q '"name": "vmx-exit-load-perf-global-ctrl"' "$T/ev.json"
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$T/k61.json" "$T/k519.json")
+check "6.1 without PV bit -> 5.19: exit 0" test "$st" -eq 0
+
+cat >"$T/vm.json" <<'JSON'
+{ "scenario": "nested",
+  "cpu": { "mode": "host-passthrough",
+           "features": { "vmx-ept-advanced-exitinfo": false } } }
+JSON
+st=$(status_of "$MIGCOMPAT" check --vm "$T/vm.json" "$coffee" "$sky")
+check "VM spec without mode-based EPT still blocked" test "$st" -eq 1
+cat >"$T/vm2.json" <<'JSON'
+{ "cpu": { "features": { "vmx-ept-advanced-exitinfo": false, "vmx-mbec": false } } }
+JSON
+st=$(status_of "$MIGCOMPAT" check --vm "$T/vm2.json" "$coffee" "$sky")
+check "unknown vmx-* name disabled: ignored, still exit 1" test "$st" -eq 1
+
+# Bad input: exit 2 with one line naming the file and the field.
+printf '{"nested": "yes"}' >"$T/badvm.json"
+st=$(status_of "$MIGCOMPAT" check --vm "$T/badvm.json" "$sky" "$sky")
+check "bad VM spec: exit 2" test "$st" -eq 2
+"$MIGCOMPAT" check --vm "$T/badvm.json" "$sky" "$sky" 2>"$T/err" >/dev/null
+check "bad VM spec error names file and field" grep -q "badvm.json: nested:" "$T/err"
+check "... on one line" test "$(wc -l <"$T/err")" -eq 1
+printf '{"msrs": {"0x48b": "zz"}}' >"$T/bad.json"
+st=$(status_of "$MIGCOMPAT" check "$T/bad.json" "$sky")
+check "bad profile: exit 2" test "$st" -eq 2
+"$MIGCOMPAT" check "$sky" "$T/bad.json" 2>"$T/err" >/dev/null
+check "bad profile error names file and field" grep -q "bad.json: msrs.0x48b" "$T/err"
+st=$(status_of "$MIGCOMPAT" check "$sky")
+check "one profile only: exit 2" test "$st" -eq 2
+st=$(status_of "$MIGCOMPAT" check --scenario nestd "$sky" "$sky")
+check "unknown scenario: exit 2" test "$st" -eq 2
+st=$(status_of "$MIGCOMPAT" check --policy lax "$sky" "$sky")
+check "unknown policy: exit 2" test "$st" -eq 2
+st=$(status_of "$MIGCOMPAT" check --scenario plain --vm "$T/vm.json" "$sky" "$sky")
+check "--scenario with --vm: exit 2" test "$st" -eq 2
+st=$(status_of "$MIGCOMPAT" check "$sky" "$T/does-not-exist.json")
+check "missing file: exit 2" test "$st" -eq 2
+
+done_testing
