@@ -17,6 +17,13 @@ check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
 check_PROGRAMS += tests/unit/test-evmcs tests/unit/test-rules tests/unit/test-rules-layers \
 	tests/unit/test-rules-vmspec tests/unit/test-rules-alloc
 tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c
+check_PROGRAMS += tests/unit/test-guestrun tests/unit/test-guest-tcg tests/unit/test-hvcpuid \
+	tests/unit/test-hwmsr tests/unit/test-evmcsview
+tests_unit_test_guestrun_SOURCES = tests/unit/test-guestrun.c
+tests_unit_test_guest_tcg_SOURCES = tests/unit/test-guest-tcg.c
+tests_unit_test_hvcpuid_SOURCES = tests/unit/test-hvcpuid.c
+tests_unit_test_hwmsr_SOURCES = tests/unit/test-hwmsr.c
+tests_unit_test_evmcsview_SOURCES = tests/unit/test-evmcsview.c
 tests_unit_test_rules_SOURCES = tests/unit/test-rules.c
 tests_unit_test_rules_layers_SOURCES = tests/unit/test-rules-layers.c
 tests_unit_test_rules_vmspec_SOURCES = tests/unit/test-rules-vmspec.c

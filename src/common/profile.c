@@ -102,6 +102,9 @@ profile_clear(struct profile *p)
 		free(p->param[i].value);
 	}
 	free(p->param);
+	free(p->evmcs_measured.mismatch);
+	free(p->evmcs_emulated.mismatch);
+	free(p->hw_diff);
 	plibvirt_clear(&p->lv);
 	json_object_put(p->extra_layers);
 	profile_init(p);
@@ -200,6 +203,25 @@ profile_add_msr(struct profile *p, uint32_t index, uint64_t value)
 	p->msrs[p->n_msrs].index = index;
 	p->msrs[p->n_msrs].value = value;
 	p->n_msrs++;
+}
+
+void
+profile_add_evmcs_mismatch(struct profile_evmcs *e, enum evmcs_view view, uint32_t msr,
+    uint64_t measured, uint64_t emulated)
+{
+	e->mismatch = xreallocarray(e->mismatch, e->n_mismatch + 1, sizeof(*e->mismatch));
+	e->mismatch[e->n_mismatch].view = view;
+	e->mismatch[e->n_mismatch].msr = msr;
+	e->mismatch[e->n_mismatch].measured = measured;
+	e->mismatch[e->n_mismatch].emulated = emulated;
+	e->n_mismatch++;
+}
+
+void
+profile_add_hw_cpu(struct profile *p, const struct profile_hw_cpu *c)
+{
+	p->hw_diff = xreallocarray(p->hw_diff, p->n_hw_diff + 1, sizeof(*p->hw_diff));
+	p->hw_diff[p->n_hw_diff++] = *c;
 }
 
 void
@@ -333,6 +355,24 @@ profile_evmcs_json(const struct profile_evmcs *e, int emulated)
 		    e->pv_bit_honoured == PROFILE_YES ? "yes" :
 		    e->pv_bit_honoured == PROFILE_NO ? "no" : "unknown"));
 		json_object_object_add(o, "version_range", jsonu_hex(e->version_range));
+		if (e->crosschecked) {
+			struct json_object *a = json_object_new_array(), *m;
+			size_t i;
+
+			for (i = 0; i < e->n_mismatch; i++) {
+				char key[16];
+
+				m = json_object_new_object();
+				json_object_object_add(m, "view",
+				    json_object_new_string(profile_view_names[e->mismatch[i].view]));
+				snprintf(key, sizeof(key), "0x%x", e->mismatch[i].msr);
+				json_object_object_add(m, "msr", json_object_new_string(key));
+				json_object_object_add(m, "measured", jsonu_hex(e->mismatch[i].measured));
+				json_object_object_add(m, "emulated", jsonu_hex(e->mismatch[i].emulated));
+				json_object_array_add(a, m);
+			}
+			json_object_object_add(o, "mismatches", a);
+		}
 	}
 	views = json_object_new_object();
 	for (v = 0; v < EVMCS_VIEW_NUM; v++)
@@ -408,6 +448,35 @@ profile_json_body(const struct profile *p, struct json_object *o)
 		json_object_object_add(layers, "evmcs_emulated", profile_evmcs_json(&p->evmcs_emulated, 1));
 	if (p->guest.status != LAYER_ABSENT)
 		json_object_object_add(layers, "guest", profile_layer_json(&p->guest));
+	if (p->hw.status != LAYER_ABSENT) {
+		l = profile_layer_json(&p->hw);
+		if (profile_layer_ok(&p->hw)) {
+			struct json_object *a = json_object_new_array(), *c, *abs;
+			uint32_t idx;
+			char key[16];
+
+			json_object_object_add(l, "cpus", json_object_new_int64(p->hw_ncpus));
+			json_object_object_add(l, "reference_cpu", json_object_new_int64(p->hw_cpu));
+			json_object_object_add(l, "msrs", profile_vmx_json(&p->hw_msrs));
+			json_object_object_add(l, "per_cpu_identical", json_object_new_boolean(p->n_hw_diff == 0));
+			for (i = 0; i < p->n_hw_diff; i++) {
+				c = json_object_new_object();
+				json_object_object_add(c, "cpu", json_object_new_int64(p->hw_diff[i].cpu));
+				json_object_object_add(c, "msrs", profile_vmx_json(&p->hw_diff[i].msrs));
+				abs = json_object_new_array();
+				for (idx = VMX_MSR_FIRST; idx <= VMX_MSR_LAST; idx++) {
+					if (!(p->hw_diff[i].absent & (1u << (idx - VMX_MSR_FIRST))))
+						continue;
+					snprintf(key, sizeof(key), "0x%x", idx);
+					json_object_array_add(abs, json_object_new_string(key));
+				}
+				json_object_object_add(c, "absent", abs);
+				json_object_array_add(a, c);
+			}
+			json_object_object_add(l, "per_cpu_differences", a);
+		}
+		json_object_object_add(layers, "hw_msrs", l);
+	}
 	if (p->tsc.status != LAYER_ABSENT) {
 		l = profile_layer_json(&p->tsc);
 		json_object_object_add(l, "khz", json_object_new_int64(p->tsc_khz));
@@ -638,6 +707,133 @@ profile_parse_cpuid(struct json_object *a, const char *path, struct profile *p, 
 	return 0;
 }
 
+/* The "mismatches" array of the measured eVMCS layer. */
+static int
+profile_parse_mismatches(struct json_object *a, const char *path, struct profile_evmcs *e,
+    char *err, size_t errsize)
+{
+	struct json_object *m, *v;
+	char fpath[512], buf[16];
+	uint64_t msr, measured, emulated;
+	size_t i, n;
+	int view;
+
+	snprintf(fpath, sizeof(fpath), "%s.mismatches", path);
+	if (jsonu_want(a, fpath, json_type_array, err, errsize) == -1)
+		return -1;
+	e->crosschecked = 1;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		m = json_object_array_get_idx(a, i);
+		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu]", path, i);
+		if (jsonu_want(m, fpath, json_type_object, err, errsize) == -1)
+			return -1;
+		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].view", path, i);
+		if (!json_object_object_get_ex(m, "view", &v))
+			return PERR(fpath, "missing");
+		if (jsonu_str(v, fpath, buf, sizeof(buf), err, errsize) == -1)
+			return -1;
+		for (view = 0; view < EVMCS_VIEW_NUM; view++)
+			if (strcmp(buf, profile_view_names[view]) == 0)
+				break;
+		if (view == EVMCS_VIEW_NUM)
+			return PERR(fpath, "expected plain, evmcs or evmcs_pv");
+		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].msr", path, i);
+		if (!json_object_object_get_ex(m, "msr", &v))
+			return PERR(fpath, "missing");
+		if (jsonu_hex64(v, fpath, &msr, err, errsize) == -1)
+			return -1;
+		if (!vmx_msr_valid((uint32_t)msr) || msr > UINT32_MAX)
+			return PERR(fpath, "not a VMX capability MSR");
+		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].measured", path, i);
+		if (!json_object_object_get_ex(m, "measured", &v))
+			return PERR(fpath, "missing");
+		if (jsonu_hex64(v, fpath, &measured, err, errsize) == -1)
+			return -1;
+		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].emulated", path, i);
+		if (!json_object_object_get_ex(m, "emulated", &v))
+			return PERR(fpath, "missing");
+		if (jsonu_hex64(v, fpath, &emulated, err, errsize) == -1)
+			return -1;
+		profile_add_evmcs_mismatch(e, (enum evmcs_view)view, (uint32_t)msr, measured, emulated);
+	}
+	return 0;
+}
+
+/* The "hw_msrs" layer. */
+static int
+profile_parse_hw(struct json_object *o, struct profile *p, char *err, size_t errsize)
+{
+	struct json_object *v, *a, *c, *x;
+	struct profile_hw_cpu hc;
+	char fpath[512], key[32];
+	uint64_t val;
+	uint32_t idx;
+	size_t i, j, n;
+	int ident = 1;
+
+	if (profile_parse_layer(o, "layers.hw_msrs", &p->hw, err, errsize) == -1)
+		return -1;
+	if (json_object_object_get_ex(o, "cpus", &v)) {
+		if (jsonu_uint(v, "layers.hw_msrs.cpus", UINT32_MAX, &val, err, errsize) == -1)
+			return -1;
+		p->hw_ncpus = (uint32_t)val;
+	}
+	if (json_object_object_get_ex(o, "reference_cpu", &v)) {
+		if (jsonu_uint(v, "layers.hw_msrs.reference_cpu", UINT32_MAX, &val, err, errsize) == -1)
+			return -1;
+		p->hw_cpu = (uint32_t)val;
+	}
+	if (json_object_object_get_ex(o, "msrs", &v) &&
+	    profile_parse_vmx(v, "layers.hw_msrs.msrs", &p->hw_msrs, err, errsize) == -1)
+		return -1;
+	if (json_object_object_get_ex(o, "per_cpu_identical", &v) &&
+	    jsonu_bool(v, "layers.hw_msrs.per_cpu_identical", &ident, err, errsize) == -1)
+		return -1;
+	if (!json_object_object_get_ex(o, "per_cpu_differences", &a)) {
+		if (!ident)
+			return PERR("layers.hw_msrs.per_cpu_differences", "missing while per_cpu_identical is false");
+		return 0;
+	}
+	if (jsonu_want(a, "layers.hw_msrs.per_cpu_differences", json_type_array, err, errsize) == -1)
+		return -1;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		c = json_object_array_get_idx(a, i);
+		snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu]", i);
+		if (jsonu_want(c, fpath, json_type_object, err, errsize) == -1)
+			return -1;
+		memset(&hc, 0, sizeof(hc));
+		snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].cpu", i);
+		if (!json_object_object_get_ex(c, "cpu", &v))
+			return PERR(fpath, "missing");
+		if (jsonu_uint(v, fpath, UINT32_MAX, &val, err, errsize) == -1)
+			return -1;
+		hc.cpu = (uint32_t)val;
+		snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].msrs", i);
+		if (json_object_object_get_ex(c, "msrs", &v) &&
+		    profile_parse_vmx(v, fpath, &hc.msrs, err, errsize) == -1)
+			return -1;
+		if (json_object_object_get_ex(c, "absent", &x)) {
+			snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].absent", i);
+			if (jsonu_want(x, fpath, json_type_array, err, errsize) == -1)
+				return -1;
+			for (j = 0; j < json_object_array_length(x); j++) {
+				snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].absent[%zu]",
+				    i, j);
+				if (jsonu_str(json_object_array_get_idx(x, j), fpath, key, sizeof(key), err,
+				    errsize) == -1)
+					return -1;
+				if (profile_parse_msr_key(key, &idx) == -1 || !vmx_msr_valid(idx))
+					return PERR(fpath, "not a VMX capability MSR");
+				hc.absent |= 1u << (idx - VMX_MSR_FIRST);
+			}
+		}
+		profile_add_hw_cpu(p, &hc);
+	}
+	return 0;
+}
+
 static int
 profile_parse_evmcs(struct json_object *o, const char *path, struct profile_evmcs *e, int emulated,
     char *err, size_t errsize)
@@ -673,6 +869,9 @@ profile_parse_evmcs(struct json_object *o, const char *path, struct profile_evmc
 			return -1;
 		e->version_range = (uint16_t)val;
 	}
+	if (!emulated && json_object_object_get_ex(o, "mismatches", &v) &&
+	    profile_parse_mismatches(v, path, e, err, errsize) == -1)
+		return -1;
 	if (json_object_object_get_ex(o, "views", &views)) {
 		snprintf(fpath, sizeof(fpath), "%s.views", path);
 		if (jsonu_want(views, fpath, json_type_object, err, errsize) == -1)
@@ -758,6 +957,9 @@ profile_parse_layers(struct json_object *layers, struct profile *p, char *err, s
 				return -1;
 		} else if (strcmp(key, "guest") == 0) {
 			if (profile_parse_layer(lo, fpath, &p->guest, err, errsize) == -1)
+				return -1;
+		} else if (strcmp(key, "hw_msrs") == 0) {
+			if (profile_parse_hw(lo, p, err, errsize) == -1)
 				return -1;
 		} else if (strcmp(key, "tsc") == 0) {
 			if (profile_parse_layer(lo, fpath, &p->tsc, err, errsize) == -1)

@@ -80,6 +80,14 @@ enum profile_tristate {
 	PROFILE_YES = 1,
 };
 
+/* An MSR whose measured eVMCS view differs from the emulated one. */
+struct profile_evmcs_mismatch {
+	enum evmcs_view view;
+	uint32_t msr;
+	uint64_t measured;		/* 0 when absent */
+	uint64_t emulated;		/* 0 when absent */
+};
+
 struct profile_evmcs {
 	struct layer layer;
 	struct vmx_msrs view[EVMCS_VIEW_NUM];
@@ -87,6 +95,17 @@ struct profile_evmcs {
 	enum profile_tristate pv_bit_honoured;
 	uint16_t version_range;		/* low byte min, high byte max; 0 unknown */
 	char rules[32];			/* emulated: kernel rules row used ("6.1") */
+	/* Measured only: the cross-check against the emulated views. */
+	int crosschecked;		/* both existed and were compared */
+	struct profile_evmcs_mismatch *mismatch;
+	size_t n_mismatch;
+};
+
+/* A CPU whose hardware VMX MSRs differ from the reference CPU's. */
+struct profile_hw_cpu {
+	uint32_t cpu;
+	struct vmx_msrs msrs;		/* the differing values only */
+	uint32_t absent;		/* bit per MSR the reference has and this CPU lacks */
 };
 
 struct profile {
@@ -142,6 +161,14 @@ struct profile {
 	/* Whether a plain guest runs at all on this KVM (the probe guest). */
 	struct layer guest;
 
+	/* Hardware VMX MSRs through /dev/cpu/N/msr: the lowest online CPU's. */
+	struct layer hw;
+	struct vmx_msrs hw_msrs;
+	uint32_t hw_cpu;		/* the reference CPU */
+	uint32_t hw_ncpus;		/* online CPUs read */
+	struct profile_hw_cpu *hw_diff;	/* CPUs that differ from the reference */
+	size_t n_hw_diff;
+
 	struct layer tsc;
 	uint32_t tsc_khz;		/* 0 unknown */
 	int tsc_scaling;		/* KVM_CAP_TSC_CONTROL or VM TSC control */
@@ -194,6 +221,9 @@ void profile_add_cap(struct profile *p, int vm, uint32_t id, int64_t value);
 void profile_add_cpuid(struct profile *p, int hv, const struct profile_cpuid *e);
 void profile_add_msr(struct profile *p, uint32_t index, uint64_t value);
 void profile_add_param(struct profile *p, const char *module, const char *name, const char *value);
+void profile_add_evmcs_mismatch(struct profile_evmcs *e, enum evmcs_view view, uint32_t msr,
+    uint64_t measured, uint64_t emulated);
+void profile_add_hw_cpu(struct profile *p, const struct profile_hw_cpu *c);
 
 /* The value of capability id (system fd first, then VM fd), or -1 if unknown. */
 int64_t profile_cap(const struct profile *p, uint32_t id);

@@ -14,6 +14,10 @@
 #include <unistd.h>
 
 #include "collect.h"
+#include "evmcsview.h"
+#include "guestprobe.h"
+#include "guestrun.h"
+#include "hwmsr.h"
 #include "kvmdev.h"
 #ifdef HAVE_LIBVIRT
 #include "lv.h"
@@ -417,6 +421,7 @@ collect_host(const struct collect_opts *o, struct profile *p, char *err, size_t 
 
 	collect_identity(o, p);
 	collect_params(o, p);
+	hwmsr_collect(o->msr_dir, p);
 
 	if ((fd = kvmdev_open(kvm_path)) == -1) {
 		if (errno == ENOENT)
@@ -451,6 +456,13 @@ collect_host(const struct collect_opts *o, struct profile *p, char *err, size_t 
 	collect_vmx(o, vcpufd, p);
 	collect_tsc(vmfd, vcpufd, p);
 	collect_libvirt(o, p);
+	if (o->no_guest)
+		guestprobe_skip(p, "probe guest not run (--no-guest)");
+	else
+		guestprobe_collect(fd, o->guest_timeout_ms > 0 ? o->guest_timeout_ms :
+		    GUESTRUN_DEFAULT_TIMEOUT_MS, p);
+	evmcsview_emulate(p);
+	evmcsview_crosscheck(p);
 	ret = 0;
 cleanup:
 	if (vcpufd >= 0)

@@ -17,6 +17,9 @@ struct collect_opts {
 	const char *host_id;		/* NULL: read machine_id_path */
 	const char *libvirt_uri;	/* NULL: qemu:///system */
 	int no_libvirt;			/* leave the libvirt layer out */
+	const char *msr_dir;		/* NULL: /dev/cpu (the msr driver's nodes) */
+	unsigned guest_timeout_ms;	/* deadline of one probe-guest run, 0: 2000 */
+	int no_guest;			/* do not run the probe guest */
 };
 
 /*

@@ -3,7 +3,9 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +23,23 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: migcompat-probe [-v] [--compact] [--kvm PATH] [--host-id ID] [--output FILE]\n"
-	    "                       [--libvirt-uri URI] [--no-libvirt] [--libvirt-only]\n");
+	    "                       [--libvirt-uri URI] [--no-libvirt] [--libvirt-only]\n"
+	    "                       [--guest-timeout SECONDS] [--no-guest] [--msr-dir DIR]\n");
+}
+
+/* Parse a deadline in seconds (0.1 to 600, fractions allowed) into milliseconds. */
+static int
+parse_timeout(const char *s, unsigned *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < 0.1 || v > 600)
+		return -1;
+	*ms = (unsigned)(v * 1000 + 0.5);
+	return 0;
 }
 
 int
@@ -32,6 +50,9 @@ main(int argc, char **argv)
 		{ "kvm", required_argument, NULL, 'k' },
 		{ "host-id", required_argument, NULL, 'i' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "guest-timeout", required_argument, NULL, 't' },
+		{ "no-guest", no_argument, NULL, 'n' },
+		{ "msr-dir", required_argument, NULL, 'm' },
 		{ "libvirt-uri", required_argument, NULL, OPT_LIBVIRT_URI },
 		{ "no-libvirt", no_argument, NULL, OPT_NO_LIBVIRT },
 		{ "libvirt-only", no_argument, NULL, OPT_LIBVIRT_ONLY },
@@ -63,6 +84,19 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 't':
+			if (parse_timeout(optarg, &o.guest_timeout_ms) == -1) {
+				log_warnx("--guest-timeout: \"%s\" is not a number of seconds from 0.1 to 600",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'n':
+			o.no_guest = 1;
+			break;
+		case 'm':
+			o.msr_dir = optarg;
 			break;
 		case OPT_LIBVIRT_URI:
 			o.libvirt_uri = optarg;
