@@ -342,8 +342,8 @@ api_send(struct api_req *r)
 	enum MHD_Result ret;
 
 	if (r->resp != NULL) {
-		s = json_object_to_json_string_ext(r->resp, JSON_C_TO_STRING_PLAIN |
-		    JSON_C_TO_STRING_NOSLASHESCAPE);
+		s = json_object_to_json_string_ext(r->resp, (r->pretty ? JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
 		n = strlen(s);
 		buf = xmalloc(n + 2);
 		memcpy(buf, s, n);
@@ -412,11 +412,15 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		if (r->len + *upload_data_size > r->max_body) {
-			api_error(r, 413, "request body over the limit of %llu bytes",
-			    (unsigned long long)r->max_body);
+		/*
+		 * A body without Content-Length (chunked) that grows over the
+		 * limit: drop the rest and answer 413 when it ends (MHD sends
+		 * no answer queued in the middle of an upload).
+		 */
+		if (r->too_big || r->len + *upload_data_size > r->max_body) {
+			r->too_big = 1;
 			*upload_data_size = 0;
-			return api_send(r);
+			return MHD_YES;
 		}
 		if (r->len + *upload_data_size + 1 > r->cap) {
 			r->cap = r->cap == 0 ? 4096 : r->cap;
@@ -430,7 +434,11 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url, const char *
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	api_dispatch(r);
+	if (r->too_big)
+		api_error(r, 413, "request body over the limit of %llu bytes",
+		    (unsigned long long)r->max_body);
+	else
+		api_dispatch(r);
 	return api_send(r);
 }
 

@@ -45,7 +45,9 @@ static void
 api_compat_answer(struct api_req *r, const struct profile *src, const struct profile *dst,
     const struct vmspec *vm, enum rules_policy policy)
 {
+	/* Byte for byte what "migcompat check --json" prints for the same profiles. */
 	api_reply(r, 200, rules_check_json(src, dst, vm, policy));
+	r->pretty = 1;
 }
 
 void

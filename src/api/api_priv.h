@@ -99,6 +99,8 @@ struct api_req {
 	char *text;			/* a text body (owned) with */
 	const char *ctype;		/* its content type */
 	const char *allow;		/* Allow header of a 405 */
+	int pretty;			/* format resp as "migcompat check --json" does */
+	int too_big;			/* the body went over max_body: being discarded */
 };
 
 /* Reply with a JSON object (taken over) and status. */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "pcache.h"
 #include "profile.h"
+#include "rules.h"
 #include "store.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -112,6 +113,8 @@ pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_
 	if (strcmp(e->p.hash, hash) != 0)
 		log_warnx("stored profile %s hashes to %s now", hash, e->p.hash);
 	util_strlcpy(e->p.hash, hash, sizeof(e->p.hash));
+	/* Derive the rules engine's per-profile data once, not per check. */
+	rules_prepare(&e->p);
 	if (c->count + 1 > c->nbuckets * 2) {
 		pcache_grow(c);
 		h = pcache_hash(hash) & (c->nbuckets - 1);

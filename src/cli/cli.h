@@ -21,6 +21,9 @@ struct cli_cmd {
 
 extern const struct cli_cmd cmd_collect_entry;
 extern const struct cli_cmd cmd_show_entry;
+extern const struct cli_cmd cmd_hosts_entry;
+extern const struct cli_cmd cmd_diff_entry;
+extern const struct cli_cmd cmd_import_entry;
 extern const struct cli_cmd cmd_check_entry;
 extern const struct cli_cmd cmd_targets_entry;
 extern const struct cli_cmd cmd_groups_entry;

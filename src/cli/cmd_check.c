@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "httpc.h"
 #include "log.h"
 #include "profile.h"
 #include "rules.h"
@@ -24,7 +25,7 @@
 static int cmd_check_run(int argc, char **argv);
 
 const struct cli_cmd cmd_check_entry = {
-	"check", "[--json] [--scenario S] [--policy P] [--vm FILE] SRC DST",
+	"check", "[--json] [--scenario S] [--policy P] [--vm FILE] [--server URL | --socket PATH] SRC DST",
 	"can a VM migrate from host profile SRC to DST (exit 0 yes, 1 no, 3 unknown)", cmd_check_run,
 };
 
@@ -59,8 +60,11 @@ cmd_check_run(int argc, char **argv)
 		{ "scenario", required_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "vm", required_argument, NULL, 'v' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct httpc h = { NULL, NULL, NULL };
 	struct profile *src = NULL, *dst = NULL;
 	struct json_object *ans = NULL;
 	enum vmspec_scenario sc = VMSPEC_NESTED;
@@ -94,6 +98,12 @@ cmd_check_run(int argc, char **argv)
 		case 'v':
 			vmfile = optarg;
 			break;
+		case 'S':
+			h.server = optarg;
+			break;
+		case 'O':
+			h.socket = optarg;
+			break;
 		default:
 			return cli_usage(&cmd_check_entry);
 		}
@@ -104,6 +114,10 @@ cmd_check_run(int argc, char **argv)
 		log_warnx("--scenario and --vm exclude each other: give the scenario in the VM spec");
 		return CLI_EXIT_USAGE;
 	}
+	/* Against a daemon SRC and DST are host ids. */
+	if (h.server != NULL || h.socket != NULL)
+		return httpc_check(&h, argv[optind], argv[optind + 1], vmfile,
+		    have_sc ? vmspec_scenario_name(sc) : NULL, rules_policy_name(policy), json);
 
 	vm = calloc(1, sizeof(*vm));
 	src = profile_new();

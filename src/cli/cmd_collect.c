@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "collect.h"
+#include "httpc.h"
 #include "log.h"
 #include "profile.h"
 #include "report.h"
@@ -17,7 +18,7 @@
 static int cmd_collect_run(int argc, char **argv);
 
 const struct cli_cmd cmd_collect_entry = {
-	"collect", "[--json | --text] [--kvm PATH] [--host-id ID]",
+	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--push --server URL|--socket PATH [--token-file FILE]]",
 	"collect this host's KVM profile and print it", cmd_collect_run,
 };
 
@@ -29,8 +30,15 @@ cmd_collect_run(int argc, char **argv)
 		{ "text", no_argument, NULL, 't' },
 		{ "kvm", required_argument, NULL, 'k' },
 		{ "host-id", required_argument, NULL, 'i' },
+		{ "push", no_argument, NULL, 'P' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 'O' },
+		{ "token-file", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct httpc h = { NULL, NULL, NULL };
+	const char *token_file = NULL;
+	int push = 0;
 	struct collect_opts o;
 	struct profile p;
 	char err[512];
@@ -54,14 +62,37 @@ cmd_collect_run(int argc, char **argv)
 		case 'i':
 			o.host_id = optarg;
 			break;
+		case 'P':
+			push = 1;
+			break;
+		case 'S':
+			h.server = optarg;
+			break;
+		case 'O':
+			h.socket = optarg;
+			break;
+		case 'T':
+			token_file = optarg;
+			break;
 		default:
 			return cli_usage(&cmd_collect_entry);
 		}
 	}
 	if (optind != argc)
 		return cli_usage(&cmd_collect_entry);
+	if (token_file != NULL && httpc_load_token(&h, token_file, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
 	if (collect_host(&o, &p, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		goto cleanup;
+	}
+	if (push) {
+		/* Upload to the daemon (PUT /v1/hosts/ID) instead of printing. */
+		s = profile_to_string(&p, 0);
+		ret = httpc_put_profile(&h, p.host_id, s, strlen(s)) == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+		free(s);
 		goto cleanup;
 	}
 	if (json) {
@@ -73,6 +104,7 @@ cmd_collect_run(int argc, char **argv)
 	}
 	ret = CLI_EXIT_OK;
 cleanup:
+	httpc_clear(&h);
 	profile_clear(&p);
 	return ret;
 }

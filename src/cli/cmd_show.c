@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "httpc.h"
 #include "log.h"
 #include "profile.h"
 #include "report.h"
@@ -15,8 +16,8 @@
 static int cmd_show_run(int argc, char **argv);
 
 const struct cli_cmd cmd_show_entry = {
-	"show", "[--json] FILE...",
-	"print the summary of saved profiles or MSR dumps", cmd_show_run,
+	"show", "[--json] FILE... | [--json] --server URL|--socket PATH HOST...",
+	"print the summary of saved profiles or MSR dumps, or of hosts in a daemon", cmd_show_run,
 };
 
 static int
@@ -24,8 +25,12 @@ cmd_show_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct httpc h = { NULL, NULL, NULL };
+	int remote = 0;
 	struct profile p;
 	char err[768];
 	int json = 0, c, i, ret = CLI_EXIT_OK;
@@ -33,6 +38,12 @@ cmd_show_run(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		if (c == 'S' || c == 'O') {
+			/* Against a daemon the arguments are host ids. */
+			*(c == 'S' ? &h.server : &h.socket) = optarg;
+			remote = 1;
+			continue;
+		}
 		if (c != 'j')
 			return cli_usage(&cmd_show_entry);
 		json = 1;
@@ -41,7 +52,8 @@ cmd_show_run(int argc, char **argv)
 		return cli_usage(&cmd_show_entry);
 	profile_init(&p);
 	for (i = optind; i < argc; i++) {
-		if (profile_load_file(argv[i], &p, err, sizeof(err)) == -1) {
+		if ((remote ? httpc_profile(&h, argv[i], &p, err, sizeof(err)) :
+		    profile_load_file(argv[i], &p, err, sizeof(err))) == -1) {
 			log_warnx("%s", err);
 			ret = CLI_EXIT_USAGE;
 			continue;

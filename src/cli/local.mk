@@ -4,6 +4,10 @@ libmigcompat_a_SOURCES += \
 	src/cli/cli.h \
 	src/cli/cmd_collect.c \
 	src/cli/cmd_show.c \
+	src/cli/httpc.c src/cli/httpc.h \
+	src/cli/cmd_hosts.c \
+	src/cli/cmd_diff.c \
+	src/cli/cmd_import.c \
 	src/cli/cmd_check.c \
 	src/cli/fleetload.c src/cli/fleetload.h \
 	src/cli/cmd_targets.c \

@@ -231,7 +231,7 @@ conf_set_one(struct conf *c, const struct conf_opt *o, const char *value, char *
 			snprintf(err, errsize, "%s: at most %d values", o->key, CONF_MAX_LIST);
 			return -1;
 		}
-		if (strcmp(o->key, "listen") == 0 &&
+		if (strcmp(o->key, "listen") == 0 && strcmp(value, "none") != 0 &&
 		    conf_split_listen(value, host, sizeof(host), &port) == -1) {
 			snprintf(err, errsize, "listen: \"%s\" is not ADDR:PORT, [ADDR]:PORT or :PORT", value);
 			return -1;

@@ -6,6 +6,5 @@ libmigcompat_a_SOURCES += \
 	src/daemon/push.c src/daemon/push.h \
 	src/daemon/listen.c src/daemon/listen.h
 
-# Built by default once the rules engine is in the library (it links rules_*).
-EXTRA_PROGRAMS = migcompatd
+sbin_PROGRAMS += migcompatd
 migcompatd_SOURCES = src/daemon/main.c

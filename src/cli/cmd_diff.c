@@ -1,0 +1,149 @@
+/*
+ * cmd_diff.c - "migcompat diff": the features a profile change lost and
+ * gained, between two profile files or two versions of a host in a daemon.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "httpc.h"
+#include "log.h"
+#include "pdiff.h"
+#include "profile.h"
+#include "util.h"
+
+static int cmd_diff_run(int argc, char **argv);
+
+const struct cli_cmd cmd_diff_entry = {
+	"diff", "[--json] OLD_FILE NEW_FILE | [--json] --server URL|--socket PATH HOST [FROM [TO]]",
+	"list the features lost and gained between two profiles or two versions of a host",
+	cmd_diff_run,
+};
+
+static void
+cmd_diff_print(struct json_object *d, int json)
+{
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		pdiff_print(stdout, d);
+}
+
+static int
+cmd_diff_files(const char *a, const char *b, int json)
+{
+	struct profile pa, pb;
+	struct json_object *d = NULL;
+	char err[768];
+	int ret = CLI_EXIT_USAGE;
+
+	profile_init(&pa);
+	profile_init(&pb);
+	if (profile_load_file(a, &pa, err, sizeof(err)) == -1 ||
+	    profile_load_file(b, &pb, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	d = pdiff_json(&pa, &pb);
+	cmd_diff_print(d, json);
+	ret = CLI_EXIT_OK;
+cleanup:
+	json_object_put(d);
+	profile_clear(&pa);
+	profile_clear(&pb);
+	return ret;
+}
+
+static int
+cmd_diff_server(const struct httpc *h, int argc, char **argv, int json)
+{
+	struct json_object *d = NULL, *v, *f;
+	char path[512], id[400], err[1024];
+	uint64_t n;
+	long status;
+	int i, ret = CLI_EXIT_USAGE;
+
+	if (httpc_escape(argv[0], id, sizeof(id)) == NULL) {
+		log_warnx("host id too long");
+		return CLI_EXIT_USAGE;
+	}
+	for (i = 1; i < argc; i++) {
+		if (util_parse_u64(argv[i], INT64_MAX, &n) == -1 || n == 0) {
+			log_warnx("\"%s\" is not a version number", argv[i]);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	snprintf(path, sizeof(path), "/v1/hosts/%s/diff%s%s%s%s", id, argc > 1 ? "?from=" : "",
+	    argc > 1 ? argv[1] : "", argc > 2 ? "&to=" : "", argc > 2 ? argv[2] : "");
+	if (httpc_json(h, "GET", path, NULL, NULL, 0, &status, &d, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	if (!json) {
+		json_object_object_get_ex(d, "from", &f);
+		json_object_object_get_ex(d, "to", &v);
+		if (f != NULL && v != NULL) {
+			struct json_object *fv = NULL, *tv = NULL, *fk = NULL, *tk = NULL;
+
+			json_object_object_get_ex(f, "version", &fv);
+			json_object_object_get_ex(v, "version", &tv);
+			json_object_object_get_ex(f, "kernel", &fk);
+			json_object_object_get_ex(v, "kernel", &tk);
+			printf("host %s: version %s (%s) -> version %s (%s)\n", argv[0],
+			    json_object_get_string(fv), json_object_get_string(fk),
+			    json_object_get_string(tv), json_object_get_string(tk));
+		}
+	}
+	cmd_diff_print(d, json);
+	ret = CLI_EXIT_OK;
+cleanup:
+	json_object_put(d);
+	return ret;
+}
+
+static int
+cmd_diff_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct httpc h = { NULL, NULL, NULL };
+	int json = 0, remote = 0, c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'S':
+			h.server = optarg;
+			remote = 1;
+			break;
+		case 's':
+			h.socket = optarg;
+			remote = 1;
+			break;
+		default:
+			return cli_usage(&cmd_diff_entry);
+		}
+	}
+	if (remote) {
+		if (argc - optind < 1 || argc - optind > 3)
+			return cli_usage(&cmd_diff_entry);
+		return cmd_diff_server(&h, argc - optind, argv + optind, json);
+	}
+	if (argc - optind != 2)
+		return cli_usage(&cmd_diff_entry);
+	return cmd_diff_files(argv[optind], argv[optind + 1], json);
+}

@@ -1,0 +1,94 @@
+/*
+ * cmd_hosts.c - "migcompat hosts": list the hosts a daemon knows.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "httpc.h"
+#include "log.h"
+
+static int cmd_hosts_run(int argc, char **argv);
+
+const struct cli_cmd cmd_hosts_entry = {
+	"hosts", "[--json] [--server URL | --socket PATH]",
+	"list the hosts a migcompatd knows, with their current profile", cmd_hosts_run,
+};
+
+static const char *
+cmd_hosts_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return "-";
+	return json_object_get_string(v);
+}
+
+static int
+cmd_hosts_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct httpc h = { NULL, NULL, NULL };
+	struct json_object *o = NULL, *a, *e;
+	char err[1024];
+	long status;
+	size_t i, n;
+	int json = 0, c, ret = CLI_EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = 1;
+			break;
+		case 'S':
+			h.server = optarg;
+			break;
+		case 's':
+			h.socket = optarg;
+			break;
+		default:
+			return cli_usage(&cmd_hosts_entry);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(&cmd_hosts_entry);
+	if (httpc_json(&h, "GET", "/v1/hosts", NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		ret = CLI_EXIT_OK;
+		goto cleanup;
+	}
+	if (!json_object_object_get_ex(o, "hosts", &a) || !json_object_is_type(a, json_type_array)) {
+		log_warnx("the daemon's host list has no \"hosts\" array");
+		goto cleanup;
+	}
+	n = json_object_array_length(a);
+	printf("%-36s %7s  %-24s %-20s %s\n", "HOST", "VERSION", "KERNEL", "STORED", "CPU");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		printf("%-36s %7s  %-24s %-20s %s\n", cmd_hosts_str(e, "id"), cmd_hosts_str(e, "version"),
+		    cmd_hosts_str(e, "kernel")[0] != '\0' ? cmd_hosts_str(e, "kernel") : "-",
+		    cmd_hosts_str(e, "stored_at"), cmd_hosts_str(e, "cpu"));
+	}
+	ret = CLI_EXIT_OK;
+cleanup:
+	json_object_put(o);
+	return ret;
+}

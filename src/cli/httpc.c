@@ -1,0 +1,336 @@
+/*
+ * httpc.c - talk to migcompatd with libcurl, over TCP or its Unix socket.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "httpc.h"
+#include "jsonu.h"
+#include "log.h"
+#include "profile.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+/* Largest answer accepted: a host list of a big fleet. */
+#define HTTPC_MAX_RESPONSE	(256u * 1024 * 1024)
+
+struct httpc_buf {
+	char *s;
+	size_t len, cap;
+	int overflow;
+};
+
+int
+httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize)
+{
+	char *t;
+	size_t n;
+
+	if ((t = util_read_file(path, 4096, NULL)) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	t[strcspn(t, "\r\n")] = '\0';
+	n = strlen(t);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errsize, "%s: empty token", path);
+		free(t);
+		return -1;
+	}
+	free(h->token);
+	h->token = t;
+	return 0;
+}
+
+void
+httpc_clear(struct httpc *h)
+{
+	if (h->token != NULL) {
+		explicit_bzero(h->token, strlen(h->token));
+		free(h->token);
+	}
+	h->token = NULL;
+}
+
+static size_t
+httpc_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct httpc_buf *b = arg;
+	size_t n = size * nmemb;
+
+	if (b->len + n > HTTPC_MAX_RESPONSE) {
+		b->overflow = 1;
+		return 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		b->cap = b->cap == 0 ? 16384 : b->cap;
+		while (b->cap < b->len + n + 1)
+			b->cap *= 2;
+		b->s = xreallocarray(b->s, b->cap, 1);
+	}
+	memcpy(b->s + b->len, ptr, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return n;
+}
+
+char *
+httpc_escape(const char *s, char *buf, size_t bufsize)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			if (o + 1 >= bufsize)
+				return NULL;
+			buf[o++] = (char)c;
+		} else {
+			if (o + 3 >= bufsize)
+				return NULL;
+			buf[o++] = '%';
+			buf[o++] = hex[c >> 4];
+			buf[o++] = hex[c & 15];
+		}
+	}
+	if (o >= bufsize)
+		return NULL;
+	buf[o] = '\0';
+	return buf;
+}
+
+int
+httpc_request(const struct httpc *h, const char *method, const char *path, const char *ctype,
+    const char *body, size_t len, long *status, char **resp, char *err, size_t errsize)
+{
+	struct httpc_buf b = { NULL, 0, 0, 0 };
+	struct curl_slist *hdr = NULL;
+	char *url = NULL, *line = NULL;
+	const char *sock;
+	CURLcode rc;
+	CURL *c = NULL;
+	size_t n;
+	int ret = -1;
+
+	*resp = NULL;
+	*status = 0;
+	if ((c = curl_easy_init()) == NULL) {
+		snprintf(err, errsize, "cannot initialise libcurl");
+		return -1;
+	}
+	if (h->server != NULL) {
+		n = strlen(h->server);
+		while (n > 0 && h->server[n - 1] == '/')
+			n--;
+		url = xasprintf("%.*s%s", (int)n, h->server, path);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	} else {
+		sock = h->socket != NULL ? h->socket : HTTPC_DEFAULT_SOCKET;
+		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+		url = xasprintf("http://localhost%s", path);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+	if (body != NULL) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	if (ctype != NULL) {
+		line = xasprintf("Content-Type: %s", ctype);
+		hdr = curl_slist_append(hdr, line);
+		free(line);
+	}
+	if (h->token != NULL) {
+		line = xasprintf("Authorization: Bearer %s", h->token);
+		hdr = curl_slist_append(hdr, line);
+		explicit_bzero(line, strlen(line));
+		free(line);
+	}
+	hdr = curl_slist_append(hdr, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, httpc_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
+		if (b.overflow)
+			snprintf(err, errsize, "%s: answer over %u bytes", url, HTTPC_MAX_RESPONSE);
+		else if (h->server != NULL)
+			snprintf(err, errsize, "%s: %s", h->server, curl_easy_strerror(rc));
+		else
+			snprintf(err, errsize, "%s: %s (is migcompatd running?)",
+			    h->socket != NULL ? h->socket : HTTPC_DEFAULT_SOCKET, curl_easy_strerror(rc));
+		goto cleanup;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	*resp = b.s != NULL ? b.s : xstrdup("");
+	b.s = NULL;
+	ret = 0;
+cleanup:
+	free(b.s);
+	free(url);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	return ret;
+}
+
+int
+httpc_json(const struct httpc *h, const char *method, const char *path, const char *ctype,
+    const char *body, size_t len, long *status, struct json_object **out, char *err, size_t errsize)
+{
+	struct json_object *o = NULL, *e, *m;
+	char *resp = NULL, perr[256];
+	int ret = -1;
+
+	*out = NULL;
+	if (httpc_request(h, method, path, ctype, body, len, status, &resp, err, errsize) == -1)
+		return -1;
+	if (jsonu_parse(resp, strlen(resp), &o, perr, sizeof(perr)) == -1) {
+		snprintf(err, errsize, "%s: HTTP %ld with an answer that is not JSON: %s", path, *status, perr);
+		goto cleanup;
+	}
+	if (*status < 200 || *status > 299) {
+		if (json_object_object_get_ex(o, "error", &e) && json_object_object_get_ex(e, "message", &m))
+			snprintf(err, errsize, "%s (HTTP %ld)", json_object_get_string(m), *status);
+		else
+			snprintf(err, errsize, "%s: HTTP %ld", path, *status);
+		goto cleanup;
+	}
+	*out = o;
+	o = NULL;
+	ret = 0;
+cleanup:
+	json_object_put(o);
+	free(resp);
+	return ret;
+}
+
+int
+httpc_check(const struct httpc *h, const char *src, const char *dst, const char *vmfile,
+    const char *scenario, const char *policy, int json)
+{
+	struct json_object *req = json_object_new_object(), *vm = NULL, *ans = NULL, *v, *rs, *m;
+	char err[1024], perr[512], *text = NULL;
+	const char *body, *verdict;
+	size_t len, i, n;
+	long status;
+	int ret = CLI_EXIT_USAGE;
+
+	json_object_object_add(req, "from", json_object_new_string(src));
+	json_object_object_add(req, "to", json_object_new_string(dst));
+	json_object_object_add(req, "policy", json_object_new_string(policy));
+	if (vmfile != NULL) {
+		if ((text = util_read_file(vmfile, 1024 * 1024, &len)) == NULL) {
+			log_warn("%s", vmfile);
+			goto cleanup;
+		}
+		if (jsonu_parse(text, len, &vm, perr, sizeof(perr)) == -1) {
+			log_warnx("%s: %s", vmfile, perr);
+			goto cleanup;
+		}
+		json_object_object_add(req, "vm", vm);
+	} else if (scenario != NULL) {
+		json_object_object_add(req, "scenario", json_object_new_string(scenario));
+	}
+	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	if (httpc_json(h, "POST", "/v1/compat", "application/json", body, strlen(body), &status,
+	    &ans, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	verdict = json_object_object_get_ex(ans, "verdict", &v) ? json_object_get_string(v) : "unknown";
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	} else {
+		printf("%s -> %s: %s\n", src, dst, verdict);
+		if (json_object_object_get_ex(ans, "reasons", &rs) && json_object_is_type(rs, json_type_array)) {
+			n = json_object_array_length(rs);
+			for (i = 0; i < n; i++)
+				if (json_object_object_get_ex(json_object_array_get_idx(rs, i), "message", &m))
+					printf("  %s\n", json_object_get_string(m));
+		}
+	}
+	ret = strcmp(verdict, "compatible") == 0 ? CLI_EXIT_OK : strcmp(verdict, "incompatible") == 0 ?
+	    CLI_EXIT_INCOMPATIBLE : CLI_EXIT_UNKNOWN;
+cleanup:
+	json_object_put(req);
+	json_object_put(ans);
+	free(text);
+	return ret;
+}
+
+int
+httpc_put_profile(const struct httpc *h, const char *id, const char *text, size_t len)
+{
+	struct json_object *o = NULL, *v;
+	char path[256], err[1024];
+	long status;
+	int ret = -1;
+
+	if (!store_host_id_valid(id)) {
+		log_warnx("\"%s\" is not a valid host id (A-Z a-z 0-9 . _ : -, 1 to 127 characters)", id);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/v1/hosts/%s", id);
+	if (httpc_json(h, "PUT", path, "application/json", text, len, &status, &o, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", id, err);
+		goto cleanup;
+	}
+	printf("%s: %s version %s\n", id, status == 201 ? "new" : "unchanged",
+	    json_object_object_get_ex(o, "version", &v) ? json_object_get_string(v) : "?");
+	ret = 0;
+cleanup:
+	json_object_put(o);
+	return ret;
+}
+
+int
+httpc_profile(const struct httpc *h, const char *id, struct profile *p, char *err, size_t errsize)
+{
+	char path[256], *resp = NULL, perr[512];
+	long status;
+	int ret = -1;
+
+	if (!store_host_id_valid(id)) {
+		snprintf(err, errsize, "\"%s\" is not a valid host id", id);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/v1/hosts/%s", id);
+	if (httpc_request(h, "GET", path, NULL, NULL, 0, &status, &resp, err, errsize) == -1)
+		goto cleanup;
+	if (status != 200) {
+		struct json_object *o = NULL, *e, *m;
+
+		if (jsonu_parse(resp, strlen(resp), &o, perr, sizeof(perr)) == 0 &&
+		    json_object_object_get_ex(o, "error", &e) && json_object_object_get_ex(e, "message", &m))
+			snprintf(err, errsize, "%s: %s (HTTP %ld)", id, json_object_get_string(m), status);
+		else
+			snprintf(err, errsize, "%s: HTTP %ld", id, status);
+		json_object_put(o);
+		goto cleanup;
+	}
+	if (profile_parse(resp, strlen(resp), p, perr, sizeof(perr)) == -1) {
+		snprintf(err, errsize, "%s: the daemon's profile does not parse: %s", id, perr);
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	free(resp);
+	return ret;
+}

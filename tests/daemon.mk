@@ -1,0 +1,15 @@
+## tests for migcompatd: store, configuration and profile diff unit tests,
+## and system tests against real daemons on loopback.
+
+check_PROGRAMS += tests/unit/test-store tests/unit/test-conf tests/unit/test-pdiff
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
+tests_unit_test_pdiff_SOURCES = tests/unit/test-pdiff.c
+
+TESTS += \
+	tests/system/daemon.sh \
+	tests/system/daemon-fleet.sh
+EXTRA_DIST += \
+	tests/system/daemon-lib.sh \
+	tests/system/daemon.sh \
+	tests/system/daemon-fleet.sh

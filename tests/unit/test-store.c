@@ -1,0 +1,161 @@
+/*
+ * test-store.c - the SQLite store on a real database file: versions,
+ * content addressing, history, persistence, schema versions, host ids.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "profile.h"
+#include "store.h"
+#include "tap.h"
+#include "util.h"
+
+static char dir[] = "/tmp/test-store.XXXXXX";
+
+static int
+load(const char *name, struct profile *p)
+{
+	char path[1024], err[512];
+	const char *fx = getenv("MIGCOMPAT_FIXTURES");
+
+	snprintf(path, sizeof(path), "%s/%s", fx != NULL ? fx : "../shared/fixtures", name);
+	profile_init(p);
+	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
+		tap_diag("%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+count_versions(const struct store_version *v, void *arg)
+{
+	int64_t *last = arg;
+
+	/* Newest first. */
+	if (*last != 0 && v->version >= *last)
+		*last = -1000;
+	else
+		*last = v->version;
+	return 0;
+}
+
+static int
+count_hosts(const struct store_host *h, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+int
+main(void)
+{
+	struct profile a, b, back;
+	struct store *s;
+	struct store_host h;
+	struct store_version v;
+	char db[256], err[512], *json;
+	int64_t version, hosts, versions, blobs, last = 0;
+	size_t len;
+	int created, n = 0;
+	sqlite3 *raw;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(db, sizeof(db), "%s/m.db", dir);
+	if (load("vbox/vbox_cpudb_i7-6700K.json", &a) == -1 ||
+	    load("vbox/vboxlog_ivybridge_i7-3770_cachyos.json", &b) == -1) {
+		tap_ok(0, "fixtures load");
+		return tap_done();
+	}
+
+	s = store_open(db, err, sizeof(err));
+	tap_ok(s != NULL, "store_open creates %s", db);
+	if (s == NULL) {
+		tap_diag("%s", err);
+		return tap_done();
+	}
+	tap_ok(store_schema_version(s) == STORE_SCHEMA_VERSION, "schema version %d", STORE_SCHEMA_VERSION);
+
+	tap_ok(store_put(s, "h1", &a, 1000, &version, &created, err, sizeof(err)) == 0 &&
+	    created == 1 && version == 1, "first upload is version 1");
+	tap_ok(store_put(s, "h1", &a, 1001, &version, &created, err, sizeof(err)) == 0 &&
+	    created == 0 && version == 1, "same profile again changes nothing");
+	tap_ok(store_put(s, "h1", &b, 1002, &version, &created, err, sizeof(err)) == 0 &&
+	    created == 1 && version == 2, "changed profile is version 2");
+	tap_ok(store_put(s, "h2", &a, 1003, &version, &created, err, sizeof(err)) == 0 &&
+	    created == 1 && version == 1, "second host, first version");
+	tap_ok(store_put(s, "../x", &a, 1003, &version, &created, err, sizeof(err)) == -1 &&
+	    errno == EINVAL, "invalid host id refused");
+
+	hosts = versions = blobs = -1;
+	if (store_counts(s, &hosts, &versions, &blobs, err, sizeof(err)) == -1)
+		tap_diag("%s", err);
+	tap_ok(hosts == 2 && versions == 3 && blobs == 2,
+	    "2 hosts, 3 versions, 2 blobs (content-addressed): %lld %lld %lld",
+	    (long long)hosts, (long long)versions, (long long)blobs);
+
+	tap_ok(store_get_host(s, "h1", &h, err, sizeof(err)) == 0 && h.cur.version == 2 &&
+	    strcmp(h.cur.hash, b.hash) == 0 && h.first_seen == 1000 && h.last_seen == 1002,
+	    "h1 current version, hash and times");
+	tap_ok(store_get_version(s, "h1", 1, &v, err, sizeof(err)) == 0 &&
+	    strcmp(v.hash, a.hash) == 0 && v.stored_at == 1000, "h1 version 1 kept");
+	tap_ok(store_get_version(s, "h1", 3, &v, err, sizeof(err)) == -1 && errno == ENOENT,
+	    "missing version is ENOENT");
+	tap_ok(store_get_host(s, "nope", &h, err, sizeof(err)) == -1 && errno == ENOENT,
+	    "missing host is ENOENT");
+	tap_ok(store_each_version(s, "h1", count_versions, &last, err, sizeof(err)) == 0 && last == 1,
+	    "history newest first");
+	tap_ok(store_each_version(s, "nope", count_versions, &last, err, sizeof(err)) == -1 &&
+	    errno == ENOENT, "history of a missing host is ENOENT");
+	tap_ok(store_each_host(s, count_hosts, &n, err, sizeof(err)) == 0 && n == 2, "two hosts listed");
+
+	json = store_get_blob(s, a.hash, &len, err, sizeof(err));
+	tap_ok(json != NULL && strstr(json, "\"id\":\"\"") != NULL, "blob stored without host identity");
+	profile_init(&back);
+	tap_ok(json != NULL && profile_parse(json, len, &back, err, sizeof(err)) == 0 &&
+	    strcmp(back.hash, a.hash) == 0, "blob parses back to the same hash");
+	profile_clear(&back);
+	free(json);
+	tap_ok(store_get_blob(s, "sha256:none", &len, err, sizeof(err)) == NULL && errno == ENOENT,
+	    "missing blob is ENOENT");
+	store_close(s);
+
+	/* Everything survives a reopen. */
+	s = store_open(db, err, sizeof(err));
+	tap_ok(s != NULL && store_get_host(s, "h1", &h, err, sizeof(err)) == 0 && h.cur.version == 2,
+	    "reopen keeps hosts and versions");
+	store_close(s);
+
+	/* A database from a newer migcompat is refused, not touched. */
+	if (sqlite3_open(db, &raw) == SQLITE_OK) {
+		sqlite3_exec(raw, "PRAGMA user_version = 99", NULL, NULL, NULL);
+		sqlite3_close(raw);
+	}
+	s = store_open(db, err, sizeof(err));
+	tap_ok(s == NULL && strstr(err, "newer") != NULL, "newer schema refused: %s", err);
+	store_close(s);
+
+	tap_ok(store_host_id_valid("a") && store_host_id_valid("node-01.example.com") &&
+	    store_host_id_valid("0123456789abcdef0123456789abcdef") && store_host_id_valid("a:b_c"),
+	    "valid host ids");
+	tap_ok(!store_host_id_valid("") && !store_host_id_valid(".") && !store_host_id_valid("..") &&
+	    !store_host_id_valid("a/b") && !store_host_id_valid("-a") && !store_host_id_valid("a b") &&
+	    !store_host_id_valid("a%2f"), "invalid host ids");
+
+	profile_clear(&a);
+	profile_clear(&b);
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	if (system(err) != 0)
+		tap_diag("cleanup of %s failed", dir);
+	return tap_done();
+}
