@@ -3,4 +3,5 @@
 dist_man_MANS += \
 	man/migcompat.1 \
 	man/migcompat-probe.8 \
-	man/migcompat-profile.5
+	man/migcompat-profile.5 \
+	man/migcompat-vmspec.5
