@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "cpuidfeat.h"
 #include "profile.h"
 #include "rules.h"
 #include "tap.h"
@@ -455,9 +456,52 @@ test_vmx_features(void)
 	profile_free(d);
 }
 
+/* Every flag of data/cpuid-features.tsv is compared, alone, in its own leaf. */
+static void
+test_cpuid_table(void)
+{
+	struct profile *s, *d;
+	struct profile_cpuid e;
+	size_t i, bad = 0;
+	int r;
+
+	for (i = 0; i < cpuidfeat_table_count; i++) {
+		const struct cpuidfeat_entry *t = &cpuidfeat_table[i];
+
+		s = profile_new();
+		d = profile_new();
+		profile_layer_set(&s->cpuid, LAYER_MEASURED, "test");
+		profile_layer_set(&d->cpuid, LAYER_MEASURED, "test");
+		memset(&e, 0, sizeof(e));
+		e.function = t->leaf;
+		e.index = t->subleaf;
+		e.flags = t->leaf == 7 || t->leaf == 0xd ? 1 : 0;
+		profile_add_cpuid(d, 0, &e);
+		r = cpuidfeat_reg_index(t->reg);
+		*(r == 0 ? &e.eax : r == 1 ? &e.ebx : r == 2 ? &e.ecx : &e.edx) = 1u << t->bit;
+		profile_add_cpuid(s, 0, &e);
+		if (verdict(s, d, NULL, RULES_POLICY_STRICT) != RULES_INCOMPATIBLE ||
+		    verdict(d, s, NULL, RULES_POLICY_STRICT) != RULES_COMPATIBLE ||
+		    (strcmp(t->scope, "nested") == 0) !=
+		    (verdict(s, d, spec(VMSPEC_PLAIN), RULES_POLICY_STRICT) == RULES_COMPATIBLE)) {
+			bad++;
+			tap_diag("flag %s (0x%x.%u %s bit %u) not judged", t->qemu_name != NULL ? t->qemu_name : "?",
+			    t->leaf, t->subleaf, t->reg, t->bit);
+		}
+		profile_free(s);
+		profile_free(d);
+	}
+	tap_ok(bad == 0 && cpuidfeat_table_count > 150, "each of the %zu CPUID flags is judged alone, "
+	    "nested-scope ones only for nested guests", cpuidfeat_table_count);
+	tap_ok(cpuidfeat_find("sse4_2") == cpuidfeat_find("SSE4.2") && cpuidfeat_find("sse4.2") != NULL &&
+	    cpuidfeat_find("tsc_deadline_timer") == cpuidfeat_find("tsc-deadline") && cpuidfeat_find("nope") == NULL,
+	    "feature names: QEMU and Linux spellings, case and separators ignored");
+}
+
 int
 main(void)
 {
+	test_cpuid_table();
 	test_full_pair();
 	test_cpuid();
 	test_vendor_amd();

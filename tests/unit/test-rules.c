@@ -718,6 +718,24 @@ test_evmcs_rules(void)
 	profile_free(s);
 	profile_free(d);
 
+	/* A measured destination: its views and its own word on the PV bit. */
+	ev_pair(&s, &d, "6.1.0", "");
+	profile_layer_set(&d->evmcs_measured.layer, LAYER_MEASURED, "test");
+	d->evmcs_measured.view[EVMCS_VIEW_EVMCS_PV] = d->vmx_raw;
+	d->evmcs_measured.views_present = 1u << EVMCS_VIEW_EVMCS_PV;
+	d->evmcs_measured.pv_bit_honoured = PROFILE_YES;
+	tap_ok(verdict(s, d, pv, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "measured destination that honours the PV bit: compatible under strict");
+	d->evmcs_measured.pv_bit_honoured = PROFILE_NO;
+	tap_ok(verdict(s, d, pv, RULES_POLICY_STRICT) == RULES_INCOMPATIBLE &&
+	    verdict(s, d, pv, RULES_POLICY_EFFECTIVE) == RULES_COMPATIBLE,
+	    "measured destination that does not: strict blocks, effective compares the views");
+	d->evmcs_measured.pv_bit_honoured = PROFILE_UNKNOWN;
+	tap_ok(verdict(s, d, pv, RULES_POLICY_STRICT) == RULES_UNKNOWN,
+	    "measured destination, PV behaviour and kernel unknown: strict answers unknown");
+	profile_free(s);
+	profile_free(d);
+
 	ev_pair(&s, &d, "6.1.0", "5.14.0-362.el9.x86_64");
 	tap_ok(verdict(s, d, ev, RULES_POLICY_STRICT) == RULES_UNKNOWN,
 	    "vendor backport kernel (el9) on the destination: unknown");
