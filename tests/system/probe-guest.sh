@@ -43,7 +43,7 @@ cp "$TMPDIR_TEST/out" "$TMPDIR_TEST/p.json"
 j() { jq -r "$1" "$TMPDIR_TEST/p.json"; }
 g=$(j .layers.guest.status)
 if [ "$g" = measured ]; then
-	check "guest layer measured: says how long the guest took" sh -c "jq -r .layers.guest.reason '$TMPDIR_TEST/p.json' | grep -q 'probe guest ran in'"
+	check "guest layer measured: says what the guest read" sh -c "jq -r .layers.guest.reason '$TMPDIR_TEST/p.json' | grep -q 'probe guest ran:'"
 else
 	check "guest layer unavailable with the reason" sh -c "jq -r .layers.guest.reason '$TMPDIR_TEST/p.json' | grep -Eq 'timed out after 2 s|KVM_|probe guest'"
 fi

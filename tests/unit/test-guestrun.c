@@ -3,8 +3,10 @@
  * real system call is killed and reaped within the deadline plus one
  * second, twenty times over, leaving no child and no descriptor behind;
  * children that succeed, fail, crash or flood the pipe are told apart.
- * With a usable /dev/kvm the real probe guest runs twenty times the same
- * way; without one that part is skipped.
+ * The whole guest path on a descriptor that is not KVM (/dev/null) fails
+ * at its first step and says so in the layers.  With a usable /dev/kvm the
+ * real probe guest runs twenty times the same way; without one that part
+ * is skipped.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guestprobe.h"
 #include "guestrun.h"
 #include "kvmdev.h"
 #include "tap.h"
@@ -138,6 +141,60 @@ test_hang_repeated(unsigned timeout_ms, int rounds)
 	    fds_before, fds_after);
 }
 
+/* The guest path on /dev/null: the child's first ioctl fails, the layers say which. */
+static void
+test_not_kvm(void)
+{
+	static const uint32_t msrs[] = { 0x480 };
+	struct profile_cpuid leaf1;
+	struct guestrun_spec s;
+	struct guestrun_result r;
+	struct profile p;
+	int fd, fds_before;
+
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		tap_skip("/dev/null: %s", strerror(errno));
+		return;
+	}
+	memset(&leaf1, 0, sizeof(leaf1));
+	leaf1.function = 1;
+	leaf1.ecx = 1u << 5;
+	memset(&s, 0, sizeof(s));
+	s.kvmfd = fd;
+	s.cpuid = &leaf1;
+	s.ncpuid = 1;
+	s.msrs = msrs;
+	s.nmsrs = 1;
+	s.timeout_ms = 2000;
+	fds_before = count_fds();
+	guestrun_guest(&s, &r);
+	tap_ok(r.status == GUESTRUN_FAILED && strcmp(r.reason, "KVM_CREATE_VM: Inappropriate ioctl for device") == 0 &&
+	    r.elapsed_ns < 2000000000ull && no_children() && count_fds() == fds_before,
+	    "not a KVM device: the run fails at its first step (\"%s\"), nothing left behind", r.reason);
+
+	profile_init(&p);
+	guestprobe_collect(fd, 2000, &p);
+	tap_ok(p.guest.status == LAYER_UNAVAILABLE && strstr(p.guest.reason, "supported CPUID") != NULL &&
+	    p.evmcs_measured.layer.status == LAYER_UNAVAILABLE,
+	    "no CPUID layer: the guest is not run (%s)", p.guest.reason);
+	profile_add_cpuid(&p, 0, &leaf1);
+	profile_layer_set(&p.cpuid, LAYER_MEASURED, "test");
+	guestprobe_collect(fd, 2000, &p);
+	tap_ok(p.guest.status == LAYER_UNAVAILABLE &&
+	    strcmp(p.guest.reason, "KVM_CREATE_VM: Inappropriate ioctl for device") == 0 &&
+	    p.evmcs_measured.layer.status == LAYER_UNAVAILABLE &&
+	    strstr(p.evmcs_measured.layer.reason, "the plain probe guest did not run: KVM_CREATE_VM") != NULL &&
+	    p.evmcs_measured.views_present == 0,
+	    "a failed plain run: guest and evmcs_measured unavailable with the step (%s)",
+	    p.evmcs_measured.layer.reason);
+	guestprobe_skip(&p, "probe guest not run (--no-guest)");
+	tap_ok(strcmp(p.guest.reason, "probe guest not run (--no-guest)") == 0 &&
+	    strcmp(p.evmcs_measured.layer.reason, "probe guest not run (--no-guest)") == 0,
+	    "--no-guest: both layers say so");
+	profile_clear(&p);
+	close(fd);
+}
+
 static void
 test_kvm(void)
 {
@@ -228,6 +285,7 @@ main(void)
 	    t0 >= 2000000000ull && t0 < 3000000000ull && no_children(),
 	    "default deadline: \"%s\" after %.3f s", err, t0 / 1e9);
 
+	test_not_kvm();
 	test_kvm();
 	return tap_done();
 }
