@@ -84,30 +84,6 @@ api_compat_get(struct api_req *r)
 }
 
 #ifdef API_HAVE_DOMXML
-struct api_compat_uuid {
-	struct api_req *r;
-	const char *uuid;
-	const char *skip;
-	char found[128];
-};
-
-static int
-api_compat_uuid_one(const struct store_host *h, void *arg)
-{
-	struct api_compat_uuid *u = arg;
-	const struct profile *p;
-	char err[256];
-
-	if (strcmp(h->id, u->skip) == 0)
-		return 0;
-	if ((p = pcache_get(u->r->api->cache, u->r->api->store, h->cur.hash, err, sizeof(err))) == NULL)
-		return 0;
-	if (!profile_has_domain(p, u->uuid))
-		return 0;
-	util_strlcpy(u->found, h->id, sizeof(u->found));
-	return -1;
-}
-
 /* Domain XML (the migration hook): the source from fleet data by the domain UUID. */
 static void
 api_compat_xml(struct api_req *r)
@@ -115,8 +91,8 @@ api_compat_xml(struct api_req *r)
 	static const char *const q[] = { "from", "to", "policy", NULL };
 	const struct profile *src = NULL, *dst;
 	enum rules_policy policy = RULES_POLICY_STRICT;
-	struct api_compat_uuid u;
 	const char *from, *to, *s;
+	char found[128];
 	struct vmspec vm;
 	char err[512];
 
@@ -136,14 +112,14 @@ api_compat_xml(struct api_req *r)
 		return;
 	from = api_query(r, "from");
 	if (from == NULL && vm.uuid[0] != '\0') {
-		memset(&u, 0, sizeof(u));
-		u.r = r;
-		u.uuid = vm.uuid;
-		u.skip = to;
-		store_each_host(r->api->store, api_compat_uuid_one, &u, err, sizeof(err));
-		if (u.found[0] != '\0') {
-			from = u.found;
+		/* An indexed lookup: hosts report the UUIDs of the domains they run. */
+		if (store_domain_host(r->api->store, vm.uuid, to, found, sizeof(found),
+		    err, sizeof(err)) == 0) {
+			from = found;
 			log_debug("domain %s runs on %s", vm.uuid, from);
+		} else if (errno != ENOENT) {
+			api_error(r, 500, "%s", err);
+			return;
 		}
 	}
 	if (from != NULL && (src = api_compat_host(r, "from", from)) == NULL)

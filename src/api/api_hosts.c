@@ -15,6 +15,7 @@
 #include "log.h"
 #include "pcache.h"
 #include "pdiff.h"
+#include "plibvirt.h"
 #include "profile.h"
 #include "store.h"
 #include "util.h"
@@ -132,13 +133,22 @@ api_hosts_list(struct api_req *r)
 	api_reply(r, 200, o);
 }
 
+static int
+api_hosts_domain_one(const char *uuid, void *arg)
+{
+	plibvirt_list_add(arg, uuid);
+	return 0;
+}
+
 void
 api_hosts_get(struct api_req *r)
 {
 	static const char *const q[] = { "version", NULL };
 	const struct profile *p;
+	struct plibvirt_list doms = { NULL, 0 };
 	struct store_version v;
 	struct profile *tmp;
+	char err[512];
 	const char *id;
 	int64_t version;
 
@@ -153,7 +163,15 @@ api_hosts_get(struct api_req *r)
 	util_strlcpy(tmp->host_id, id, sizeof(tmp->host_id));
 	util_strlcpy(tmp->hostname, v.hostname, sizeof(tmp->hostname));
 	tmp->collected_at = v.collected_at;
+	/* The domains it runs now (kept per host, not in the blob). */
+	if (store_each_domain(r->api->store, id, api_hosts_domain_one, &doms, err, sizeof(err)) == -1) {
+		api_error(r, 500, "%s", err);
+		goto cleanup;
+	}
+	tmp->lv.domains = doms;
 	api_reply(r, 200, profile_to_json(tmp));
+cleanup:
+	plibvirt_list_clear(&doms);
 	free(tmp);
 }
 

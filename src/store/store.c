@@ -54,6 +54,17 @@ static const char *const store_migrations[] = {
 	");"
 	"CREATE INDEX versions_stored_at ON versions(stored_at);"
 	"CREATE INDEX versions_hash ON versions(hash);",
+	/*
+	 * 1 -> 2: the domains each host runs.  They change as guests come
+	 * and go without changing the profile hash, so they are kept per
+	 * host, outside the shared blobs.
+	 */
+	"CREATE TABLE domains ("
+	"  host_id TEXT NOT NULL REFERENCES hosts(id),"
+	"  uuid TEXT NOT NULL COLLATE NOCASE,"
+	"  PRIMARY KEY (host_id, uuid)"
+	");"
+	"CREATE INDEX domains_uuid ON domains(uuid);",
 };
 
 #define STORE_NMIGRATIONS	(sizeof(store_migrations) / sizeof(store_migrations[0]))
@@ -220,6 +231,9 @@ store_blob_json(const struct profile *p)
 	tmp->host_id[0] = '\0';
 	tmp->hostname[0] = '\0';
 	tmp->collected_at = 0;
+	/* Running domains belong to the host, not to the shared blob. */
+	tmp->lv.domains.v = NULL;
+	tmp->lv.domains.n = 0;
 	o = profile_to_json(tmp);
 	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
@@ -231,6 +245,39 @@ static void
 store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+}
+
+/* Replace the list of domains host_id runs with the profile's (same transaction). */
+static int
+store_put_domains(struct store *s, const char *host_id, const struct profile *p)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM domains WHERE host_id = ?", -1, &st, NULL) != SQLITE_OK)
+		goto cleanup;
+	store_bind_text(st, 1, host_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto cleanup;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (profile_layer_ok(&p->libvirt) && p->lv.domains.n > 0) {
+		if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO domains (host_id, uuid) VALUES (?, ?)",
+		    -1, &st, NULL) != SQLITE_OK)
+			goto cleanup;
+		for (i = 0; i < p->lv.domains.n; i++) {
+			sqlite3_reset(st);
+			store_bind_text(st, 1, host_id);
+			store_bind_text(st, 2, p->lv.domains.v[i]);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto cleanup;
+		}
+	}
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
 }
 
 int
@@ -317,6 +364,8 @@ store_put(struct store *s, const char *host_id, const struct profile *p, int64_t
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	if (store_put_domains(s, host_id, p) == -1)
+		goto sqlerr;
 	if (store_exec(s, "COMMIT", err, errsize) == -1)
 		goto cleanup;
 	intx = 0;
@@ -565,6 +614,66 @@ store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
 	*hosts = sqlite3_column_int64(st, 0);
 	*versions = sqlite3_column_int64(st, 1);
 	*blobs = sqlite3_column_int64(st, 2);
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_domain_host(struct store *s, const char *uuid, const char *skip, char *host, size_t hostsize,
+    char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT host_id FROM domains WHERE uuid = ? AND host_id != ? "
+	    "ORDER BY host_id LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+		store_err(s, err, errsize, "looking a domain up");
+		goto cleanup;
+	}
+	store_bind_text(st, 1, uuid);
+	store_bind_text(st, 2, skip != NULL ? skip : "");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errsize, "no host runs domain %s", uuid);
+		errno = ENOENT;
+		goto cleanup;
+	}
+	if (rc != SQLITE_ROW) {
+		store_err(s, err, errsize, "looking a domain up");
+		goto cleanup;
+	}
+	store_copy_col(st, 0, host, hostsize);
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_each_domain(struct store *s, const char *host_id, int (*fn)(const char *uuid, void *arg),
+    void *arg, char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT uuid FROM domains WHERE host_id = ? ORDER BY uuid",
+	    -1, &st, NULL) != SQLITE_OK) {
+		store_err(s, err, errsize, "listing domains");
+		goto cleanup;
+	}
+	store_bind_text(st, 1, host_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn((const char *)sqlite3_column_text(st, 0), arg) == -1) {
+			snprintf(err, errsize, "stopped");
+			goto cleanup;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		store_err(s, err, errsize, "listing domains");
+		goto cleanup;
+	}
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);

@@ -6,7 +6,8 @@
  * a configuration share a blob.  Each host has a history of versions, each
  * pointing at a blob, with the time it was collected and stored.  Every
  * write runs in one transaction; the schema is versioned (PRAGMA
- * user_version) and migrated forward on open.
+ * user_version) and migrated forward on open.  The domains a host runs
+ * change without changing its profile, so they are kept per host.
  *
  * A struct store is one SQLite connection and must be used by one thread
  * only; a second thread opens its own.  Functions that can fail return 0 or
@@ -21,7 +22,7 @@
 #include "profile.h"
 
 /* The schema version this build creates and understands. */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 struct store;
 
@@ -113,6 +114,18 @@ int store_each_version(struct store *s, const char *host_id,
  * connection commits a write, so a cache can tell it is stale.  -1 on error.
  */
 int64_t store_data_version(struct store *s);
+
+/*
+ * The host (other than skip, which may be NULL) whose latest upload lists
+ * the running domain uuid (case-insensitive), into host.  Returns 0, or -1
+ * (errno ENOENT: no such host).
+ */
+int store_domain_host(struct store *s, const char *uuid, const char *skip, char *host, size_t hostsize,
+    char *err, size_t errsize);
+
+/* Call fn for every domain host_id runs (as of its latest upload), in UUID order. */
+int store_each_domain(struct store *s, const char *host_id, int (*fn)(const char *uuid, void *arg),
+    void *arg, char *err, size_t errsize);
 
 /* Count hosts, versions and distinct blobs. */
 int store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,

@@ -91,6 +91,27 @@ check "API diff equals migcompat diff on the files" sh -c "curl -s '$URL/v1/host
 check "diff of a version with itself is empty" sh -c "curl -s '$URL/v1/hosts/moving/diff?from=2&to=2' | jq -e '(.lost + .gained + .changed) | length == 0'"
 check "version=1 returns the old profile" sh -c "[ \"\$(curl -s '$URL/v1/hosts/moving?version=1' | jq -r .host.hash)\" = \"\$('$MIGCOMPAT' show --json '$new' | jq -r .host.hash)\" ]"
 
+# The migration hook's request: domain XML over the Unix socket; the source
+# is the host that reports running the domain (kept per host: a re-upload
+# with other domains but the same capabilities changes the answer).
+U1=11111111-2222-3333-4444-555555555555
+U2=aaaaaaaa-2222-3333-4444-555555555555
+"$MIGCOMPAT" show --json "$a" | jq --arg u $U1 '.layers.libvirt = {"status": "measured", "libvirt_version": "9.0.0", "domains": [$u]}' >"$T/lv1.json"
+jq --arg u $U2 '.layers.libvirt.domains = [$u]' "$T/lv1.json" >"$T/lv2.json"
+dom() { echo "<domain type='kvm'><name>g</name><uuid>$1</uuid><os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os><cpu mode='host-passthrough'><feature policy='require' name='vmx'/></cpu></domain>"; }
+xml() { curl -s --unix-socket "$D_SOCK" -X POST -H 'Content-Type: application/xml' --data "$(dom $1)" "http://localhost/v1/compat?to=$(hostid "$b")$2"; }
+check "a host with running domains uploads" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --unix-socket '$D_SOCK' -X PUT -H 'Content-Type: application/json' --data-binary @'$T/lv1.json' http://localhost/v1/hosts/lvhost)\" = 201 ]"
+xml $U1 "" >"$T/x1"
+xml $U1 "&from=lvhost" >"$T/x2"
+xml 99999999-2222-3333-4444-555555555555 "" >"$T/x3"
+check "domain XML: the source is found by the domain UUID" sh -c "jq -e .verdict '$T/x1' >/dev/null && cmp -s '$T/x1' '$T/x2' && ! cmp -s '$T/x1' '$T/x3'"
+check "same capabilities, other domains: 200 unchanged" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --unix-socket '$D_SOCK' -X PUT -H 'Content-Type: application/json' --data-binary @'$T/lv2.json' http://localhost/v1/hosts/lvhost)\" = 200 ]"
+check "the host's profile lists the new domains" sh -c "curl -s $URL/v1/hosts/lvhost | jq -e --arg u $U2 '.layers.libvirt.domains == [\$u]'"
+xml $U2 "" >"$T/x4"
+xml $U1 "" >"$T/x5"
+check "the domain lookup follows the latest upload" sh -c "cmp -s '$T/x4' '$T/x2' && cmp -s '$T/x5' '$T/x3'"
+check "broken domain XML: 400" expect_error 400 POST "$URL/v1/compat" -H 'Content-Type: application/xml' --data '<domain><name>'
+
 # Auth.
 check "PUT without a token: 401" expect_error 401 PUT "$URL/v1/hosts/x" --data-binary @"$f1"
 check "PUT with a wrong token: 403" expect_error 403 PUT "$URL/v1/hosts/x" -H 'Authorization: Bearer wrong' --data-binary @"$f1"

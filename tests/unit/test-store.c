@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "plibvirt.h"
 #include "profile.h"
 #include "store.h"
 #include "tap.h"
@@ -61,7 +62,7 @@ main(void)
 	struct store *s;
 	struct store_host h;
 	struct store_version v;
-	char db[256], err[512], *json;
+	char db[256], err[512], host[128], *json;
 	int64_t version, hosts, versions, blobs, last = 0;
 	size_t len;
 	int created, n = 0;
@@ -128,6 +129,23 @@ main(void)
 	free(json);
 	tap_ok(store_get_blob(s, "sha256:none", &len, err, sizeof(err)) == NULL && errno == ENOENT,
 	    "missing blob is ENOENT");
+
+	/* Running domains are per host and follow the latest upload. */
+	profile_layer_set(&a.libvirt, LAYER_MEASURED, "%s", "");
+	plibvirt_list_add(&a.lv.domains, "11111111-2222-3333-4444-555555555555");
+	tap_ok(store_put(s, "h2", &a, 1004, &version, &created, err, sizeof(err)) == 0 && created == 0,
+	    "domains do not make a new version");
+	tap_ok(store_domain_host(s, "11111111-2222-3333-4444-555555555555", NULL, host, sizeof(host),
+	    err, sizeof(err)) == 0 && strcmp(host, "h2") == 0, "domain found on h2");
+	tap_ok(store_domain_host(s, "11111111-2222-3333-4444-555555555555", "h2", host, sizeof(host),
+	    err, sizeof(err)) == -1 && errno == ENOENT, "skip excludes the destination");
+	json = store_get_blob(s, a.hash, &len, err, sizeof(err));
+	tap_ok(json != NULL && strstr(json, "11111111-2222") == NULL, "domains stay out of the shared blob");
+	free(json);
+	plibvirt_list_clear(&a.lv.domains);
+	tap_ok(store_put(s, "h2", &a, 1005, &version, &created, err, sizeof(err)) == 0 &&
+	    store_domain_host(s, "11111111-2222-3333-4444-555555555555", NULL, host, sizeof(host),
+	    err, sizeof(err)) == -1 && errno == ENOENT, "a new upload replaces the domain list");
 	store_close(s);
 
 	/* Everything survives a reopen. */
