@@ -3,9 +3,9 @@
 
 systemdsystemunit_DATA = systemd/migcompatd.service systemd/migcompatd.socket
 sysusersdir = $(prefix)/lib/sysusers.d
-sysusers_DATA = systemd/migcompat-sysusers.conf
+sysusers_DATA = systemd/sysusers.d/migcompat.conf
 tmpfilesdir = $(prefix)/lib/tmpfiles.d
-tmpfiles_DATA = systemd/migcompat-tmpfiles.conf
+tmpfiles_DATA = systemd/tmpfiles.d/migcompat.conf
 migcompatconfdir = $(sysconfdir)/migcompat
 migcompatconf_DATA = etc/migcompatd.conf
 
@@ -26,9 +26,9 @@ systemd/migcompatd.service: $(top_srcdir)/systemd/migcompatd.service.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && $(systemd_edit) $(top_srcdir)/systemd/migcompatd.service.in > $@.tmp && mv $@.tmp $@
 systemd/migcompatd.socket: $(top_srcdir)/systemd/migcompatd.socket.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) systemd && $(systemd_edit) $(top_srcdir)/systemd/migcompatd.socket.in > $@.tmp && mv $@.tmp $@
-systemd/migcompat-sysusers.conf: $(top_srcdir)/systemd/migcompat-sysusers.conf.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) systemd && $(systemd_edit) $(top_srcdir)/systemd/migcompat-sysusers.conf.in > $@.tmp && mv $@.tmp $@
-systemd/migcompat-tmpfiles.conf: $(top_srcdir)/systemd/migcompat-tmpfiles.conf.in Makefile
-	$(AM_V_GEN)$(MKDIR_P) systemd && $(systemd_edit) $(top_srcdir)/systemd/migcompat-tmpfiles.conf.in > $@.tmp && mv $@.tmp $@
+systemd/sysusers.d/migcompat.conf: $(top_srcdir)/systemd/migcompat-sysusers.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd/sysusers.d && $(systemd_edit) $(top_srcdir)/systemd/migcompat-sysusers.conf.in > $@.tmp && mv $@.tmp $@
+systemd/tmpfiles.d/migcompat.conf: $(top_srcdir)/systemd/migcompat-tmpfiles.conf.in Makefile
+	$(AM_V_GEN)$(MKDIR_P) systemd/tmpfiles.d && $(systemd_edit) $(top_srcdir)/systemd/migcompat-tmpfiles.conf.in > $@.tmp && mv $@.tmp $@
 etc/migcompatd.conf: $(top_srcdir)/etc/migcompatd.conf.in Makefile
 	$(AM_V_GEN)$(MKDIR_P) etc && $(systemd_edit) $(top_srcdir)/etc/migcompatd.conf.in > $@.tmp && mv $@.tmp $@
