@@ -83,7 +83,7 @@ cmd_hosts_run(int argc, char **argv)
 	printf("%-36s %7s  %-24s %-20s %s\n", "HOST", "VERSION", "KERNEL", "STORED", "CPU");
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(a, i);
-		printf("%-36s %7s  %-24s %-20s %s\n", cmd_hosts_str(e, "id"), cmd_hosts_str(e, "version"),
+		printf("%-36s %7s  %-24s %-20s %.60s\n", cmd_hosts_str(e, "id"), cmd_hosts_str(e, "version"),
 		    cmd_hosts_str(e, "kernel")[0] != '\0' ? cmd_hosts_str(e, "kernel") : "-",
 		    cmd_hosts_str(e, "stored_at"), cmd_hosts_str(e, "cpu"));
 	}
