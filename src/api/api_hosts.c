@@ -109,6 +109,10 @@ api_hosts_list_one(const struct store_host *h, void *arg)
 	json_object_object_add(o, "id", json_object_new_string(h->id));
 	json_object_object_add(o, "first_seen", api_hosts_time(h->first_seen));
 	json_object_object_add(o, "last_seen", api_hosts_time(h->last_seen));
+	/* Stale: the fleet store (etcd) lost it, its lease expired; history stays. */
+	json_object_object_add(o, "stale", json_object_new_boolean(h->stale_since != 0));
+	if (h->stale_since != 0)
+		json_object_object_add(o, "stale_since", api_hosts_time(h->stale_since));
 	json_object_array_add(a, o);
 	return 0;
 }

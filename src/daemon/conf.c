@@ -57,6 +57,15 @@ static const struct conf_opt conf_opts[] = {
 	{ "timeout", CONF_UINT, CONF_OFF(timeout), 0, 1, 3600, "10" },
 	{ "log_level", CONF_LEVEL, CONF_OFF(log_level), 0, 0, 0, "info" },
 	{ "on_error", CONF_ONERR, CONF_OFF(on_error), 0, 0, 0, "allow" },
+	{ "store", CONF_STR, CONF_OFF(store), 0, 0, 0, "sqlite" },
+	{ "etcd_endpoints", CONF_LIST, CONF_OFF(etcd_endpoints), CONF_OFF(n_etcd_endpoints), 0, 0,
+	    "http://127.0.0.1:2379" },
+	{ "etcd_prefix", CONF_STR, CONF_OFF(etcd_prefix), 0, 0, 0, "/migcompat/v1" },
+	{ "etcd_cacert", CONF_STR, CONF_OFF(etcd_cacert), 0, 0, 0, "" },
+	{ "etcd_cert", CONF_STR, CONF_OFF(etcd_cert), 0, 0, 0, "" },
+	{ "etcd_key", CONF_STR, CONF_OFF(etcd_key), 0, 0, 0, "" },
+	{ "etcd_user", CONF_STR, CONF_OFF(etcd_user), 0, 0, 0, "" },
+	{ "etcd_password_file", CONF_STR, CONF_OFF(etcd_password_file), 0, 0, 0, "" },
 };
 
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
@@ -80,6 +89,14 @@ const struct conf_optname conf_optnames[] = {
 	{ "timeout", "timeout", 1 },
 	{ "log_level", "log-level", 1 },
 	{ "on_error", "on-error", 1 },
+	{ "store", "store", 1 },
+	{ "etcd_endpoints", "etcd-endpoints", 1 },
+	{ "etcd_prefix", "etcd-prefix", 1 },
+	{ "etcd_cacert", "etcd-cacert", 1 },
+	{ "etcd_cert", "etcd-cert", 1 },
+	{ "etcd_key", "etcd-key", 1 },
+	{ "etcd_user", "etcd-user", 1 },
+	{ "etcd_password_file", "etcd-password-file", 1 },
 };
 const size_t conf_noptnames = sizeof(conf_optnames) / sizeof(conf_optnames[0]);
 
@@ -236,9 +253,10 @@ conf_set_one(struct conf *c, const struct conf_opt *o, const char *value, char *
 			snprintf(err, errsize, "listen: \"%s\" is not ADDR:PORT, [ADDR]:PORT or :PORT", value);
 			return -1;
 		}
-		if (strcmp(o->key, "fleet") == 0 && strncmp(value, "http://", 7) != 0 &&
-		    strncmp(value, "https://", 8) != 0) {
-			snprintf(err, errsize, "fleet: \"%s\" is not an http:// or https:// URL", value);
+		if ((strcmp(o->key, "fleet") == 0 || strcmp(o->key, "etcd_endpoints") == 0) &&
+		    strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) {
+			snprintf(err, errsize, "%s: \"%s\" is not an http:// or https:// URL", o->key,
+			    value);
 			return -1;
 		}
 		((char **)base)[(*n)++] = xstrdup(value);
@@ -474,6 +492,18 @@ conf_finish(struct conf *c, char *err, size_t errsize)
 		snprintf(err, errsize, "listen, socket: nothing to listen on");
 		return -1;
 	}
+	if (strcmp(c->store, "sqlite") != 0 && strcmp(c->store, "etcd") != 0) {
+		snprintf(err, errsize, "store: \"%s\" is not sqlite or etcd", c->store);
+		return -1;
+	}
+	if (c->etcd_user[0] != '\0' && c->etcd_password_file[0] == '\0') {
+		snprintf(err, errsize, "etcd_user: needs etcd_password_file");
+		return -1;
+	}
+	if ((c->etcd_cert[0] == '\0') != (c->etcd_key[0] == '\0')) {
+		snprintf(err, errsize, "etcd_cert, etcd_key: give both or neither");
+		return -1;
+	}
 	if (c->n_fleet > 0 && c->fleet_token_file[0] == '\0' && c->token_file[0] == '\0') {
 		snprintf(err, errsize, "fleet: pushing needs fleet_token_file or token_file");
 		return -1;
@@ -509,4 +539,13 @@ conf_dump(const struct conf *c, FILE *f)
 	fprintf(f, "log_level = %s\n", c->log_level >= 0 && c->log_level <= LOG_LEVEL_DEBUG &&
 	    lv[c->log_level] != NULL ? lv[c->log_level] : "?");
 	fprintf(f, "on_error = %s\n", c->on_error == CONF_ON_ERROR_DENY ? "deny" : "allow");
+	fprintf(f, "store = %s\n", c->store);
+	for (i = 0; i < c->n_etcd_endpoints; i++)
+		fprintf(f, "etcd_endpoints = %s\n", c->etcd_endpoints[i]);
+	fprintf(f, "etcd_prefix = %s\n", c->etcd_prefix);
+	fprintf(f, "etcd_cacert = %s\n", c->etcd_cacert);
+	fprintf(f, "etcd_cert = %s\n", c->etcd_cert);
+	fprintf(f, "etcd_key = %s\n", c->etcd_key);
+	fprintf(f, "etcd_user = %s\n", c->etcd_user);
+	fprintf(f, "etcd_password_file = %s\n", c->etcd_password_file);
 }

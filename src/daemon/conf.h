@@ -44,6 +44,15 @@ struct conf {
 	unsigned timeout;		/* seconds of inactivity per connection */
 	int log_level;			/* enum log_level */
 	enum conf_on_error on_error;	/* the hook's policy; read by migcompat-hook */
+	char *store;			/* "sqlite" or "etcd": where the fleet is kept */
+	char *etcd_endpoints[CONF_MAX_LIST];	/* etcd client URLs */
+	size_t n_etcd_endpoints;
+	char *etcd_prefix;		/* key prefix of the fleet store */
+	char *etcd_cacert;		/* "" none: system CAs */
+	char *etcd_cert;		/* client certificate, "" none */
+	char *etcd_key;
+	char *etcd_user;		/* "" no authentication */
+	char *etcd_password_file;
 
 	uint64_t set;			/* bit per option: set explicitly */
 };

@@ -31,6 +31,9 @@
 #include "collect.h"
 #include "collector.h"
 #include "conf.h"
+#include "etcd.h"
+#include "etcd_agent.h"
+#include "etcd_node.h"
 #include "listen.h"
 #include "log.h"
 #include "profile.h"
@@ -51,6 +54,8 @@ struct main_state {
 	struct store *store;
 	struct api *api;
 	struct push *push;
+	struct etcd_agent *etcd_agent;	/* store = etcd, collecting: publishes */
+	struct etcd_node *etcd_node;	/* store = etcd, fleet node: mirrors */
 	struct api_collection coll;
 	char last_failure[256];		/* logged once until it changes */
 	int sigfd;
@@ -284,6 +289,8 @@ main_collect(struct main_state *s)
 	s->coll.version = version;
 	json = profile_to_string(&p, 0);
 	push_submit(s->push, s->host_id, json);
+	if (s->etcd_agent != NULL)
+		etcd_agent_publish(s->etcd_agent, json, strlen(json));
 	ok = 1;
 done:
 	s->coll.runs++;
@@ -315,6 +322,55 @@ done:
 	collector_result_clear(&res);
 	free(json);
 	profile_clear(&p);
+}
+
+/*
+ * With store = etcd: a collecting daemon publishes its profile under a
+ * lease of three intervals; a fleet node (collect = no) mirrors the fleet
+ * store into its database.  Returns 0 or -1.
+ */
+static int
+main_etcd_start(struct main_state *s, char *err, size_t errsize)
+{
+	struct etcd_conf ec;
+	char list[CONF_MAX_LIST * 4200] = "", *password = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (strcmp(s->conf.store, "etcd") != 0)
+		return 0;
+	memset(&ec, 0, sizeof(ec));
+	for (i = 0; i < s->conf.n_etcd_endpoints; i++) {
+		strcat(list, s->conf.etcd_endpoints[i]);
+		strcat(list, " ");
+	}
+	if (etcd_conf_endpoints(&ec, list, err, errsize) == -1)
+		goto cleanup;
+	ec.cacert = s->conf.etcd_cacert;
+	ec.cert = s->conf.etcd_cert;
+	ec.key = s->conf.etcd_key;
+	if (s->conf.etcd_user[0] != '\0') {
+		if ((password = main_read_token(s->conf.etcd_password_file, err, errsize)) == NULL)
+			goto cleanup;
+		ec.user = s->conf.etcd_user;
+		ec.password = password;
+	}
+	if (s->conf.collect)
+		s->etcd_agent = etcd_agent_new(&ec, s->conf.etcd_prefix, s->host_id,
+		    s->conf.interval * 3, err, errsize);
+	else
+		s->etcd_node = etcd_node_start(&ec, s->conf.etcd_prefix, s->conf.db, err, errsize);
+	if (s->etcd_agent == NULL && s->etcd_node == NULL)
+		goto cleanup;
+	log_info("fleet store: etcd at %s under %s (%s)", list, s->conf.etcd_prefix,
+	    s->conf.collect ? "publishing this host" : "mirroring the fleet");
+	ret = 0;
+cleanup:
+	if (password != NULL) {
+		explicit_bzero(password, strlen(password));
+		free(password);
+	}
+	return ret;
 }
 
 static void
@@ -499,6 +555,10 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto cleanup;
 	}
+	if (main_etcd_start(&s, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
 	s.coll.state = s.conf.collect ? API_COLLECT_NEVER : API_COLLECT_DISABLED;
 	s.coll.exit_status = -1;
 	api_set_collection(s.api, &s.coll);
@@ -511,6 +571,8 @@ main(int argc, char **argv)
 	ret = main_loop(&s);
 	main_notify("STOPPING=1");
 cleanup:
+	etcd_agent_free(s.etcd_agent);
+	etcd_node_stop(s.etcd_node);
 	api_stop(s.api);
 	if (s.conf.socket != NULL)
 		listen_unlink(&s.conf);

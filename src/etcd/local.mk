@@ -5,10 +5,14 @@ libmigcompat_a_SOURCES += \
 	src/etcd/base64.c src/etcd/base64.h \
 	src/etcd/etcd.c src/etcd/etcd.h \
 	src/etcd/etcd_sync.c src/etcd/etcd_sync.h \
-	src/etcd/etcd_agent.c src/etcd/etcd_agent.h
+	src/etcd/etcd_agent.c src/etcd/etcd_agent.h \
+	src/etcd/etcd_node.c src/etcd/etcd_node.h
 
 AM_CPPFLAGS += -I$(top_srcdir)/src/etcd
 
 check_PROGRAMS += tests/unit/test-base64 tests/unit/test-etcd
 tests_unit_test_base64_SOURCES = tests/unit/test-base64.c
 tests_unit_test_etcd_SOURCES = tests/unit/test-etcd.c
+
+TESTS += tests/system/etcd-fleet.sh
+EXTRA_DIST += tests/system/etcd-fleet.sh

@@ -65,6 +65,12 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (host_id, uuid)"
 	");"
 	"CREATE INDEX domains_uuid ON domains(uuid);",
+	/* 2 -> 3: stale hosts (their fleet-store lease expired) and key-value state. */
+	"ALTER TABLE hosts ADD COLUMN stale_since INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL"
+	");",
 };
 
 #define STORE_NMIGRATIONS	(sizeof(store_migrations) / sizeof(store_migrations[0]))
@@ -312,7 +318,7 @@ store_put(struct store *s, const char *host_id, const struct profile *p, int64_t
 	st = NULL;
 
 	if (same) {
-		if (sqlite3_prepare_v2(s->db, "UPDATE hosts SET last_seen = ? WHERE id = ?",
+		if (sqlite3_prepare_v2(s->db, "UPDATE hosts SET last_seen = ?, stale_since = 0 WHERE id = ?",
 		    -1, &st, NULL) != SQLITE_OK)
 			goto sqlerr;
 		sqlite3_bind_int64(st, 1, now);
@@ -334,7 +340,7 @@ store_put(struct store *s, const char *host_id, const struct profile *p, int64_t
 		st = NULL;
 
 		if (sqlite3_prepare_v2(s->db, "INSERT INTO hosts (id, first_seen, last_seen, current) "
-		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3",
+		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3, stale_since = 0",
 		    -1, &st, NULL) != SQLITE_OK)
 			goto sqlerr;
 		store_bind_text(st, 1, host_id);
@@ -407,7 +413,7 @@ store_row_version(sqlite3_stmt *st, int off, struct store_version *v)
 
 #define STORE_VERSION_COLS "v.version, v.hash, v.collected_at, v.stored_at, v.hostname, v.kernel, v.cpu"
 #define STORE_HOST_SELECT "SELECT h.id, h.first_seen, h.last_seen, " STORE_VERSION_COLS \
-	" FROM hosts h JOIN versions v ON v.host_id = h.id AND v.version = h.current"
+	", h.stale_since FROM hosts h JOIN versions v ON v.host_id = h.id AND v.version = h.current"
 
 static void
 store_row_host(sqlite3_stmt *st, struct store_host *h)
@@ -417,6 +423,7 @@ store_row_host(sqlite3_stmt *st, struct store_host *h)
 	h->first_seen = sqlite3_column_int64(st, 1);
 	h->last_seen = sqlite3_column_int64(st, 2);
 	store_row_version(st, 3, &h->cur);
+	h->stale_since = sqlite3_column_int64(st, 10);
 }
 
 int
@@ -614,6 +621,82 @@ store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
 	*hosts = sqlite3_column_int64(st, 0);
 	*versions = sqlite3_column_int64(st, 1);
 	*blobs = sqlite3_column_int64(st, 2);
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_set_stale(struct store *s, const char *host_id, int64_t since, char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+
+	/* A host already stale keeps the time it became so. */
+	if (sqlite3_prepare_v2(s->db, since != 0 ?
+	    "UPDATE hosts SET stale_since = ?1 WHERE id = ?2 AND stale_since = 0" :
+	    "UPDATE hosts SET stale_since = 0 WHERE id = ?2", -1, &st, NULL) != SQLITE_OK) {
+		store_err(s, err, errsize, "marking a host stale");
+		goto cleanup;
+	}
+	sqlite3_bind_int64(st, 1, since);
+	store_bind_text(st, 2, host_id);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_err(s, err, errsize, "marking a host stale");
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_meta_get(struct store *s, const char *key, char *buf, size_t bufsize, char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK) {
+		store_err(s, err, errsize, "reading state");
+		goto cleanup;
+	}
+	store_bind_text(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errsize, "no state \"%s\"", key);
+		errno = ENOENT;
+		goto cleanup;
+	}
+	if (rc != SQLITE_ROW) {
+		store_err(s, err, errsize, "reading state");
+		goto cleanup;
+	}
+	store_copy_col(st, 0, buf, bufsize);
+	ret = 0;
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
+store_meta_set(struct store *s, const char *key, const char *value, char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1;
+
+	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(key) DO UPDATE SET value = ?2", -1, &st, NULL) != SQLITE_OK) {
+		store_err(s, err, errsize, "writing state");
+		goto cleanup;
+	}
+	store_bind_text(st, 1, key);
+	store_bind_text(st, 2, value);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		store_err(s, err, errsize, "writing state");
+		goto cleanup;
+	}
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);

@@ -22,7 +22,7 @@
 #include "profile.h"
 
 /* The schema version this build creates and understands. */
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 struct store;
 
@@ -43,6 +43,7 @@ struct store_host {
 	int64_t first_seen;
 	int64_t last_seen;		/* last upload, changed or not */
 	struct store_version cur;
+	int64_t stale_since;		/* 0, or when its fleet-store lease expired */
 };
 
 /*
@@ -108,6 +109,22 @@ int store_each_host(struct store *s, int (*fn)(const struct store_host *h, void 
  */
 int store_each_version(struct store *s, const char *host_id,
     int (*fn)(const struct store_version *v, void *arg), void *arg, char *err, size_t errsize);
+
+/*
+ * Mark host_id stale as of since (UNIX seconds): the fleet store no longer
+ * has it, its history stays.  since 0 clears the mark; store_put clears it
+ * too.  A host already stale keeps its first time.  An unknown host is not
+ * an error.
+ */
+int store_set_stale(struct store *s, const char *host_id, int64_t since, char *err, size_t errsize);
+
+/*
+ * Small named state kept with the data (the fleet store's revision).
+ * store_meta_get copies the value into buf; -1 with ENOENT if unset.
+ */
+int store_meta_get(struct store *s, const char *key, char *buf, size_t bufsize,
+    char *err, size_t errsize);
+int store_meta_set(struct store *s, const char *key, const char *value, char *err, size_t errsize);
 
 /*
  * SQLite's data_version of this connection: it changes whenever another

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -28,8 +29,11 @@
 
 #include "etcd.h"
 #include "etcd_agent.h"
+#include "etcd_node.h"
 #include "etcd_sync.h"
 #include "log.h"
+#include "profile.h"
+#include "store.h"
 #include "tap.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -619,6 +623,176 @@ test_failover(struct syncer *s)
 	etcd_free(e);
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Up to max fixture dumps (paths, caller frees), sorted. */
+static size_t
+fixtures(char **paths, size_t max)
+{
+	const char *base = getenv("MIGCOMPAT_FIXTURES");
+	struct dirent *de;
+	char *dir;
+	DIR *d;
+	size_t n = 0, len;
+
+	if (base == NULL)
+		return 0;
+	dir = xasprintf("%s/instlatx64", base);
+	if ((d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL && n < max) {
+			len = strlen(de->d_name);
+			if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0)
+				paths[n++] = xasprintf("%s/%s", dir, de->d_name);
+		}
+		closedir(d);
+	}
+	free(dir);
+	qsort(paths, n, sizeof(*paths), cmp_str);
+	return n;
+}
+
+/*
+ * A fleet node's mirror into a real SQLite store: publish -> visible in the
+ * store (the latency a fleet node's API sees), expiry -> stale with history
+ * kept, the revision kept for a restart that resumes without a listing.
+ */
+static void
+test_node(void)
+{
+	struct etcd_node_status st;
+	struct etcd_agent *a;
+	struct etcd_node *node;
+	struct store_host h;
+	struct etcd_conf c;
+	struct store *db;
+	struct profile p;
+	char *paths[6], *text, err[512], dbpath[300], buf[32], bench[256] = "";
+	double t0, lat, max = 0;
+	size_t n, i, len;
+	int64_t version;
+	int ok, created;
+
+	n = fixtures(paths, 6);
+	if (n < 6) {
+		tap_skip("fleet node mirror: fewer than 6 fixture dumps in MIGCOMPAT_FIXTURES");
+		for (i = 0; i < n; i++)
+			free(paths[i]);
+		return;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s/node.db", tmpdir);
+	conf_of(&c, "012");
+	a = NULL;
+	node = NULL;
+	if ((db = store_open(dbpath, err, sizeof(err))) == NULL) {
+		tap_ok(0, "store: %s", err);
+		goto cleanup;
+	}
+	/* A host the fleet store never had: marked stale by the first listing. */
+	profile_init(&p);
+	if ((text = util_read_file(paths[5], PROFILE_MAX_SIZE, &len)) != NULL &&
+	    profile_parse(text, len, &p, err, sizeof(err)) == 0)
+		store_put(db, "gone", &p, 1, &version, &created, err, sizeof(err));
+	free(text);
+	profile_clear(&p);
+	node = etcd_node_start(&c, PREFIX "/node", dbpath, err, sizeof(err));
+	a = etcd_agent_new(&c, PREFIX "/node", "n1", 3, err, sizeof(err));
+	tap_ok(node != NULL && a != NULL, "a fleet node mirror and an agent start %s",
+	    node && a ? "" : err);
+	if (node == NULL || a == NULL)
+		goto cleanup;
+
+	ok = 1;
+	for (i = 0; i < 5; i++) {
+		profile_init(&p);
+		text = util_read_file(paths[i], PROFILE_MAX_SIZE, &len);
+		if (text == NULL || profile_parse(text, len, &p, err, sizeof(err)) == -1) {
+			tap_diag("%s: %s", paths[i], err);
+			ok = 0;
+			free(text);
+			profile_clear(&p);
+			break;
+		}
+		t0 = now_s();
+		etcd_agent_publish(a, text, len);
+		lat = -1;
+		while (now_s() - t0 < 5) {
+			if (store_get_host(db, "n1", &h, err, sizeof(err)) == 0 &&
+			    strcmp(h.cur.hash, p.hash) == 0) {
+				lat = (now_s() - t0) * 1000;
+				break;
+			}
+			sleep_ms(1);
+		}
+		if (lat < 0)
+			ok = 0;
+		if (lat > max)
+			max = lat;
+		snprintf(bench + strlen(bench), sizeof(bench) - strlen(bench), " %.1f", lat);
+		free(text);
+		profile_clear(&p);
+	}
+	tap_ok(ok && max <= 1000, "5 profiles published reach the fleet node's store, max %.1f ms",
+	    max);
+	tap_diag("bench: etcd_agent_publish -> host version in the fleet node's SQLite (ms):%s", bench);
+	tap_ok(store_get_host(db, "n1", &h, err, sizeof(err)) == 0 && h.cur.version == 5 &&
+	    h.stale_since == 0, "the node stored 5 versions of the host (%lld)",
+	    (long long)h.cur.version);
+	tap_ok(store_get_host(db, "gone", &h, err, sizeof(err)) == 0 && h.stale_since != 0,
+	    "a stored host absent from the fleet store's listing is marked stale");
+
+	t0 = now_s();
+	etcd_agent_free(a);
+	a = NULL;
+	lat = -1;
+	while (now_s() - t0 < 8) {
+		if (store_get_host(db, "n1", &h, err, sizeof(err)) == 0 && h.stale_since != 0) {
+			lat = now_s() - t0;
+			break;
+		}
+		sleep_ms(20);
+	}
+	tap_ok(lat > 0 && lat <= 4.0, "the agent stopped: stale in the node's store after %.2f s "
+	    "(TTL 3 s)", lat);
+	tap_ok(store_get_host(db, "n1", &h, err, sizeof(err)) == 0 && h.cur.version == 5,
+	    "the stale host keeps its history");
+	etcd_node_status(node, &st);
+	tap_ok(st.synced && st.listings == 1 && st.puts >= 5 && st.deletes == 1 && st.revision > 0,
+	    "node status: %llu puts, %llu deletes, %llu listing, revision %lld",
+	    (unsigned long long)st.puts, (unsigned long long)st.deletes,
+	    (unsigned long long)st.listings, (long long)st.revision);
+	tap_ok(store_meta_get(db, "etcd_revision " PREFIX "/node", buf, sizeof(buf), err,
+	    sizeof(err)) == 0 && strtoll(buf, NULL, 10) > 0, "the revision is kept in the store (%s)",
+	    buf);
+
+	/* Restart: the node resumes from the kept revision without a listing. */
+	etcd_node_stop(node);
+	node = NULL;
+	{
+		struct etcd *e = client("012", 10000);
+
+		etcd_put(e, PREFIX "/node/hosts/n2", "{\"msrs\":{}}", 11, 0, NULL, err, sizeof(err));
+		etcd_free(e);
+	}
+	node = etcd_node_start(&c, PREFIX "/node", dbpath, err, sizeof(err));
+	t0 = now_s();
+	while (now_s() - t0 < 5 && store_get_host(db, "n2", &h, err, sizeof(err)) == -1)
+		sleep_ms(10);
+	etcd_node_status(node, &st);
+	tap_ok(store_get_host(db, "n2", &h, err, sizeof(err)) == 0 && st.listings == 0,
+	    "a restarted node catches up from its revision without listing (%llu listings)",
+	    (unsigned long long)st.listings);
+cleanup:
+	etcd_agent_free(a);
+	etcd_node_stop(node);
+	store_close(db);
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+}
+
 /* A sync resumes from a revision when it can, and lists again when it cannot. */
 static void
 test_resume(void)
@@ -937,6 +1111,7 @@ main(void)
 	test_failover(s);
 	rc = syncer_stop(s);
 	tap_ok(rc == ECANCELED, "etcd_stop ends the sync with ECANCELED");
+	test_node();
 	test_resume();
 	test_compaction_live();
 	test_all_down();

@@ -1,0 +1,273 @@
+#!/bin/sh
+# etcd-fleet.sh - the fleet store on a real three-member etcd cluster on
+# loopback: two agents (migcompatd collecting through a stand-in probe that
+# prints fixture dumps) publish with leases, two fleet nodes
+# (migcompatd --no-collect --store etcd) mirror them.  Queries agree on both
+# nodes; a dead fleet node or etcd member changes nothing for the rest; an
+# agent that stops goes stale within its lease TTL; a restarted fleet node
+# resumes from its revision, or lists again when etcd compacted it.  The
+# upload-to-visibility latency is measured and printed as "# bench:".
+#
+# Needs etcd, etcdctl (Debian: etcd-server, etcd-client), curl and jq.
+
+. "$top_srcdir/tests/system/common.sh"
+
+for c in etcd etcdctl curl jq; do
+	command -v $c >/dev/null 2>&1 || skip_all "$c is not installed"
+done
+[ -x "$MIGCOMPATD" ] || skip_all "migcompatd is not built"
+
+T=$TMPDIR_TEST
+PIDS=""
+cleanup() {
+	for p in $PIDS; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+# Bounded in time whatever happens: a watchdog ends the script.
+main_pid=$$
+(
+	trap 'kill $sp 2>/dev/null; exit 0' TERM
+	sleep 300 &
+	sp=$!
+	wait $sp
+	echo "Bail out! etcd-fleet.sh ran out of time"
+	kill -TERM $main_pid
+) &
+WATCHDOG=$!
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+	    echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000))
+}
+
+# The etcd cluster.
+cluster=""
+for i in 0 1 2; do
+	eval "CP$i=$(free_port) PP$i=$(free_port)"
+	eval "cluster=\"\${cluster:+\$cluster,}m$i=http://127.0.0.1:\$PP$i\""
+done
+EPS="http://127.0.0.1:$CP0,http://127.0.0.1:$CP1,http://127.0.0.1:$CP2"
+
+start_member() {
+	eval "cp=\$CP$1 pp=\$PP$1"
+	etcd --name "m$1" --data-dir "$T/m$1.etcd" \
+	    --listen-client-urls "http://127.0.0.1:$cp" --advertise-client-urls "http://127.0.0.1:$cp" \
+	    --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp" \
+	    --initial-cluster "$cluster" --initial-cluster-state new --initial-cluster-token "mc-$$" \
+	    --heartbeat-interval 50 --election-timeout 500 \
+	    --logger zap --log-outputs stderr --log-level warn >>"$T/m$1.log" 2>&1 &
+	eval "M$1_PID=$!"
+	PIDS="$PIDS $!"
+}
+
+kill_member() {
+	eval "kill -KILL \$M$1_PID"
+	eval "wait \$M$1_PID" 2>/dev/null
+}
+
+ectl() {
+	ETCDCTL_API=3 etcdctl --endpoints="$EPS" --dial-timeout=2s --command-timeout=5s "$@"
+}
+
+# until SECONDS COMMAND...: retry the command every 0.1 s.
+until_ok() {
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	"$@"
+}
+
+# The stand-in probe: prints the dump named in $T/src.HOSTID.
+cat >"$T/probe.sh" <<EOF
+#!/bin/sh
+id=
+while [ \$# -gt 0 ]; do
+	[ "\$1" = --host-id ] && id=\$2
+	shift
+done
+exec cat "\$(cat "$T/src.\$id")"
+EOF
+chmod 755 "$T/probe.sh"
+FIX=$MIGCOMPAT_FIXTURES/instlatx64
+set -- $(ls "$FIX" | grep '\.json$' | head -12)
+[ $# -ge 8 ] || skip_all "fewer than 8 fixture dumps in $FIX"
+echo "$FIX/$1" >"$T/src.agent1"
+echo "$FIX/$2" >"$T/src.agent2"
+F3=$FIX/$3 F4=$FIX/$4 F5=$FIX/$5 F6=$FIX/$6 F7=$FIX/$7 F8=$FIX/$8
+echo "token-$$" >"$T/token"
+chmod 600 "$T/token"
+
+# start_daemon NAME ARGS...: migcompatd on a kernel-chosen port; sets NAME_PID and NAME_URL.
+start_daemon() {
+	name=$1
+	shift
+	# NAME.log.new holds this run's log, NAME.log the runs before.
+	cat "$T/$name.log.new" >>"$T/$name.log" 2>/dev/null
+	: >"$T/$name.log.new"
+	"$MIGCOMPATD" -f /dev/null -d --listen 127.0.0.1:0 --socket none --db "$T/$name.db" \
+	    --token-file "$T/token" --store etcd --etcd-endpoints "$EPS" "$@" >"$T/$name.log.new" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	port=""
+	n=0
+	while [ $n -lt 100 ]; do
+		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$T/$name.log.new" | head -1)
+		[ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+		kill -0 "$pid" 2>/dev/null || { sed 's/^/# /' "$T/$name.log.new"; return 1; }
+		sleep 0.1
+		n=$((n + 1))
+	done
+	eval "${name}_PID=$pid ${name}_URL=http://127.0.0.1:$port"
+	[ -n "$port" ]
+}
+
+kill_daemon() {
+	eval "kill -KILL \$${1}_PID; wait \$${1}_PID" 2>/dev/null
+}
+
+# hash URL ID: the current hash of a host on a daemon ("" if none).
+hash_of() {
+	curl -s "$1/v1/hosts" | jq -r --arg id "$2" '.hosts[] | select(.id == $id) | .hash'
+}
+stale_of() {
+	curl -s "$1/v1/hosts" | jq -r --arg id "$2" '.hosts[] | select(.id == $id) | .stale'
+}
+has_hash() {
+	[ "$(hash_of "$1" "$2")" = "$3" ]
+}
+is_stale() {
+	[ "$(stale_of "$1" "$2")" = "$3" ]
+}
+same_hosts() {
+	a=$(curl -s "$1/v1/hosts" | jq -S '[.hosts[] | {id, hash, version, stale}]')
+	b=$(curl -s "$2/v1/hosts" | jq -S '[.hosts[] | {id, hash, version, stale}]')
+	[ -n "$a" ] && [ "$a" = "$b" ] && [ "$(echo "$a" | jq length)" -ge 2 ]
+}
+same_compat() {
+	a=$(curl -s "$1/v1/compat?from=agent1&to=agent2&scenario=nested" | jq -S .)
+	b=$(curl -s "$2/v1/compat?from=agent1&to=agent2&scenario=nested" | jq -S .)
+	[ -n "$a" ] && [ "$a" = "$b" ] && echo "$a" | jq -e '.verdict | type == "string"' >/dev/null
+}
+# The hash a dump gets as a profile (what the fleet nodes must show).
+dump_hash() {
+	"$MIGCOMPAT" show --json "$1" 2>/dev/null | jq -r '.host.hash // .hash'
+}
+collect() {
+	curl -sf -X POST -H "Authorization: Bearer token-$$" "$1/v1/collect" >/dev/null
+}
+
+for i in 0 1 2; do
+	start_member $i
+done
+check "three-member etcd cluster is up" until_ok 30 ectl put /ready 1
+
+INTERVAL=2	# lease TTL 3 x 2 = 6 s
+check "fleet node F1 starts" start_daemon F1 --no-collect --host-id fleet1
+check "fleet node F2 starts" start_daemon F2 --no-collect --host-id fleet2
+check "agent 1 starts" start_daemon A1 --probe "$T/probe.sh" --host-id agent1 --interval $INTERVAL
+check "agent 2 starts" start_daemon A2 --probe "$T/probe.sh" --host-id agent2 --interval $INTERVAL
+
+H1=$(hash_of "$A1_URL" agent1)
+H2=$(hash_of "$A2_URL" agent2)
+check "the agents stored their profiles" test -n "$H1" -a -n "$H2"
+check "both agents' keys are in etcd with a lease" \
+    sh -c "ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/hosts/ --prefix -w json |
+    jq -e '[.kvs[] | select(.lease != null)] | length == 2'"
+has_both() {
+	has_hash "$1" agent1 "$H1" && has_hash "$1" agent2 "$H2"
+}
+check "F1 sees both agents' profiles" until_ok 5 has_both "$F1_URL"
+check "F2 has the same hosts, versions and hashes as F1" until_ok 5 same_hosts "$F1_URL" "$F2_URL"
+check "a compat query gives the same answer on both fleet nodes" same_compat "$F1_URL" "$F2_URL"
+
+# Upload -> visibility on a fleet node: the agent collects a changed
+# profile and publishes it to etcd; time until the agent itself serves it
+# (collection and local store) and until fleet node F2 serves it.  The
+# etcd path is the difference.  Polling costs a curl and a jq (~10-30 ms).
+lat_e2e=""
+lat_etcd=""
+for f in "$F3" "$F4" "$F5" "$F6" "$F7"; do
+	echo "$f" >"$T/src.agent1"
+	want=$(dump_hash "$f")
+	t0=$(date +%s%N)
+	collect "$A1_URL"
+	n=0
+	while [ "$(hash_of "$A1_URL" agent1)" != "$want" ] && [ $n -lt 500 ]; do
+		n=$((n + 1))
+		sleep 0.005
+	done
+	t1=$(date +%s%N)
+	n=0
+	while [ "$(hash_of "$F2_URL" agent1)" != "$want" ] && [ $n -lt 500 ]; do
+		n=$((n + 1))
+		sleep 0.005
+	done
+	t2=$(date +%s%N)
+	lat_e2e="$lat_e2e $(((t2 - t0) / 1000000))"
+	lat_etcd="$lat_etcd $(((t2 - t1) / 1000000))"
+done
+max_e2e=$(echo $lat_e2e | tr ' ' '\n' | sort -n | tail -1)
+max_etcd=$(echo $lat_etcd | tr ' ' '\n' | sort -n | tail -1)
+echo "# bench: POST /v1/collect on the agent -> new profile on fleet node F2 (ms):$lat_e2e"
+echo "# bench: new profile on the agent -> on fleet node F2, the etcd path (ms):$lat_etcd"
+check "a published profile is visible on a fleet node within 1 s (max $max_etcd ms)" \
+    test "$max_etcd" -le 1000
+check "collection included, within 2 s (max $max_e2e ms)" test "$max_e2e" -le 2000
+H1=$(hash_of "$A1_URL" agent1)
+check "F1 also has agent 1's last profile" until_ok 5 has_hash "$F1_URL" agent1 "$H1"
+
+kill_daemon F1
+check "with F1 dead F2 answers and has agent 1's last profile" has_hash "$F2_URL" agent1 "$H1"
+
+kill_member 0
+echo "$F8" >"$T/src.agent2"
+H2=$(dump_hash "$F8")
+collect "$A2_URL"
+check "with etcd member 0 dead a new profile still reaches F2" until_ok 10 has_hash "$F2_URL" agent2 "$H2"
+start_member 0
+check "member 0 is back" until_ok 20 sh -c "ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:$CP0 get /ready"
+
+# The agent's keep-alive stops: its host goes stale within the lease TTL.
+t0=$(date +%s)
+kill_daemon A2
+check "F2 marks agent 2 stale within its TTL of $((INTERVAL * 3)) s" until_ok $((INTERVAL * 3 + 2)) is_stale "$F2_URL" agent2 true
+echo "# stale after $(($(date +%s) - t0)) s"
+check "agent 2 keeps its history on F2" sh -c "curl -sf $F2_URL/v1/hosts/agent2/history | jq -e '.versions | length >= 2'"
+check "agent 1 is not stale" is_stale "$F2_URL" agent1 false
+
+# F1 comes back before any compaction: it resumes from its revision.
+check "F1 restarts" start_daemon F1 --no-collect --host-id fleet1
+check "F1 catches up: agent 2 stale, agent 2's new profile, agent 1 current" until_ok 10 sh -c \
+    "[ \"\$(curl -s $F1_URL/v1/hosts | jq -r '.hosts[] | select(.id==\"agent2\") | \"\\(.stale) \\(.hash)\"')\" = \"true $H2\" ]"
+check "... from the watch, without a full listing" sh -c \
+    "grep -q 'resuming from revision' $T/F1.log.new && ! grep -q 'etcd: listing' $T/F1.log.new"
+check "F1 and F2 agree again" until_ok 5 same_hosts "$F1_URL" "$F2_URL"
+
+# F1 stops, the fleet changes, etcd compacts past F1's revision: a full listing.
+kill_daemon F1
+echo "$F3" >"$T/src.agent1"
+H1=$(dump_hash "$F3")
+collect "$A1_URL"
+check "F2 has agent 1's newest profile" until_ok 5 has_hash "$F2_URL" agent1 "$H1"
+REV=$(ectl get /ready -w json | jq -r .header.revision)
+check "etcdctl compact $REV" ectl compact "$REV" --physical
+check "F1 restarts after the compaction" start_daemon F1 --no-collect --host-id fleet1
+check "F1 found its revision compacted and listed the fleet again" until_ok 10 sh -c \
+    "grep -q 'etcd: listing' $T/F1.log.new"
+check "F1 has agent 1's newest profile and agent 2 still stale" until_ok 10 sh -c \
+    "[ \"\$(curl -s $F1_URL/v1/hosts | jq -r '[.hosts[] | \"\\(.id)=\\(.stale)=\\(.hash)\"] | join(\" \")')\" = \
+    \"agent1=false=$H1 agent2=true=$H2\" ]"
+check "F1 and F2 agree after the listing" until_ok 5 same_hosts "$F1_URL" "$F2_URL"
+check "the compat answer agrees too" same_compat "$F1_URL" "$F2_URL"
+
+kill -TERM "$WATCHDOG" 2>/dev/null
+done_testing
