@@ -51,6 +51,7 @@ static char tmpdir[256];
 static char cluster[512];
 static char endpoint_buf[NMEMBERS][64];
 static volatile sig_atomic_t cleaning;
+static pid_t tls_pid;		/* the TLS member, 0 when not running */
 
 /*
  * The cluster.
@@ -78,6 +79,10 @@ cluster_cleanup(void)
 		return;
 	cleaning = 1;
 	cluster_kill_all();
+	if (tls_pid > 0) {
+		kill(tls_pid, SIGKILL);
+		waitpid(tls_pid, NULL, 0);
+	}
 	if (tmpdir[0] != '\0') {
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 		if (system(cmd) != 0)
@@ -94,6 +99,8 @@ on_alarm(int sig)
 	for (i = 0; i < NMEMBERS; i++)
 		if (members[i].pid > 0)
 			kill(members[i].pid, SIGKILL);
+	if (tls_pid > 0)
+		kill(tls_pid, SIGKILL);
 	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
 		_exit(2);
 	_exit(1);
@@ -1022,6 +1029,105 @@ test_auth(void)
 	etcd_free(e);
 }
 
+/*
+ * TLS: a single member that requires client certificates, signed by a CA
+ * made here with openssl.
+ */
+static void
+test_tls(void)
+{
+	struct etcd_conf c;
+	struct etcd *e;
+	char cmd[4096], curl[64], purl[64], dir[300], name[300], log[300], ca[300], crt[300],
+	    key[300], err[512], *v = NULL;
+	unsigned cport = free_port(), pport = free_port();
+	pid_t pid;
+	int rc, fd;
+
+	if (system("command -v openssl >/dev/null 2>&1") != 0) {
+		tap_skip("TLS: openssl is not installed");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "cd '%s' && exec >tls.log 2>&1 && "
+	    "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	    "-keyout ca.key -out ca.pem -days 1 -subj /CN=migcompat-test-ca && "
+	    "for n in server client; do "
+	    "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+	    "-keyout $n.key -out $n.csr -subj /CN=$n && "
+	    "printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >$n.ext && "
+	    "openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+	    "-out $n.pem -days 1 -extfile $n.ext || exit 1; done", tmpdir);
+	rc = system(cmd);
+	tap_ok(rc == 0, "openssl made a CA, a server and a client certificate");
+	if (rc != 0)
+		return;
+	snprintf(curl, sizeof(curl), "https://127.0.0.1:%u", cport);
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%u", pport);
+	snprintf(dir, sizeof(dir), "%s/tls.etcd", tmpdir);
+	snprintf(name, sizeof(name), "tls=%s", purl);
+	snprintf(log, sizeof(log), "%s/tls-member.log", tmpdir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", tmpdir);
+	snprintf(crt, sizeof(crt), "%s/server.pem", tmpdir);
+	snprintf(key, sizeof(key), "%s/server.key", tmpdir);
+	if ((pid = fork()) == 0) {
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execlp("etcd", "etcd", "--name", "tls", "--data-dir", dir,
+		    "--listen-client-urls", curl, "--advertise-client-urls", curl,
+		    "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
+		    "--initial-cluster", name, "--cert-file", crt, "--key-file", key,
+		    "--trusted-ca-file", ca, "--client-cert-auth",
+		    "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn", (char *)NULL);
+		_exit(127);
+	}
+	tls_pid = pid;
+
+	memset(&c, 0, sizeof(c));
+	c.endpoints[0] = curl;
+	c.n_endpoints = 1;
+	c.backoff_min_ms = 50;
+	c.backoff_max_ms = 200;
+	c.retry_ms = 20000;
+	c.cacert = ca;
+	snprintf(crt, sizeof(crt), "%s/client.pem", tmpdir);
+	snprintf(key, sizeof(key), "%s/client.key", tmpdir);
+	c.cert = crt;
+	c.key = key;
+	e = etcd_new(&c, err, sizeof(err));
+	rc = etcd_put(e, "/tls/k", "over tls", 8, 0, NULL, err, sizeof(err));
+	rc |= etcd_get(e, "/tls/k", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && strcmp(v, "over tls") == 0, "https with a CA and a client certificate %s",
+	    rc ? err : "");
+	free(v);
+	v = NULL;
+	etcd_free(e);
+
+	c.retry_ms = 1500;
+	c.cert = c.key = NULL;
+	e = etcd_new(&c, err, sizeof(err));
+	errno = 0;
+	rc = etcd_get(e, "/tls/k", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ETIMEDOUT, "without a client certificate: refused (%s)", err);
+	free(v);
+	v = NULL;
+	etcd_free(e);
+
+	c.cert = crt;
+	c.key = key;
+	c.cacert = NULL;
+	e = etcd_new(&c, err, sizeof(err));
+	errno = 0;
+	rc = etcd_get(e, "/tls/k", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && errno == ETIMEDOUT, "without the CA the server is not trusted (%s)", err);
+	free(v);
+	etcd_free(e);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	tls_pid = 0;
+}
+
 static void
 test_conf(void)
 {
@@ -1116,6 +1222,7 @@ main(void)
 	test_compaction_live();
 	test_all_down();
 	test_auth();
+	test_tls();
 	alarm(0);
 	return tap_done();
 }
