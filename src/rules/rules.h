@@ -84,8 +84,10 @@ enum rules_verdict rules_verdict_of(const struct profile *src, const struct prof
  * for vmx and evmcs reasons.  For control MSRs bit is the control bit
  * (0-31) and "half" says which half ("allowed-1" or "must-be-1"),
  * "msr_bit" the position in the 64-bit MSR; for other MSRs bit is the
- * position in the 64-bit value.  name is the QEMU vmx-* name, else the
- * Linux name.  src and dst are the whole MSR (or CPUID register) values in
+ * position in the 64-bit value; rules on multi-bit fields (VMCS
+ * revision and size, CR3-target count, MSR-list size, MSEG revision,
+ * preemption-timer rate) give the field's lowest bit, "field" ("30:0")
+ * and a field name.  name is the QEMU vmx-* name, else the Linux name.  src and dst are the whole MSR (or CPUID register) values in
  * hex, null for an unknown source.  CPUID reasons add "leaf", "subleaf" and
  * "reg", KVM reasons "cap".  "truncated" counts reasons left out beyond
  * RULES_MAX_REASONS (rules_priv.h).

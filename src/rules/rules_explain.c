@@ -297,6 +297,32 @@ rules_explain_text(const struct rules_ctx *c, const struct rules_reason *r, char
 	return buf;
 }
 
+/* The multi-bit fields some VMX rules compare: bit range and name. */
+static const struct rules_field {
+	unsigned rule;
+	const char *bits;
+	const char *name;
+} rules_fields[] = {
+	{ RULES_R_BASIC_REVISION, "30:0", "vmcs-revision" },
+	{ RULES_R_BASIC_SIZE, "44:32", "vmcs-region-size" },
+	{ RULES_R_MISC_CR3, "24:16", "cr3-target-count" },
+	{ RULES_R_MISC_MAXMSR, "27:25", "max-msr-list-size" },
+	{ RULES_R_MISC_MSEG, "63:32", "mseg-revision" },
+	{ RULES_R_MISC_TIMER_RATE, "4:0", "preemption-timer-rate" },
+};
+
+/* The field a rule compares, or NULL for single-bit rules. */
+static const struct rules_field *
+rules_explain_field(unsigned rule)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(rules_fields) / sizeof(rules_fields[0]); i++)
+		if (rules_fields[i].rule == rule)
+			return &rules_fields[i];
+	return NULL;
+}
+
 /* A hex string object, or JSON null when the value does not apply. */
 static struct json_object *
 rules_explain_hex(int present, uint64_t v)
@@ -310,6 +336,7 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 	struct json_object *o = json_object_new_object();
 	const struct vmxbits_entry *e;
 	const struct cpuidfeat_entry *ce;
+	const struct rules_field *f;
 	char buf[1024], msr[16];
 	int vmxish = r->layer == RULES_LAYER_VMX || r->layer == RULES_LAYER_EVMCS;
 	int hasbit = r->bit >= 0;
@@ -322,8 +349,9 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 	} else {
 		json_object_object_add(o, "msr", NULL);
 	}
-	json_object_object_add(o, "bit", hasbit && (r->layer != RULES_LAYER_VMX || r->rule !=
-	    RULES_R_BASIC_REVISION) ? json_object_new_int(r->bit) : NULL);
+	json_object_object_add(o, "bit", hasbit ? json_object_new_int(r->bit) : NULL);
+	if ((f = rules_explain_field(r->rule)) != NULL)
+		json_object_object_add(o, "field", json_object_new_string(f->bits));
 	if (r->half != RULES_HALF_NONE) {
 		json_object_object_add(o, "half", json_object_new_string(
 		    r->half == RULES_HALF_ALLOWED1 ? "allowed-1" : "must-be-1"));
@@ -344,6 +372,8 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 		json_object_object_add(o, "name", json_object_new_string((const char *)r->ref));
 	else if (r->rule == RULES_R_CAP_MISSING)
 		json_object_object_add(o, "name", json_object_new_string(rules_explain_cap(r->msr)));
+	else if (f != NULL)
+		json_object_object_add(o, "name", json_object_new_string(f->name));
 	else
 		json_object_object_add(o, "name", NULL);
 
