@@ -36,6 +36,10 @@ tests_unit_test_rules_alloc_LDFLAGS = $(AM_LDFLAGS) -Wl,--wrap=malloc -Wl,--wrap
 check_PROGRAMS += tests/unit/test-domxml tests/unit/test-plibvirt
 tests_unit_test_domxml_SOURCES = tests/unit/test-domxml.c
 tests_unit_test_plibvirt_SOURCES = tests/unit/test-plibvirt.c
+check_PROGRAMS += tests/unit/test-hookreq
+tests_unit_test_hookreq_SOURCES = tests/unit/test-hookreq.c
+TESTS += tests/system/hook.sh tests/system/libvirt.sh
+EXTRA_DIST += tests/system/hook.sh tests/system/libvirt.sh
 EXTRA_DIST += \
 	tests/data/domains/custom-vmx-disabled.xml \
 	tests/data/domains/host-model-expanded.xml \

@@ -1,0 +1,80 @@
+/*
+ * test-hookreq.c - which libvirt hook calls the hook checks, and how it
+ * reads the daemon's answers into exit status and one stderr line.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "hookreq.h"
+#include "tap.h"
+
+static char msg[1024];
+
+static enum hookreq_result
+answer(long status, const char *body)
+{
+	return hookreq_answer(status, body, strlen(body), "win2022", msg, sizeof(msg));
+}
+
+int
+main(void)
+{
+	enum hookreq_result r;
+
+	tap_ok(hookreq_wants("migrate", "begin"), "migrate begin is checked");
+	tap_ok(hookreq_wants("restore", "begin"), "restore begin is checked");
+	tap_ok(!hookreq_wants("prepare", "begin") && !hookreq_wants("start", "begin") &&
+	    !hookreq_wants("started", "begin") && !hookreq_wants("stopped", "end") &&
+	    !hookreq_wants("release", "end") && !hookreq_wants("reconnect", "begin") &&
+	    !hookreq_wants("attach", "begin") && !hookreq_wants("migrate", "end"),
+	    "every other operation is not");
+
+	r = answer(200, "{\"compatible\":true,\"verdict\":\"compatible\",\"reasons\":[]}");
+	tap_ok(r == HOOKREQ_ALLOW, "compatible allows");
+
+	r = answer(200, "{\"compatible\":false,\"verdict\":\"incompatible\",\"reasons\":["
+	    "{\"layer\":\"vmx\",\"msr\":\"0x48b\",\"message\":\"vmx-posted-intr: allowed on the source, not here\"},"
+	    "{\"layer\":\"vmx\",\"message\":\"vmx-tsc-scaling:\\nmissing\"},"
+	    "{\"layer\":\"tsc\",\"message\":\"TSC 2095078 kHz here 2400000 kHz, no scaling\"},"
+	    "{\"layer\":\"kvm\",\"message\":\"fourth\"},{\"layer\":\"kvm\",\"message\":\"fifth\"}]}");
+	tap_ok(r == HOOKREQ_DENY, "incompatible denies");
+	tap_ok(strstr(msg, "win2022 cannot run on this host") != NULL, "the line names the domain: %s", msg);
+	tap_ok(strstr(msg, "vmx-posted-intr: allowed on the source, not here; vmx-tsc-scaling: missing; TSC") != NULL,
+	    "the first three reasons, control characters flattened");
+	tap_ok(strstr(msg, "fourth") == NULL && strstr(msg, "(+2 more)") != NULL, "the rest counted");
+	tap_ok(strstr(msg, "migcompat check --domain win2022.xml SOURCE DESTINATION") != NULL,
+	    "how to see them all");
+	tap_ok(strchr(msg, '\n') == NULL, "one line");
+
+	r = answer(200, "{\"verdict\":\"incompatible\",\"from\":\"host-a\",\"to\":\"host-b\",\"reasons\":"
+	    "[{\"rule\":\"machine-type\"}]}");
+	tap_ok(r == HOOKREQ_DENY && strstr(msg, "machine-type") != NULL &&
+	    strstr(msg, "--domain win2022.xml host-a host-b") != NULL, "hosts named when the answer has them: %s", msg);
+
+	r = answer(200, "{\"compatible\":false,\"verdict\":\"unknown\",\"reasons\":[{\"message\":\"no VMX data for the source\"}]}");
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "verdict unknown: no VMX data") != NULL,
+	    "unknown is left to on_error: %s", msg);
+	r = answer(404, "{\"error\":{\"code\":404,\"message\":\"to: no such host\"}}");
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "HTTP 404") != NULL && strstr(msg, "no such host") != NULL,
+	    "an API error is left to on_error: %s", msg);
+	r = answer(400, "{\"error\":{\"code\":400,\"message\":\"domain XML: domain/os/type: missing\"}}");
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "domain/os/type") != NULL, "bad XML is left to on_error");
+	r = answer(200, "<html>proxy</html>");
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "not a JSON object") != NULL, "not JSON: %s", msg);
+	r = answer(200, "");
+	tap_ok(r == HOOKREQ_ERROR, "empty answer");
+	r = answer(200, "[1,2]");
+	tap_ok(r == HOOKREQ_ERROR, "JSON but not an object");
+	r = answer(200, "{\"compatible\":true}");
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "no verdict") != NULL, "no verdict");
+	r = answer(500, "{}");
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "HTTP 500") != NULL, "HTTP 500 without a message");
+
+	r = hookreq_ask("/nonexistent/migcompatd.sock", "<domain/>", 9, 500, "d", msg, sizeof(msg));
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "/nonexistent/migcompatd.sock") != NULL,
+	    "no daemon: error naming the socket: %s", msg);
+	r = hookreq_ask("", "<domain/>", 9, 500, "d", msg, sizeof(msg));
+	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "no daemon socket") != NULL, "socket = none");
+	return tap_done();
+}
