@@ -1,0 +1,384 @@
+/*
+ * bench-fleet.c - the fleet benchmark: a synthetic fleet of full host
+ * profiles (fixture dumps x kernel releases x CPUID/KVM variations),
+ * in-process pairwise checks, targets, groups and baseline on it, the
+ * import of the fleet into a running migcompatd over HTTP, and
+ * virConnectCompareHypervisorCPU in a loop for comparison.
+ *
+ *   bench-fleet inproc [HOSTS]
+ *   bench-fleet import URL TOKEN_FILE [HOSTS]
+ *   bench-fleet hostid N            print the id of host N
+ *   bench-fleet libvirt URI CPU_XML SECONDS
+ *
+ * Everything is deterministic (seeded PRNG); results go to stdout as
+ * "name value unit" lines that run.sh collects.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <json-c/json.h>
+#ifdef HAVE_LIBVIRT
+#include <libvirt/libvirt.h>
+#endif
+
+#include "baseline.h"
+#include "fleet.h"
+#include "log.h"
+#include "profile.h"
+#include "rules.h"
+#include "synth.h"
+#include "util.h"
+#include "vmspec.h"
+#include "xmalloc.h"
+
+#define BENCH_KERNELS	3
+#define BENCH_VARIANTS	2
+
+struct bench_fleet {
+	struct profile **cls;		/* class profiles */
+	size_t ncls;
+	size_t *host_cls;		/* class of each host */
+	size_t nhosts;
+};
+
+static double
+bench_sec(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+static void
+bench_build(struct bench_fleet *bf, size_t nhosts)
+{
+	const char *dir = getenv("MIGCOMPAT_FIXTURES");
+	struct profile **dumps;
+	uint64_t seed = 0xbe4c4;
+	int nd, d, k, v;
+	size_t i;
+
+	if (dir == NULL)
+		dir = FIXTURES_DIR;
+	if ((nd = synth_load_dumps(dir, &dumps)) <= 0)
+		fatalx("no fixture dumps under %s (set MIGCOMPAT_FIXTURES)", dir);
+	bf->ncls = (size_t)nd * BENCH_KERNELS * BENCH_VARIANTS;
+	bf->cls = xcalloc(bf->ncls, sizeof(*bf->cls));
+	i = 0;
+	for (d = 0; d < nd; d++)
+		for (k = 0; k < BENCH_KERNELS; k++)
+			for (v = 0; v < BENCH_VARIANTS; v++) {
+				bf->cls[i] = profile_new();
+				synth_build(bf->cls[i], dumps[d], synth_kernels[k], v);
+				i++;
+			}
+	synth_free_dumps(dumps, nd);
+	bf->nhosts = nhosts;
+	bf->host_cls = xcalloc(nhosts, sizeof(*bf->host_cls));
+	for (i = 0; i < nhosts; i++)
+		bf->host_cls[i] = synth_rand(&seed) % bf->ncls;
+	printf("fleet_hosts %zu hosts\nfleet_classes %zu classes (%d CPUs x %d kernels x %d variations)\n",
+	    nhosts, bf->ncls, nd, BENCH_KERNELS, BENCH_VARIANTS);
+}
+
+static void
+bench_hostid(size_t i, char *buf, size_t size)
+{
+	snprintf(buf, size, "host-%06zu", i);
+}
+
+static int
+bench_u64cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Checks per second of rules_verdict_of over the given pairs for about a second. */
+static double
+bench_rate(struct profile **cls, const size_t *pairs, size_t npairs, const struct vmspec *vm,
+    enum rules_policy policy, int *all_ok)
+{
+	uint64_t t0 = util_now_ns(), n = 0, dt;
+	size_t i;
+	int bad = 0;
+
+	do {
+		for (i = 0; i < npairs; i++)
+			bad |= rules_verdict_of(cls[pairs[2 * i]], cls[pairs[2 * i + 1]], vm, policy) !=
+			    RULES_COMPATIBLE;
+		n += npairs;
+		dt = util_now_ns() - t0;
+	} while (dt < 1000000000ull);
+	*all_ok = !bad;
+	return (double)n / bench_sec(dt);
+}
+
+static void
+bench_pairwise(struct bench_fleet *bf)
+{
+	static const enum vmspec_scenario scs[] = { VMSPEC_NESTED, VMSPEC_EVMCS, VMSPEC_PLAIN };
+	struct vmspec vm;
+	size_t *pairs, np, i, j, s;
+	double r;
+	int ok, prep;
+
+	pairs = xcalloc(2 * bf->ncls * bf->ncls, sizeof(*pairs));
+	for (prep = 0; prep < 2; prep++) {
+		if (prep)
+			for (i = 0; i < bf->ncls; i++)
+				rules_prepare(bf->cls[i]);
+		for (s = 0; s < sizeof(scs) / sizeof(scs[0]); s++) {
+			vmspec_init(&vm, scs[s]);
+			np = 0;
+			for (i = 0; i < bf->ncls; i++)
+				for (j = 0; j < bf->ncls; j++)
+					if (rules_verdict_of(bf->cls[i], bf->cls[j], &vm, RULES_POLICY_STRICT) ==
+					    RULES_COMPATIBLE) {
+						pairs[2 * np] = i;
+						pairs[2 * np + 1] = j;
+						np++;
+					}
+			r = bench_rate(bf->cls, pairs, np, &vm, RULES_POLICY_STRICT, &ok);
+			printf("pairwise_%s_%s %.0f checks/s (%zu passing pairs of %zu%s)\n",
+			    vmspec_scenario_name(scs[s]), prep ? "prepared" : "unprepared", r, np,
+			    bf->ncls * bf->ncls, ok ? "" : ", VERDICT CHANGED");
+		}
+	}
+	/* Failing pairs (the fast path stops at the first blocking rule). */
+	vmspec_init(&vm, VMSPEC_NESTED);
+	np = 0;
+	for (i = 0; i < bf->ncls; i++)
+		for (j = 0; j < bf->ncls; j++)
+			if (rules_verdict_of(bf->cls[i], bf->cls[j], &vm, RULES_POLICY_STRICT) != RULES_COMPATIBLE) {
+				pairs[2 * np] = i;
+				pairs[2 * np + 1] = j;
+				np++;
+			}
+	{
+		uint64_t t0 = util_now_ns(), n = 0;
+
+		do {
+			for (i = 0; i < np; i++)
+				(void)rules_verdict_of(bf->cls[pairs[2 * i]], bf->cls[pairs[2 * i + 1]], &vm,
+				    RULES_POLICY_STRICT);
+			n += np;
+		} while (util_now_ns() - t0 < 1000000000ull);
+		printf("pairwise_nested_failing_prepared %.0f checks/s (%zu failing pairs)\n",
+		    (double)n / bench_sec(util_now_ns() - t0), np);
+	}
+	free(pairs);
+}
+
+static void
+bench_inproc(struct bench_fleet *bf)
+{
+	struct fleet *f = fleet_new();
+	uint64_t t0, *lat, seed = 0x7a59e75;
+	char id[32], err[512], *text;
+	struct vmspec vm;
+	size_t i, len = 0, q, nq = 41;
+
+	bench_pairwise(bf);
+
+	t0 = util_now_ns();
+	for (i = 0; i < bf->nhosts; i++) {
+		bench_hostid(i, id, sizeof(id));
+		if (fleet_set_host(f, id, bf->cls[bf->host_cls[i]], err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	}
+	printf("fleet_index_build %.3f s (%zu hosts, %zu classes)\n", bench_sec(util_now_ns() - t0),
+	    fleet_host_count(f), fleet_class_count(f));
+
+	lat = xcalloc(nq, sizeof(*lat));
+	vmspec_init(&vm, VMSPEC_NESTED);
+	for (q = 0; q < nq; q++) {
+		bench_hostid(synth_rand(&seed) % bf->nhosts, id, sizeof(id));
+		t0 = util_now_ns();
+		text = fleet_targets(f, id, &vm, RULES_POLICY_STRICT, &len, err, sizeof(err));
+		lat[q] = util_now_ns() - t0;
+		if (text == NULL)
+			fatalx("%s", err);
+		if (q == 0) {
+			struct json_object *o = json_tokener_parse(text), *v;
+
+			json_object_object_get_ex(o, "n_targets", &v);
+			printf("targets_sample %s targets, %zu bytes of JSON\n", json_object_get_string(v), len);
+			json_object_put(o);
+		}
+		free(text);
+	}
+	qsort(lat, nq, sizeof(*lat), bench_u64cmp);
+	printf("targets_p50 %.2f ms\ntargets_p90 %.2f ms\ntargets_max %.2f ms\n",
+	    lat[nq / 2] / 1e6, lat[nq * 9 / 10] / 1e6, lat[nq - 1] / 1e6);
+
+	/* A targets query with a JSON VM spec (one vmx-* feature pinned). */
+	vmspec_init(&vm, VMSPEC_EVMCS);
+	t0 = util_now_ns();
+	text = fleet_targets(f, "host-000001", &vm, RULES_POLICY_STRICT, &len, err, sizeof(err));
+	printf("targets_evmcs %.2f ms\n", (util_now_ns() - t0) / 1e6);
+	free(text);
+
+	t0 = util_now_ns();
+	text = fleet_groups(f, RULES_POLICY_STRICT, 1, &len);
+	printf("groups_first %.1f ms (order computed for 4 scenarios, %zu bytes with host ids)\n",
+	    (util_now_ns() - t0) / 1e6, len);
+	free(text);
+	t0 = util_now_ns();
+	text = fleet_groups(f, RULES_POLICY_STRICT, 1, &len);
+	printf("groups_cached %.1f ms\n", (util_now_ns() - t0) / 1e6);
+	free(text);
+	t0 = util_now_ns();
+	text = fleet_groups(f, RULES_POLICY_STRICT, 0, &len);
+	printf("groups_cached_no_hosts %.1f ms (%zu bytes)\n", (util_now_ns() - t0) / 1e6, len);
+	free(text);
+
+	/* Baseline of the first 1000 hosts of the most common VMCS revision. */
+	{
+		const struct profile **hp = xcalloc(1000, sizeof(*hp));
+		uint64_t rev = vmx_msr_get(&bf->cls[bf->host_cls[0]]->vmx_raw, MSR_VMX_BASIC) & 0x7fffffff;
+		struct json_object *o, *c, *v;
+		size_t n = 0;
+
+		for (i = 0; i < bf->nhosts && n < 1000; i++) {
+			const struct profile *p = bf->cls[bf->host_cls[i]];
+
+			if ((vmx_msr_get(&p->vmx_raw, MSR_VMX_BASIC) & 0x7fffffff) == rev && p->tsc_scaling)
+				hp[n++] = p;
+		}
+		t0 = util_now_ns();
+		o = baseline_json(hp, NULL, n, VMSPEC_NESTED, RULES_POLICY_STRICT, err, sizeof(err));
+		printf("baseline_%zu_hosts %.1f ms", n, (util_now_ns() - t0) / 1e6);
+		if (o != NULL && json_object_object_get_ex(o, "check", &c) &&
+		    json_object_object_get_ex(c, "compatible", &v))
+			printf(" (compatible with %s of them)\n", json_object_get_string(v));
+		else
+			printf(" (%s)\n", err);
+		json_object_put(o);
+		free(hp);
+	}
+	free(lat);
+	fleet_free(f);
+}
+
+static size_t
+bench_discard(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	(void)ptr;
+	(void)arg;
+	return size * nmemb;
+}
+
+static void
+bench_import(struct bench_fleet *bf, const char *url, const char *token_file)
+{
+	char **body = xcalloc(bf->ncls, sizeof(*body)), *tok, id[32], full[512], auth[512];
+	struct curl_slist *hdr = NULL;
+	uint64_t t0, fails = 0;
+	size_t i, len;
+	long code;
+	CURL *c;
+
+	if ((tok = util_read_file(token_file, 4096, &len)) == NULL)
+		fatal("%s", token_file);
+	while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] == '\r'))
+		tok[--len] = '\0';
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	free(tok);
+	for (i = 0; i < bf->ncls; i++)
+		body[i] = profile_to_string(bf->cls[i], 0);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	c = curl_easy_init();
+	hdr = curl_slist_append(hdr, auth);
+	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	hdr = curl_slist_append(hdr, "Expect:");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_discard);
+	t0 = util_now_ns();
+	for (i = 0; i < bf->nhosts; i++) {
+		bench_hostid(i, id, sizeof(id));
+		snprintf(full, sizeof(full), "%s/v1/hosts/%s", url, id);
+		curl_easy_setopt(c, CURLOPT_URL, full);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body[bf->host_cls[i]]);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body[bf->host_cls[i]]));
+		if (curl_easy_perform(c) != CURLE_OK ||
+		    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code) != CURLE_OK ||
+		    (code != 200 && code != 201))
+			fails++;
+	}
+	printf("import %.1f s (%zu PUT /v1/hosts/ID over one keep-alive connection, %" PRIu64 " failed)\n",
+	    bench_sec(util_now_ns() - t0), bf->nhosts, fails);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	for (i = 0; i < bf->ncls; i++)
+		free(body[i]);
+	free(body);
+}
+
+static void
+bench_libvirt(const char *uri, const char *xml_file, const char *seconds)
+{
+#ifdef HAVE_LIBVIRT
+	virConnectPtr conn;
+	uint64_t t0, n = 0, dur;
+	char *xml;
+	int r = 0;
+
+	if ((xml = util_read_file(xml_file, 1 << 20, NULL)) == NULL)
+		fatal("%s", xml_file);
+	if ((conn = virConnectOpen(uri)) == NULL)
+		fatalx("cannot connect to %s", uri);
+	dur = (uint64_t)(atof(seconds) * 1e9);
+	t0 = util_now_ns();
+	do {
+		r = virConnectCompareHypervisorCPU(conn, NULL, NULL, NULL, NULL, xml, 0);
+		n++;
+	} while (util_now_ns() - t0 < dur);
+	printf("libvirt_compare_hypervisor_cpu %.1f us/call (%" PRIu64 " calls, result %d)\n",
+	    bench_sec(util_now_ns() - t0) * 1e6 / (double)n, n, r);
+	virConnectClose(conn);
+	free(xml);
+#else
+	(void)uri;
+	(void)xml_file;
+	(void)seconds;
+	printf("libvirt_compare_hypervisor_cpu - (built without libvirt)\n");
+#endif
+}
+
+int
+main(int argc, char **argv)
+{
+	struct bench_fleet bf;
+	size_t hosts = 100000;
+
+	log_init("bench-fleet", LOG_LEVEL_WARNING);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 2 && strcmp(argv[1], "inproc") == 0) {
+		if (argc >= 3)
+			hosts = strtoul(argv[2], NULL, 10);
+		bench_build(&bf, hosts);
+		bench_inproc(&bf);
+	} else if (argc >= 4 && strcmp(argv[1], "import") == 0) {
+		if (argc >= 5)
+			hosts = strtoul(argv[4], NULL, 10);
+		bench_build(&bf, hosts);
+		bench_import(&bf, argv[2], argv[3]);
+	} else if (argc == 3 && strcmp(argv[1], "hostid") == 0) {
+		char id[32];
+
+		bench_hostid(strtoul(argv[2], NULL, 10), id, sizeof(id));
+		printf("%s\n", id);
+	} else if (argc == 5 && strcmp(argv[1], "libvirt") == 0) {
+		bench_libvirt(argv[2], argv[3], argv[4]);
+	} else {
+		fprintf(stderr, "usage: bench-fleet inproc [HOSTS] | import URL TOKEN_FILE [HOSTS] | "
+		    "hostid N | libvirt URI CPU_XML SECONDS\n");
+		return 2;
+	}
+	return 0;
+}
