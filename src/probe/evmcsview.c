@@ -90,7 +90,8 @@ evmcsview_crosscheck(struct profile *p)
 	uint32_t idx;
 	int v;
 
-	if (!profile_layer_ok(&m->layer) || !profile_layer_ok(&e->layer))
+	/* Measured views count even when the layer is unavailable for the others. */
+	if (m->views_present == 0 || !profile_layer_ok(&e->layer))
 		return 0;
 	for (v = 0; v < EVMCS_VIEW_NUM; v++) {
 		if (!(m->views_present & e->views_present & (1u << v)))

@@ -107,22 +107,22 @@ guestprobe_collect(int kvmfd, unsigned timeout_ms, struct profile *p)
 	}
 	e->views_present = 1u << EVMCS_VIEW_PLAIN;
 	if (profile_cap(p, GUESTPROBE_CAP_HYPERV_ENLIGHTENED_VMCS) <= 0) {
-		profile_layer_set(&e->layer, LAYER_MEASURED, "plain view only: KVM lacks "
-		    "KVM_CAP_HYPERV_ENLIGHTENED_VMCS (163) (Hyper-V support compiled out, "
-		    "CONFIG_KVM_HYPERV=n, or not kvm_intel)");
+		profile_layer_set(&e->layer, LAYER_UNAVAILABLE, "KVM lacks KVM_CAP_HYPERV_ENLIGHTENED_VMCS "
+		    "(163): Hyper-V support compiled out (CONFIG_KVM_HYPERV=n) or not kvm_intel; "
+		    "plain view only");
 		goto cleanup;
 	}
 	if (profile_cap(p, GUESTPROBE_CAP_HYPERV_CPUID) <= 0 &&
 	    profile_cap(p, GUESTPROBE_CAP_SYS_HYPERV_CPUID) <= 0) {
-		profile_layer_set(&e->layer, LAYER_MEASURED, "plain view only: KVM lacks Hyper-V CPUID "
-		    "support (capabilities 167 and 191 absent)");
+		profile_layer_set(&e->layer, LAYER_UNAVAILABLE, "KVM lacks Hyper-V CPUID support "
+		    "(capabilities 167 and 191 absent); plain view only");
 		goto cleanup;
 	}
 
 	/* (2) Hyper-V leaves and eVMCS enabled, PV bit clear: what QEMU's hv-evmcs gives. */
 	guestprobe_run(kvmfd, timeout_ms, p, 1, r);
 	if (r->status != GUESTRUN_OK) {
-		profile_layer_set(&e->layer, LAYER_MEASURED, "plain view only: eVMCS run: %s", r->reason);
+		profile_layer_set(&e->layer, LAYER_UNAVAILABLE, "eVMCS run: %s; plain view only", r->reason);
 		goto cleanup;
 	}
 	guestprobe_view(r, &e->view[EVMCS_VIEW_EVMCS], &absent);
@@ -132,8 +132,8 @@ guestprobe_collect(int kvmfd, unsigned timeout_ms, struct profile *p)
 	/* (3) The same with 0x4000000A.EBX[0]. */
 	guestprobe_run(kvmfd, timeout_ms, p, 2, r);
 	if (r->status != GUESTRUN_OK) {
-		profile_layer_set(&e->layer, LAYER_MEASURED, "plain and eVMCS views; eVMCS+PV run: %s",
-		    r->reason);
+		profile_layer_set(&e->layer, LAYER_MEASURED, "probe guest: plain and eVMCS views, eVMCS "
+		    "versions 0x%04x; eVMCS+PV run: %s", e->version_range, r->reason);
 		goto cleanup;
 	}
 	guestprobe_view(r, &e->view[EVMCS_VIEW_EVMCS_PV], &absent);

@@ -14,8 +14,10 @@
  * Needs p's capability and CPUID layers.  Run (1) happens whenever the
  * supported CPUID is known; runs (2) and (3) need VMX, KVM's eVMCS
  * capability and run (1) to have succeeded.  A run that times out or fails
- * stops the later ones (each would cost another deadline).  Never fails:
- * every outcome is a layer status and reason.
+ * stops the later ones (each would cost another deadline).  The eVMCS
+ * layer is measured when at least run (2) succeeded; otherwise it is
+ * unavailable with the step and errno, and keeps the plain view when run
+ * (1) gave one.  Never fails: every outcome is a layer status and reason.
  */
 void guestprobe_collect(int kvmfd, unsigned timeout_ms, struct profile *p);
 
