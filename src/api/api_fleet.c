@@ -38,6 +38,11 @@ api_fleet_load_one(const struct store_host *h, void *arg)
 	const struct profile *p;
 	char err[512], hash[80];
 
+	/* A stale host (its fleet-store lease expired) is no target and in no group. */
+	if (h->stale_since != 0) {
+		fleet_remove_host(a->fleet, h->id);
+		return 0;
+	}
 	if (fleet_host_hash(a->fleet, h->id, hash, sizeof(hash)) == 0 && strcmp(hash, h->cur.hash) == 0)
 		return 0;
 	if ((p = pcache_get(a->cache, a->store, h->cur.hash, err, sizeof(err))) == NULL) {

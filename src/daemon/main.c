@@ -235,6 +235,11 @@ main_reload(struct main_state *s)
 	    nc.timeout != s->conf.timeout)
 		log_warnx("reload: db, listen, socket, max_connections and timeout change "
 		    "only on restart");
+	if (strcmp(nc.store, s->conf.store) != 0 || strcmp(nc.etcd_prefix, s->conf.etcd_prefix) != 0 ||
+	    nc.n_etcd_endpoints != s->conf.n_etcd_endpoints ||
+	    (strcmp(s->conf.store, "etcd") == 0 && nc.collect != s->conf.collect))
+		log_warnx("reload: store and the etcd keys change only on restart, and so "
+		    "does publishing (collect) or mirroring (no collect) with etcd");
 	old = s->conf;
 	s->conf = nc;
 	if (main_apply(s, err, sizeof(err)) == -1) {

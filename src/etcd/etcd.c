@@ -337,6 +337,12 @@ etcd_http(struct etcd *e, const char *path, const char *body, long *status,
 
 	snprintf(url, sizeof(url), "%s%s", e->endpoints[e->cur], path);
 	hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	/*
+	 * gRPC metadata "hasleader": a member cut off from the leader fails
+	 * requests and cancels watches instead of serving stale data, so the
+	 * client moves to another member.
+	 */
+	hdr = curl_slist_append(hdr, "Grpc-Metadata-hasleader: true");
 	if (e->token != NULL && *e->token != '\0' && strcmp(path, "/v3/auth/authenticate") != 0) {
 		auth = xasprintf("Authorization: %s", e->token);
 		hdr = curl_slist_append(hdr, auth);

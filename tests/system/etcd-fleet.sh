@@ -236,6 +236,11 @@ check "with etcd member 0 dead a new profile still reaches F2" until_ok 10 has_h
 start_member 0
 check "member 0 is back" until_ok 20 sh -c "ETCDCTL_API=3 etcdctl --endpoints=http://127.0.0.1:$CP0 get /ready"
 
+in_groups() {
+	curl -s "$1/v1/groups" | grep -q "\"$2\""
+}
+check "agent 2 is in F2's equivalence groups" in_groups "$F2_URL" agent2
+
 # The agent's keep-alive stops: its host goes stale within the lease TTL.
 t0=$(date +%s)
 kill_daemon A2
@@ -243,6 +248,8 @@ check "F2 marks agent 2 stale within its TTL of $((INTERVAL * 3)) s" until_ok $(
 echo "# stale after $(($(date +%s) - t0)) s"
 check "agent 2 keeps its history on F2" sh -c "curl -sf $F2_URL/v1/hosts/agent2/history | jq -e '.versions | length >= 2'"
 check "agent 1 is not stale" is_stale "$F2_URL" agent1 false
+check "a stale host leaves the groups (no migration target)" sh -c \
+    "! curl -s $F2_URL/v1/groups | grep -q '\"agent2\"' && curl -s $F2_URL/v1/groups | grep -q '\"agent1\"'"
 
 # F1 comes back before any compaction: it resumes from its revision.
 check "F1 restarts" start_daemon F1 --no-collect --host-id fleet1

@@ -871,6 +871,31 @@ test_compaction_live(void)
 	etcd_free(e);
 }
 
+/* A member cut off from the others answers "no leader" at once, so clients move on. */
+static void
+test_no_leader(void)
+{
+	struct etcd *e;
+	char err[256], *v = NULL;
+	double t0;
+	int rc, i;
+
+	kill(members[0].pid, SIGSTOP);
+	kill(members[1].pid, SIGSTOP);
+	sleep_ms(2000);
+	e = client("2", 2500);
+	t0 = now_s();
+	rc = etcd_get(e, PREFIX "/ready", &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && strstr(err, "no leader") != NULL,
+	    "a member without a leader answers \"no leader\" (retried for %.1f s: %s)", now_s() - t0, err);
+	free(v);
+	etcd_free(e);
+	kill(members[0].pid, SIGCONT);
+	kill(members[1].pid, SIGCONT);
+	for (i = 0; i < NMEMBERS; i++)
+		member_wait(i);
+}
+
 struct pending_put {
 	struct etcd *e;
 	int done;		/* __atomic */
@@ -1220,6 +1245,7 @@ main(void)
 	test_node();
 	test_resume();
 	test_compaction_live();
+	test_no_leader();
 	test_all_down();
 	test_auth();
 	test_tls();
