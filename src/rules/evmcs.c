@@ -146,6 +146,25 @@ evmcs_emulate(const struct vmx_msrs *raw, const char *kernel_release, int pv_bit
 	return 0;
 }
 
+const struct evmcs_row *
+evmcs_row_find(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0')
+		return NULL;
+	for (i = 0; i < evmcs_rows_count; i++)
+		if (strcmp(evmcs_rows[i].row, name) == 0)
+			return &evmcs_rows[i];
+	return NULL;
+}
+
+const struct evmcs_row *
+evmcs_row_alt(const struct evmcs_row *r)
+{
+	return r->alt != NULL ? evmcs_row_find(r->alt) : NULL;
+}
+
 int
 evmcs_kernel_honours_pv_bit(const char *kernel_release)
 {

@@ -26,6 +26,7 @@ struct evmcs_row {
 	uint32_t pin, tpin, proc, proc2, exit, entry, vmfunc;
 	int pv;
 	uint32_t pvexit, pventry;
+	const char *alt;		/* row a stable backport may have applied, or NULL */
 };
 
 extern const struct evmcs_row evmcs_rows[];
@@ -72,6 +73,12 @@ void evmcs_apply(const struct evmcs_row *row_entry, const struct vmx_msrs *raw, 
  * touch.
  */
 uint32_t evmcs_keep_mask(const struct evmcs_row *row_entry, uint32_t msr, int pv_bit);
+
+/* The row a stable backport may have turned row_entry into, or NULL. */
+const struct evmcs_row *evmcs_row_alt(const struct evmcs_row *row_entry);
+
+/* The row of that name ("6.1"), or NULL. */
+const struct evmcs_row *evmcs_row_find(const char *name);
 
 /*
  * Does the kernel honour the PV bit (un-hide PERF_GLOBAL_CTRL when the

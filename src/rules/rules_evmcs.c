@@ -36,6 +36,13 @@ rules_evmcs_slots(const struct vmx_msrs *m, uint64_t *out)
 	out[RULES_E_VMFUNC] = vmx_msr_get(m, MSR_VMX_VMFUNC);
 }
 
+/* The half of a slot's value the filter works on. */
+static inline uint32_t
+rules_evmcs_half(int i, uint64_t v)
+{
+	return i == RULES_E_VMFUNC ? (uint32_t)v : (uint32_t)(v >> 32);
+}
+
 /* The keep masks of a row for the six slots. */
 static void
 rules_evmcs_keep(const struct evmcs_row *row, int pv, uint32_t *keep)
@@ -46,18 +53,26 @@ rules_evmcs_keep(const struct evmcs_row *row, int pv, uint32_t *keep)
 		keep[i] = evmcs_keep_mask(row, rules_ev_slot_msr[i], pv);
 }
 
-/* The row whose name a stored emulated view records, or NULL. */
-static const struct evmcs_row *
-rules_evmcs_row_named(const char *name)
+/*
+ * The keep masks of a row and of the rows stable backports may have made
+ * of it (evmcs_row_alt()): narrow keeps what every variant keeps, wide
+ * what any variant keeps.
+ */
+static void
+rules_evmcs_keep_chain(const struct evmcs_row *row, int pv, uint32_t *narrow, uint32_t *wide)
 {
-	size_t i;
+	uint32_t k[RULES_E_NUM];
+	int i, depth;
 
-	if (name == NULL || name[0] == '\0')
-		return NULL;
-	for (i = 0; i < evmcs_rows_count; i++)
-		if (strcmp(evmcs_rows[i].row, name) == 0)
-			return &evmcs_rows[i];
-	return NULL;
+	rules_evmcs_keep(row, pv, narrow);
+	memcpy(wide, narrow, sizeof(k));
+	for (depth = 0, row = evmcs_row_alt(row); row != NULL && depth < 4; row = evmcs_row_alt(row), depth++) {
+		rules_evmcs_keep(row, pv, k);
+		for (i = 0; i < RULES_E_NUM; i++) {
+			narrow[i] &= k[i];
+			wide[i] |= k[i];
+		}
+	}
 }
 
 void
@@ -66,12 +81,12 @@ rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
 	static const enum evmcs_view views[2] = { EVMCS_VIEW_EVMCS, EVMCS_VIEW_EVMCS_PV };
 	const struct profile_evmcs *me = &p->evmcs_measured, *em = &p->evmcs_emulated;
 	const struct evmcs_row *row = NULL;
-	struct vmx_msrs tmp;
-	int pv;
+	uint32_t wide[RULES_E_NUM];
+	int pv, i, ranged;
 
 	out->ev_kernel = (int8_t)evmcs_kernel_classify(p->kernel, &row);
 	if (row == NULL && profile_layer_ok(&em->layer))
-		row = rules_evmcs_row_named(em->rules);
+		row = evmcs_row_find(em->rules);
 	out->ev_row = row;
 	out->ev_host = row != NULL && row->host;
 	out->ev_pv = row != NULL ? (row->pv ? 1 : 0) : out->ev_kernel == EVMCS_KERNEL_NONE ? 0 : -1;
@@ -79,21 +94,34 @@ rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
 		out->ev_pv = me->pv_bit_honoured == PROFILE_YES ? 1 : 0;
 
 	for (pv = 0; pv < 2; pv++) {
+		ranged = 0;
 		out->ev_kind[pv] = RULES_EV_NONE;
 		if (row != NULL)
-			rules_evmcs_keep(row, pv, out->ev_keep[pv]);
+			rules_evmcs_keep_chain(row, pv, out->ev_keep[pv], out->ev_keep_wide[pv]);
+		memcpy(wide, out->ev_keep_wide[pv], sizeof(wide));
 		if (profile_layer_ok(&me->layer) && (me->views_present & (1u << views[pv]))) {
 			rules_evmcs_slots(&me->view[views[pv]], out->ev_view[pv]);
 			out->ev_kind[pv] = RULES_EV_MEASURED;
 		} else if (row != NULL && profile_layer_ok(&p->vmx)) {
-			evmcs_apply(row, &p->vmx_raw, pv, &tmp);
-			rules_evmcs_slots(&tmp, out->ev_view[pv]);
+			/* As a source, the widest view any variant of the kernel gives. */
+			ranged = 1;
+			rules_evmcs_slots(&p->vmx_raw, out->ev_view[pv]);
+			for (i = 0; i < RULES_E_NUM; i++) {
+				out->ev_view_narrow[pv][i] = rules_evmcs_half(i, out->ev_view[pv][i]) &
+				    out->ev_keep[pv][i];
+				out->ev_view[pv][i] &= i == RULES_E_VMFUNC ?
+				    0xffffffff00000000ull | wide[i] : ((uint64_t)wide[i] << 32) | 0xffffffffull;
+			}
 			out->ev_kind[pv] = RULES_EV_EMULATED;
 		} else if (row != NULL && profile_layer_ok(&em->layer) &&
 		    (em->views_present & (1u << views[pv]))) {
 			rules_evmcs_slots(&em->view[views[pv]], out->ev_view[pv]);
 			out->ev_kind[pv] = RULES_EV_EMULATED;
 		}
+		/* Measured or stored views are what they are: no range. */
+		if (!ranged)
+			for (i = 0; i < RULES_E_NUM; i++)
+				out->ev_view_narrow[pv][i] = rules_evmcs_half(i, out->ev_view[pv][i]);
 	}
 }
 
@@ -114,7 +142,8 @@ rules_evmcs_note(struct rules_ctx *c, uint8_t rule, int blocking, uint8_t side)
 
 /* One reason per bit of bits, for slot i (control bits for controls, low half for VMFUNC). */
 static int
-rules_evmcs_bits(struct rules_ctx *c, uint8_t rule, int i, uint32_t bits, uint64_t src, uint64_t dst)
+rules_evmcs_bits(struct rules_ctx *c, uint8_t rule, int blocking, int i, uint32_t bits, uint64_t src,
+    uint64_t dst)
 {
 	struct rules_reason r;
 	unsigned b;
@@ -125,7 +154,7 @@ rules_evmcs_bits(struct rules_ctx *c, uint8_t rule, int i, uint32_t bits, uint64
 		memset(&r, 0, sizeof(r));
 		r.layer = RULES_LAYER_EVMCS;
 		r.rule = rule;
-		r.blocking = 1;
+		r.blocking = (uint8_t)blocking;
 		r.side = RULES_SIDE_BOTH;
 		r.msr = rules_ev_slot_msr[i];
 		r.bit = (int16_t)b;
@@ -136,13 +165,6 @@ rules_evmcs_bits(struct rules_ctx *c, uint8_t rule, int i, uint32_t bits, uint64
 			return 1;
 	}
 	return 0;
-}
-
-/* The half of a slot's value the filter works on. */
-static inline uint32_t
-rules_evmcs_half(int i, uint64_t v)
-{
-	return i == RULES_E_VMFUNC ? (uint32_t)v : (uint32_t)(v >> 32);
 }
 
 int
@@ -173,6 +195,14 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		return rules_evmcs_note(c, RULES_R_EVMCS_VIEW_UNKNOWN, 0, RULES_SIDE_SRC);
 	if (d->ev_kind[pv] == RULES_EV_NONE)
 		return 0;
+	/*
+	 * Emulated on both sides from the same kernel release: whichever
+	 * backports it has, it filters alike on both, and the VM keeps what it
+	 * saw.
+	 */
+	if (s->ev_kind[pv] == RULES_EV_EMULATED && d->ev_kind[pv] == RULES_EV_EMULATED &&
+	    c->srcp->kernel[0] != '\0' && strcmp(c->srcp->kernel, c->dstp->kernel) == 0)
+		return 0;
 
 	/*
 	 * What the guest saw on the source must stay visible on the
@@ -192,18 +222,31 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	if (bad == 0)
 		return 0;
 
+	/*
+	 * A bit every variant of the source kernel shows and no variant of
+	 * the destination's keeps blocks; one only some combination of
+	 * stable backports hides makes the answer unknown.
+	 */
 	for (i = 0; i < RULES_E_NUM; i++) {
+		uint32_t sure, dwide;
+
 		sv = rules_evmcs_half(i, s->ev_view[pv][i]);
 		if (d->ev_kind[pv] == RULES_EV_MEASURED) {
 			dfull = d->ev_view[pv][i];
-			dv = rules_evmcs_half(i, dfull);
+			dv = dwide = rules_evmcs_half(i, dfull);
 		} else {
 			dv = d->ev_keep[pv][i];
+			dwide = d->ev_keep_wide[pv][i];
 			dfull = i == RULES_E_VMFUNC ? (s->ev_view[pv][i] & (0xffffffff00000000ull | dv)) :
 			    (s->ev_view[pv][i] & (((uint64_t)dv << 32) | 0xffffffffull));
 		}
 		viol = sv & ~dv;
-		if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HIDDEN, i, viol, s->ev_view[pv][i], dfull))
+		sure = s->ev_view_narrow[pv][i] & ~dwide;
+		if ((viol & sure) != 0 &&
+		    rules_evmcs_bits(c, RULES_R_EVMCS_HIDDEN, 1, i, viol & sure, s->ev_view[pv][i], dfull))
+			return 1;
+		if ((viol & ~sure) != 0 &&
+		    rules_evmcs_bits(c, RULES_R_EVMCS_BACKPORT, 0, i, viol & ~sure, s->ev_view[pv][i], dfull))
 			return 1;
 	}
 	/*
@@ -216,7 +259,7 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		for (i = 0; i < RULES_E_NUM; i++) {
 			viol = rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i] &
 			    ~rules_evmcs_half(i, s->ev_view[pv][i]);
-			if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HOST_NARROWED, i, viol,
+			if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HOST_NARROWED, 1, i, viol,
 			    s->vmx[rules_evmcs_vslot[i]], d->vmx[rules_evmcs_vslot[i]]))
 				return 1;
 		}

@@ -44,6 +44,7 @@ static const char *const rules_rule_names[RULES_R_NUM] = {
 	[RULES_R_EVMCS_PV_UNKNOWN] = "evmcs-pv-unknown",
 	[RULES_R_EVMCS_UNSUPPORTED] = "evmcs-unsupported",
 	[RULES_R_EVMCS_VIEW_UNKNOWN] = "evmcs-view-unknown",
+	[RULES_R_EVMCS_BACKPORT] = "evmcs-backport-dependent",
 	[RULES_R_VENDOR] = "vendor",
 	[RULES_R_CPUID_MISSING] = "cpuid-subset",
 	[RULES_R_CPUID_REQUIRED] = "cpuid-required",
@@ -94,6 +95,9 @@ rules_explain_evsrc(const struct rules_ctx *c, const struct profile *p, char *bu
 	s = rules_prep_of(p, &tmp);
 	if (s->ev_kind[pv] == RULES_EV_MEASURED)
 		snprintf(buf, bufsize, "measured");
+	else if (s->ev_row != NULL && s->ev_row->alt != NULL)
+		snprintf(buf, bufsize, "kernel %s, filter row %s or, with stable backports, %s",
+		    p->kernel[0] != '\0' ? p->kernel : "?", s->ev_row->row, s->ev_row->alt);
 	else if (s->ev_row != NULL)
 		snprintf(buf, bufsize, "kernel %s, filter row %s", p->kernel[0] != '\0' ? p->kernel : "?",
 		    s->ev_row->row);
@@ -223,6 +227,12 @@ rules_explain_text(const struct rules_ctx *c, const struct rules_reason *r, char
 	case RULES_R_EVMCS_HIDDEN:
 		snprintf(buf, bufsize, "eVMCS: %s: %s visible to the eVMCS guest on source (%s), hidden on "
 		    "destination (%s)", title, rules_explain_vmxbit(r, bit, sizeof(bit)),
+		    rules_explain_evsrc(c, c->srcp, a, sizeof(a)), rules_explain_evsrc(c, c->dstp, b, sizeof(b)));
+		break;
+	case RULES_R_EVMCS_BACKPORT:
+		snprintf(buf, bufsize, "eVMCS: %s: %s may be visible to the eVMCS guest on source (%s) and "
+		    "hidden on destination (%s), depending on which stable backports the kernels carry; a "
+		    "measured eVMCS view settles it", title, rules_explain_vmxbit(r, bit, sizeof(bit)),
 		    rules_explain_evsrc(c, c->srcp, a, sizeof(a)), rules_explain_evsrc(c, c->dstp, b, sizeof(b)));
 		break;
 	case RULES_R_EVMCS_HOST_NARROWED:

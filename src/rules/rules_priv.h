@@ -45,6 +45,7 @@ enum rules_rule {
 	RULES_R_EVMCS_PV_UNKNOWN,
 	RULES_R_EVMCS_UNSUPPORTED,
 	RULES_R_EVMCS_VIEW_UNKNOWN,
+	RULES_R_EVMCS_BACKPORT,		/* hidden or not depending on stable backports */
 	RULES_R_VENDOR,
 	RULES_R_CPUID_MISSING,
 	RULES_R_CPUID_REQUIRED,
@@ -196,8 +197,22 @@ struct __attribute__((may_alias)) rules_prep {
 	uint8_t ev_kind[2];		/* per PV bit setting: enum rules_ev_kind */
 	uint8_t ev_host;		/* the row narrows the host view too */
 	const struct evmcs_row *ev_row;	/* kernel (or stored) row, or NULL */
+	/*
+	 * Per PV bit setting: the guest's view as a source (measured, or the
+	 * widest any variant of the kernel row gives, stable backports
+	 * included) and the allowed-1 bits every variant keeps, for the
+	 * destination side.
+	 */
 	uint64_t ev_view[2][RULES_E_NUM];
 	uint32_t ev_keep[2][RULES_E_NUM];
+	/*
+	 * The other ends of the backport range: the filtered half of the
+	 * narrowest source view, and what any variant keeps.  A bit hidden
+	 * between the two ranges blocks for sure; one hidden only by some
+	 * combination of variants makes the answer unknown.
+	 */
+	uint32_t ev_view_narrow[2][RULES_E_NUM];
+	uint32_t ev_keep_wide[2][RULES_E_NUM];
 
 	uint8_t nwords;
 	uint32_t cpuid[RULES_CPUID_WORDS];
