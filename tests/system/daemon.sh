@@ -178,6 +178,42 @@ check "--no-collect: healthz says disabled" sh -c "curl -s $D2_URL/healthz | jq 
 check "database integrity ok" sh -c "command -v sqlite3 >/dev/null || exit 0; [ \"\$(sqlite3 '$D_DB' 'PRAGMA integrity_check')\" = ok ]"
 stop_daemon D2
 
+# sd_notify: READY=1 once the first collection is over, failing or not.
+if command -v python3 >/dev/null 2>&1 && grep -q 'HAVE_SYSTEMD 1' "$top_builddir/config.h"; then
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+out = open(sys.argv[2], "w")
+try:
+    while True:
+        m = s.recv(4096).decode()
+        out.write(m + "\n")
+        out.flush()
+        if "READY=1" in m:
+            break
+except socket.timeout:
+    pass
+' "$T/notify" "$T/notify.out" &
+	np=$!
+	i=0
+	while [ ! -S "$T/notify" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	NOTIFY_SOCKET=$T/notify "$MIGCOMPATD" -f /dev/null --listen 127.0.0.1:0 --socket "$T/n.sock" \
+	    --db "$T/n.db" --probe "$PROBE" --host-id self >"$T/n.log" 2>&1 &
+	dp=$!
+	DAEMON_PIDS="$DAEMON_PIDS $dp"
+	wait $np
+	check "READY=1 sent to NOTIFY_SOCKET after the first collection" grep -q 'READY=1' "$T/notify.out"
+	check "the daemon serves after READY=1" sh -c "port=\$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' '$T/n.log'); curl -sf http://127.0.0.1:\$port/healthz >/dev/null"
+	kill -TERM $dp
+else
+	skip "sd_notify" "no python3 or built without libsystemd"
+fi
+
 # Configuration check mode.
 printf 'listen = 127.0.0.1:7999\ninterval = 60\n' >"$T/good.conf"
 printf 'listen = 127.0.0.1:7999\nintervall = 60\n' >"$T/bad.conf"
