@@ -430,7 +430,8 @@ api_fleet_changes(struct api_req *r)
 		api_error(r, 500, "%s", c.err);
 		goto cleanup;
 	}
-	qsort(c.e, c.n, sizeof(*c.e), api_fleet_chg_cmp);
+	if (c.n > 1)	/* c.e is NULL when there is nothing: qsort wants an array. */
+		qsort(c.e, c.n, sizeof(*c.e), api_fleet_chg_cmp);
 	api_reply(r, 200, changes_json(c.e, c.n, c.since, api_fleet_chg_lookup, &c));
 cleanup:
 	for (i = 0; i < c.n; i++) {

@@ -98,7 +98,8 @@ vmspec_add_hyperv(struct vmspec *spec, const char *name)
 
 	if (strncmp(name, "hv-", 3) == 0)
 		name += 3;
-	if (*name == '\0' || strlen(name) >= sizeof(spec->hyperv[0]))
+	/* "hv-hv-x" is no enlightenment: stored as "hv-x" it would not read back the same. */
+	if (*name == '\0' || strncmp(name, "hv-", 3) == 0 || strlen(name) >= sizeof(spec->hyperv[0]))
 		return -1;
 	for (i = 0; i < spec->n_hyperv; i++)
 		if (strcmp(spec->hyperv[i], name) == 0)

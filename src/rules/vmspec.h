@@ -79,7 +79,8 @@ int vmspec_add_feature(struct vmspec *spec, const char *name, int enabled);
 /*
  * Add a Hyper-V enlightenment ("evmcs" or "hv-evmcs"; stored without the
  * prefix; adding "evmcs" also sets nested and evmcs).  Duplicates are
- * ignored.  Returns 0, or -1 when empty, too long or the list is full.
+ * ignored.  Returns 0, or -1 when empty, too long, still "hv-" after the
+ * prefix is removed ("hv-hv-evmcs"), or the list is full.
  */
 int vmspec_add_hyperv(struct vmspec *spec, const char *name);
 

@@ -16,6 +16,10 @@ seed() {
 	profile)
 		cp "$MIGCOMPAT_FIXTURES"/instlatx64/*.json "$MIGCOMPAT_FIXTURES"/vbox/*.json "$dir"/ 2>/dev/null
 		cp "$top_srcdir"/tests/data/profiles/*.json "$dir"/ 2>/dev/null ;;
+	rules)
+		# Synthetic full profile pairs, and dumps alone (each against itself).
+		cp "$top_srcdir"/tests/fuzz/corpus/rules/* "$dir"/ 2>/dev/null
+		cp "$MIGCOMPAT_FIXTURES"/vbox/*.json "$dir"/ 2>/dev/null ;;
 	*)
 		cp "$top_srcdir"/tests/fuzz/corpus/"$1"/* "$dir"/ 2>/dev/null ;;
 	esac

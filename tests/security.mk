@@ -1,0 +1,5 @@
+## tests of reliability and security: fuzzer regressions, hostile input,
+## crash safety, TLS and authentication, the systemd unit's hardening.
+
+check_PROGRAMS += tests/unit/test-fuzz-regress
+tests_unit_test_fuzz_regress_SOURCES = tests/unit/test-fuzz-regress.c
