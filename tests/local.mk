@@ -48,6 +48,8 @@ EXTRA_DIST += \
 	tests/data/domains/windows-evmcs.xml
 check_PROGRAMS += tests/unit/test-fleet
 tests_unit_test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/synth.c tests/unit/synth.h
+TESTS += tests/system/fleet.sh
+EXTRA_DIST += tests/system/fleet.sh
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 
