@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "evmcs.h"
@@ -86,10 +87,13 @@ evmcsview_crosscheck(struct profile *p)
 	struct profile_evmcs *m = &p->evmcs_measured;
 	const struct profile_evmcs *e = &p->evmcs_emulated;
 	const struct vmx_msrs *a, *b;
-	size_t before = m->n_mismatch;
 	uint32_t idx;
 	int v;
 
+	free(m->mismatch);
+	m->mismatch = NULL;
+	m->n_mismatch = 0;
+	m->crosschecked = 0;
 	/* Measured views count even when the layer is unavailable for the others. */
 	if (m->views_present == 0 || !profile_layer_ok(&e->layer))
 		return 0;
@@ -100,8 +104,11 @@ evmcsview_crosscheck(struct profile *p)
 		a = &m->view[v];
 		b = &e->view[v];
 		for (idx = VMX_MSR_FIRST; idx <= VMX_MSR_LAST; idx++) {
-			if (vmx_msr_has(a, idx) == vmx_msr_has(b, idx) &&
-			    vmx_msr_get(a, idx) == vmx_msr_get(b, idx))
+			/*
+			 * An absent MSR reports no capability, the same as 0: a
+			 * KVM with ignore_msrs=1 answers 0 where others raise #GP.
+			 */
+			if (vmx_msr_get(a, idx) == vmx_msr_get(b, idx))
 				continue;
 			profile_add_evmcs_mismatch(m, (enum evmcs_view)v, idx, vmx_msr_get(a, idx),
 			    vmx_msr_get(b, idx));
@@ -112,5 +119,5 @@ evmcsview_crosscheck(struct profile *p)
 			    vmx_msr_has(b, idx) ? "" : "absent ", vmx_msr_get(b, idx));
 		}
 	}
-	return m->n_mismatch - before;
+	return m->n_mismatch;
 }

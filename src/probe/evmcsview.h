@@ -34,8 +34,9 @@ enum profile_tristate evmcsview_pv_honoured(const struct vmx_msrs *plain, const 
 
 /*
  * Compare every view present in both p->evmcs_measured and
- * p->evmcs_emulated, MSR by MSR (value and presence).  Records each
- * mismatch in p->evmcs_measured (crosschecked set) and logs it.  Does
+ * p->evmcs_emulated, MSR by MSR (an absent MSR counts as 0), replacing
+ * the result of an earlier call.  Records each mismatch in
+ * p->evmcs_measured (crosschecked set) and logs it.  Does
  * nothing unless the emulated layer has data and at least one view was
  * measured (a measured plain view counts even when the eVMCS runs failed).
  * Returns the number of mismatches.

@@ -146,6 +146,12 @@ test_crosscheck(void)
 	profile_clear(&q);
 	free(s);
 
+	/* An MSR absent on one side and 0 on the other is no mismatch (ignore_msrs=1). */
+	vmx_msr_set(&m->view[EVMCS_VIEW_EVMCS_PV], 0x493, 0);
+	tap_ok(!vmx_msr_has(&p.evmcs_emulated.view[EVMCS_VIEW_EVMCS_PV], 0x493) && evmcsview_crosscheck(&p) == 1 &&
+	    m->n_mismatch == 1 && m->mismatch[0].msr == 0x490,
+	    "absent in the emulated view and 0 in the measured one: no mismatch; a second call replaces the first");
+
 	/* Only the plain view measured (eVMCS runs failed): it is still compared. */
 	free(m->mismatch);
 	m->mismatch = NULL;
