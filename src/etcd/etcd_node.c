@@ -167,8 +167,8 @@ etcd_node_missing(const struct store_host *h, void *arg)
 	struct etcd_node *n = arg;
 	const char *id = h->id;
 
-	if (h->stale_since == 0 &&
-	    bsearch(&id, n->seen, n->n_listed, sizeof(*n->seen), etcd_node_cmp) == NULL)
+	if (h->stale_since == 0 && (n->n_listed == 0 ||
+	    bsearch(&id, n->seen, n->n_listed, sizeof(*n->seen), etcd_node_cmp) == NULL))
 		etcd_node_add_seen(n, h->id);
 	return 0;
 }
@@ -185,7 +185,8 @@ etcd_node_synced(void *arg, int64_t rev, int full)
 	if (!full)
 		return etcd_node_save(n, rev, 1);
 	n->n_listed = n->n_seen;
-	qsort(n->seen, n->n_listed, sizeof(*n->seen), etcd_node_cmp);
+	if (n->n_listed > 0)
+		qsort(n->seen, n->n_listed, sizeof(*n->seen), etcd_node_cmp);
 	if (store_each_host(n->store, etcd_node_missing, n, err, sizeof(err)) == -1) {
 		log_warnx("etcd: %s", err);
 		goto cleanup;
