@@ -316,7 +316,17 @@ baseline_evmcs_view(const struct profile *p, int pv, struct vmx_msrs *out,
 			if (strcmp(evmcs_rows[i].row, em->rules) == 0)
 				*row = &evmcs_rows[i];
 	if (*row != NULL && profile_layer_ok(&p->vmx)) {
+		const struct evmcs_row *alt = evmcs_row_alt(*row);
+		struct vmx_msrs other;
+		size_t k;
+
 		evmcs_apply(*row, &p->vmx_raw, pv, out);
+		if (alt != NULL) {
+			/* A stable backport may have moved the kernel to alt: only what both show. */
+			evmcs_apply(alt, &p->vmx_raw, pv, &other);
+			for (k = 0; k < VMX_MSR_NUM; k++)
+				out->val[k] &= other.val[k] | 0xffffffffull;
+		}
 		return 0;
 	}
 	if (*row != NULL && profile_layer_ok(&em->layer) && (em->views_present >> vw & 1)) {
@@ -352,7 +362,8 @@ baseline_evmcs(const struct baseline_in *in, enum vmspec_scenario sc, struct pro
 			return jsonu_err(in->err, in->errsize, NULL,
 			    "no eVMCS view of %s: kernel \"%s\" unknown to the filter table and no "
 			    "measured view", baseline_name(in, i), in->h[i]->kernel);
-		if (row0 == NULL)
+		/* A row without backport ambiguity describes the baseline exactly. */
+		if (row0 == NULL && row != NULL && evmcs_row_alt(row) == NULL)
 			row0 = row;
 		for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]); k++) {
 			keep = (vmx_msr_true_ctl(&view, ctl[k]) | 0xffffffffull);
@@ -381,6 +392,9 @@ baseline_evmcs(const struct baseline_in *in, enum vmspec_scenario sc, struct pro
 			    "eVMCS filter of another", name);
 		}
 	}
+	for (i = evmcs_rows_count; row0 == NULL && i > 0; i--)
+		if (evmcs_row_alt(&evmcs_rows[i - 1]) == NULL)
+			row0 = &evmcs_rows[i - 1];
 	if (row0 == NULL)
 		row0 = &evmcs_rows[evmcs_rows_count - 1];
 	util_strlcpy(e->rules, row0->row, sizeof(e->rules));

@@ -27,6 +27,8 @@
 #define FLEET_NSCENARIOS	4
 #define FLEET_NPOLICIES		2
 #define FLEET_MAX_THREADS	8
+/* Targets answers kept per (source class, VM, policy), most recent first. */
+#define FLEET_TCACHE		32
 
 /* A string-keyed open-addressing index (linear probing). */
 struct fleet_map {
@@ -58,6 +60,22 @@ struct fleet_order {
 	unsigned char *verdict;	/* [scenario][i][j] enum rules_verdict */
 };
 
+/*
+ * The per-class verdicts and first reasons of one targets question, valid
+ * for one generation of the partition: repeated questions (every VM on the
+ * hosts of one class) skip the rules engine.
+ */
+struct fleet_tentry {
+	char src[80];			/* source profile hash, "" unused */
+	uint64_t vmkey;			/* hash of the VM spec's JSON form */
+	int policy;
+	uint64_t generation;
+	size_t n;			/* class slots covered */
+	unsigned char *verdict;		/* per slot */
+	struct json_object **reason;	/* per failing slot: the first reason (owned) */
+	uint64_t used;			/* LRU clock */
+};
+
 struct fleet {
 	pthread_mutex_t lock;
 	struct fleet_host *hosts;
@@ -69,6 +87,8 @@ struct fleet {
 	struct fleet_map host_map, class_map;
 	uint64_t generation;
 	struct fleet_order order[FLEET_NPOLICIES];
+	struct fleet_tentry tcache[FLEET_TCACHE];
+	uint64_t tclock;
 };
 
 /* ---- the string index ---- */
@@ -182,6 +202,21 @@ fleet_map_del(struct fleet_map *m, const char *key)
 	}
 }
 
+/* ---- the targets cache ---- */
+
+static void
+fleet_tentry_clear(struct fleet_tentry *e)
+{
+	size_t i;
+
+	if (e->reason != NULL)
+		for (i = 0; i < e->n; i++)
+			json_object_put(e->reason[i]);
+	free(e->reason);
+	free(e->verdict);
+	memset(e, 0, sizeof(*e));
+}
+
 /* ---- hosts and classes ---- */
 
 struct fleet *
@@ -216,6 +251,8 @@ fleet_free(struct fleet *f)
 		free(f->order[i].slot);
 		free(f->order[i].verdict);
 	}
+	for (i = 0; i < FLEET_TCACHE; i++)
+		fleet_tentry_clear(&f->tcache[i]);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -486,13 +523,14 @@ fleet_field(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Count a class whose full answer is check under its first reason. */
-static void
-fleet_blocks_add(struct fleet_blocks *b, struct json_object *check, size_t hosts)
+/*
+ * The first reason of a full rules answer (a new reference), else its
+ * first layer not checked, else NULL.
+ */
+static struct json_object *
+fleet_first_reason(struct json_object *check)
 {
 	struct json_object *reasons, *r = NULL;
-	char *key;
-	size_t i;
 
 	if (json_object_object_get_ex(check, "reasons", &reasons) &&
 	    json_object_is_type(reasons, json_type_array) && json_object_array_length(reasons) > 0)
@@ -500,6 +538,16 @@ fleet_blocks_add(struct fleet_blocks *b, struct json_object *check, size_t hosts
 	if (r == NULL && json_object_object_get_ex(check, "not_checked", &reasons) &&
 	    json_object_is_type(reasons, json_type_array) && json_object_array_length(reasons) > 0)
 		r = json_object_array_get_idx(reasons, 0);
+	return r != NULL ? json_object_get(r) : NULL;
+}
+
+/* Count a class that fails under its first reason r (may be NULL). */
+static void
+fleet_blocks_add(struct fleet_blocks *b, struct json_object *r, size_t hosts)
+{
+	char *key;
+	size_t i;
+
 	if (r != NULL && json_object_is_type(r, json_type_object))
 		key = xasprintf("%s|%s|%s|%s|%s", fleet_field(r, "layer"), fleet_field(r, "msr"),
 		    fleet_field(r, "bit"), fleet_field(r, "name"), fleet_field(r, "rule"));
@@ -563,6 +611,54 @@ fleet_blocks_write(struct jbuf *out, struct fleet_blocks *b)
 	jbuf_puts(out, "]");
 }
 
+/* Marks a slot of a cache entry not evaluated yet. */
+#define FLEET_TV_NONE	0xff
+
+/*
+ * The cache entry for this question, emptied if it is new or the
+ * partition changed since it was filled (the least recently used entry is
+ * reused).  The caller holds the lock.
+ */
+static struct fleet_tentry *
+fleet_tentry_get(struct fleet *f, const struct profile *src, const struct vmspec *vm,
+    enum rules_policy policy)
+{
+	struct json_object *vj = vmspec_to_json(vm);
+	const char *vs = json_object_to_json_string_ext(vj, JSON_C_TO_STRING_PLAIN);
+	struct fleet_tentry *e = NULL;
+	uint64_t key = 14695981039346656037ull;
+	size_t i;
+
+	for (; *vs != '\0'; vs++) {
+		key ^= (unsigned char)*vs;
+		key *= 1099511628211ull;
+	}
+	json_object_put(vj);
+	for (i = 0; i < FLEET_TCACHE; i++) {
+		struct fleet_tentry *t = &f->tcache[i];
+
+		if (t->vmkey == key && t->policy == (int)policy && strcmp(t->src, src->hash) == 0) {
+			e = t;
+			break;
+		}
+		if (e == NULL || t->used < e->used)
+			e = t;	/* the least recently used so far */
+	}
+	if (i == FLEET_TCACHE || e->generation != f->generation || e->n != f->n_slots) {
+		fleet_tentry_clear(e);
+		util_strlcpy(e->src, src->hash, sizeof(e->src));
+		e->vmkey = key;
+		e->policy = (int)policy;
+		e->generation = f->generation;
+		e->n = f->n_slots;
+		e->verdict = xmalloc(e->n ? e->n : 1);
+		memset(e->verdict, FLEET_TV_NONE, e->n ? e->n : 1);
+		e->reason = xcalloc(e->n ? e->n : 1, sizeof(*e->reason));
+	}
+	e->used = ++f->tclock;
+	return e;
+}
+
 /* The targets answer; the caller holds the lock. */
 static char *
 fleet_targets_locked(struct fleet *f, const struct profile *src, const char *exclude_id,
@@ -572,19 +668,31 @@ fleet_targets_locked(struct fleet *f, const struct profile *src, const char *exc
 	unsigned char *verdict = xcalloc(f->n_slots ? f->n_slots : 1, 1);
 	size_t s, i, n_targets = 0, n_tclasses = 0, n_unknown = 0, n_uclasses = 0, nh;
 	size_t excl = SIZE_MAX;
+	struct fleet_tentry *e;
 	struct jbuf out;
 	int first = 1;
 
 	if (exclude_id != NULL && fleet_map_get(&f->host_map, exclude_id, &excl) == -1)
 		excl = SIZE_MAX;
+	e = fleet_tentry_get(f, src, vm, policy);
 	for (s = 0; s < f->n_slots; s++) {
 		struct fleet_class *c = &f->classes[s];
-		struct json_object *check;
 
 		if (c->p == NULL)
 			continue;
 		nh = c->n - (excl != SIZE_MAX && f->hosts[excl].cls == s ? 1 : 0);
-		verdict[s] = (unsigned char)rules_verdict_of(src, c->p, vm, policy);
+		if (e->verdict[s] == FLEET_TV_NONE) {
+			struct json_object *check;
+
+			/* Not asked yet for this class: the fast path, then the first reason. */
+			e->verdict[s] = (unsigned char)rules_verdict_of(src, c->p, vm, policy);
+			if (e->verdict[s] != RULES_COMPATIBLE) {
+				check = rules_check_json(src, c->p, vm, policy);
+				e->reason[s] = fleet_first_reason(check);
+				json_object_put(check);
+			}
+		}
+		verdict[s] = e->verdict[s];
 		if (verdict[s] == RULES_COMPATIBLE) {
 			n_targets += nh;
 			n_tclasses += nh > 0;
@@ -592,15 +700,13 @@ fleet_targets_locked(struct fleet *f, const struct profile *src, const char *exc
 		}
 		if (nh == 0)
 			continue;
-		check = rules_check_json(src, c->p, vm, policy);
 		if (verdict[s] == RULES_UNKNOWN) {
-			fleet_blocks_add(&unknown, check, nh);
+			fleet_blocks_add(&unknown, e->reason[s], nh);
 			n_unknown += nh;
 			n_uclasses++;
 		} else {
-			fleet_blocks_add(&blocked, check, nh);
+			fleet_blocks_add(&blocked, e->reason[s], nh);
 		}
-		json_object_put(check);
 	}
 
 	jbuf_init(&out);
