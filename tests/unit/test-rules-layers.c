@@ -462,6 +462,12 @@ test_vmx_features(void)
 	vmspec_add_feature(&vm, "vmx-invept-single-context", 0);
 	tap_ok(verdict(s, d, &vm, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
 	    "... disabling vmx-invept-single-context clears bit 41 too");
+	vmspec_add_feature(&vm, "vmx-frobnicate", 0);
+	tap_ok(verdict(s, d, &vm, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "an unknown vmx-* feature disabled: nothing to require");
+	vmspec_add_feature(&vm, "vmx-frobnicate", 1);
+	tap_ok(verdict(s, d, &vm, RULES_POLICY_STRICT) == RULES_UNKNOWN && has(s, d, &vm, "feature-unknown"),
+	    "an unknown vmx-* feature required: unknown");
 	profile_free(s);
 	profile_free(d);
 }
