@@ -58,6 +58,8 @@ struct fleet_order {
 	size_t n;		/* classes */
 	size_t *slot;		/* output order: class number -> class slot */
 	unsigned char *verdict;	/* [scenario][i][j] enum rules_verdict */
+	char *text[2];		/* the JSON answer without and with host ids, or NULL */
+	size_t len[2];
 };
 
 /*
@@ -250,6 +252,8 @@ fleet_free(struct fleet *f)
 	for (i = 0; i < FLEET_NPOLICIES; i++) {
 		free(f->order[i].slot);
 		free(f->order[i].verdict);
+		free(f->order[i].text[0]);
+		free(f->order[i].text[1]);
 	}
 	for (i = 0; i < FLEET_TCACHE; i++)
 		fleet_tentry_clear(&f->tcache[i]);
@@ -837,6 +841,9 @@ fleet_order_get(struct fleet *f, enum rules_policy policy)
 		return o;
 	free(o->slot);
 	free(o->verdict);
+	free(o->text[0]);
+	free(o->text[1]);
+	o->text[0] = o->text[1] = NULL;
 	o->slot = xcalloc(f->n_classes ? f->n_classes : 1, sizeof(*o->slot));
 	for (s = 0; s < f->n_slots; s++)
 		if (f->classes[s].p != NULL)
@@ -878,11 +885,22 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 	struct fleet_order *o;
 	struct jbuf out;
 	size_t i, j, k, sc, n;
+	char *text;
 	int first;
 
 	pthread_mutex_lock(&f->lock);
 	o = fleet_order_get(f, policy);
 	n = o->n;
+	with_hosts = with_hosts != 0;
+	if (o->text[with_hosts] != NULL) {
+		/* Written before for this partition: a copy is all it takes. */
+		text = xmalloc(o->len[with_hosts] + 1);
+		memcpy(text, o->text[with_hosts], o->len[with_hosts] + 1);
+		if (len != NULL)
+			*len = o->len[with_hosts];
+		pthread_mutex_unlock(&f->lock);
+		return text;
+	}
 	jbuf_init(&out);
 	jbuf_printf(&out, "{\"generation\":%" PRIu64 ",\"policy\":\"%s\",\"hosts\":%zu,"
 	    "\"n_classes\":%zu,\"classes\":[", f->generation, rules_policy_name(policy), f->n_hosts, n);
@@ -935,6 +953,11 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 		jbuf_puts(&out, "]");
 	}
 	jbuf_puts(&out, "}}");
+	o->text[with_hosts] = jbuf_steal(&out, &o->len[with_hosts]);
+	text = xmalloc(o->len[with_hosts] + 1);
+	memcpy(text, o->text[with_hosts], o->len[with_hosts] + 1);
+	if (len != NULL)
+		*len = o->len[with_hosts];
 	pthread_mutex_unlock(&f->lock);
-	return jbuf_steal(&out, len);
+	return text;
 }

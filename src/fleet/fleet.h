@@ -104,7 +104,8 @@ char *fleet_targets_of(struct fleet *f, const struct profile *src, const char *e
  * Classes are numbered 0..n-1, most hosts first; "to" lists the other
  * classes a VM of that scenario can migrate into.  host_ids are listed
  * only if with_hosts.  The order is computed on the first call after a
- * change (on every CPU this machine has) and cached per policy.
+ * change (on every CPU this machine has) and cached per policy, as is the
+ * JSON text.
  */
 char *fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *len);
 
