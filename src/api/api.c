@@ -473,6 +473,26 @@ api_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- the API thread ---- */
 
+/*
+ * One round of a daemon's work.  At its connection limit MHD takes the
+ * listening socket out of its epoll set and puts it back only at the start
+ * of a later round, so when a round closed connections, run another:
+ * otherwise connections waiting in the backlog would wake nobody.
+ */
+static void
+api_run(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *info;
+	unsigned before;
+
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	before = info != NULL ? info->num_connections : 0;
+	MHD_run(d);
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (info != NULL && info->num_connections < before)
+		MHD_run(d);
+}
+
 static void *
 api_loop(void *arg)
 {
@@ -508,7 +528,7 @@ api_loop(void *arg)
 				break;
 		}
 		for (i = 0; i < a->n_l; i++)
-			MHD_run(a->l[i].mhd);
+			api_run(a->l[i].mhd);
 	}
 	free(pfd);
 	return NULL;

@@ -214,6 +214,30 @@ else
 	skip "sd_notify" "no python3 or built without libsystemd"
 fi
 
+# Connection limit and idle timeout: two idle connections fill a daemon
+# limited to two; once the timeout closes them, it serves again.
+if start_daemon L --no-collect --host-id self --max-connections 2 --timeout 2; then
+	exec 5<>/dev/tcp/127.0.0.1/$L_PORT
+	exec 6<>/dev/tcp/127.0.0.1/$L_PORT
+	printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&5
+	sleep 0.3
+	check "over max_connections: refused while two are idle" sh -c "! curl -sf -m 1 http://127.0.0.1:$L_PORT/healthz >/dev/null"
+	sleep 3
+	check "idle connections closed after the timeout" sh -c "! dd bs=1 count=1 <&5 2>/dev/null | grep -q ."
+	check "served again after the timeout" curl -sf -m 2 "http://127.0.0.1:$L_PORT/healthz"
+	exec 5>&- 6>&-
+	stop_daemon L
+fi
+if [ -r /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6; then
+	if start_daemon V --no-collect --host-id self --listen '[::1]:0'; then
+		v6=$(sed -n 's/.*listening on \[::1\]:\([0-9][0-9]*\).*/\1/p' "$V_LOG" | head -1)
+		check "listens on IPv4 and IPv6 loopback at once" curl -sfg "http://[::1]:$v6/healthz"
+		stop_daemon V
+	fi
+else
+	skip "IPv6 listen" "no IPv6 loopback here"
+fi
+
 # Configuration check mode.
 printf 'listen = 127.0.0.1:7999\ninterval = 60\n' >"$T/good.conf"
 printf 'listen = 127.0.0.1:7999\nintervall = 60\n' >"$T/bad.conf"
