@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -471,6 +472,33 @@ api_mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("http: %s", msg);
 }
 
+/*
+ * Decode %HH escapes in the path and query of a request, except %00: a NUL
+ * would cut "/v1/hosts/a%00b" to the host "a" where the client named
+ * another.  It stays "%00", which no host id, route or parameter accepts.
+ */
+static size_t
+api_unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *h, *l;
+	size_t r, w;
+
+	for (r = w = 0; s[r] != '\0'; r++, w++) {
+		if (s[r] == '%' && s[r + 1] != '\0' && s[r + 2] != '\0' &&
+		    (h = strchr(hex, tolower((unsigned char)s[r + 1]))) != NULL &&
+		    (l = strchr(hex, tolower((unsigned char)s[r + 2]))) != NULL &&
+		    (h != hex || l != hex)) {
+			s[w] = (char)((h - hex) << 4 | (l - hex));
+			r += 2;
+		} else {
+			s[w] = s[r];
+		}
+	}
+	s[w] = '\0';
+	return w;
+}
+
 /* ---- the API thread ---- */
 
 /*
@@ -575,6 +603,7 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
 		    MHD_OPTION_NOTIFY_COMPLETED, api_completed, &a->l[i],
+		    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 		    MHD_OPTION_END);
 		if (a->l[i].mhd == NULL) {
 			snprintf(err, errsize, "%s: cannot start the HTTP server", a->l[i].name);
