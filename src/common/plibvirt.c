@@ -103,6 +103,7 @@ plibvirt_to_json(const struct plibvirt *lv, struct json_object *o)
 {
 	struct json_object *hm;
 
+	json_object_object_add(o, "domain_capabilities", json_object_new_boolean(lv->domcaps));
 	json_object_object_add(o, "libvirt_version", json_object_new_string(lv->libvirt_version));
 	json_object_object_add(o, "qemu_version", json_object_new_string(lv->qemu_version));
 	json_object_object_add(o, "virttype", json_object_new_string(lv->virttype));
@@ -158,9 +159,13 @@ plibvirt_list_parse(struct json_object *o, const char *key, const char *path, st
 int
 plibvirt_from_json(struct json_object *o, struct plibvirt *lv, char *err, size_t errsize)
 {
-	struct json_object *hm;
+	struct json_object *hm, *v;
 
 #define P "layers.libvirt."
+	lv->domcaps = 1;
+	if (json_object_object_get_ex(o, "domain_capabilities", &v) &&
+	    jsonu_bool(v, P "domain_capabilities", &lv->domcaps, err, errsize) == -1)
+		return -1;
 	if (plibvirt_str(o, "libvirt_version", P "libvirt_version", lv->libvirt_version,
 	    sizeof(lv->libvirt_version), err, errsize) == -1 ||
 	    plibvirt_str(o, "qemu_version", P "qemu_version", lv->qemu_version,

@@ -18,6 +18,9 @@ struct plibvirt_list {
 };
 
 struct plibvirt {
+	int domcaps;			/* 0: no domain capabilities (no right to ask); the
+					   fields from them (virttype, host_model*, cpu_models,
+					   hyperv_features) are empty, not "none offered" */
 	char libvirt_version[32];	/* "9.0.0" */
 	char qemu_version[32];		/* "7.2.0", "" unknown */
 	char virttype[16];		/* "kvm", or "qemu" when KVM is not usable by libvirt */

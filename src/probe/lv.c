@@ -187,11 +187,12 @@ lv_denied(void)
  * (the fix of CVE-2019-10168) a read-only connection may not ask: then a
  * read-write connection is opened for this one call (*rw, caller closes);
  * it asks for nothing else and never names an emulator.  NULL with the
- * reason in why on failure.
+ * reason in why on failure, and *denied set when the failure is only the
+ * lack of a read-write connection.
  */
 static char *
 lv_get_domcaps(virConnectPtr ro, const char *uri, virConnectPtr *rw, char *kvmwhy, size_t kvmwhysize,
-    char *why, size_t whysize)
+    char *why, size_t whysize, int *denied)
 {
 	virConnectPtr conn = ro;
 	virErrorPtr e;
@@ -201,6 +202,7 @@ lv_get_domcaps(virConnectPtr ro, const char *uri, virConnectPtr *rw, char *kvmwh
 		if ((*rw = virConnectOpen(uri)) == NULL) {
 			snprintf(why, whysize, "a read-only connection may not ask since libvirt 5.4, and a "
 			    "read-write one failed: %s", lv_errmsg());
+			*denied = 1;
 			return NULL;
 		}
 		conn = *rw;
@@ -211,6 +213,7 @@ lv_get_domcaps(virConnectPtr ro, const char *uri, virConnectPtr *rw, char *kvmwh
 	util_strlcpy(kvmwhy, lv_errmsg(), kvmwhysize);
 	e = virGetLastError();
 	if (e != NULL && (e->code == VIR_ERR_NO_SUPPORT || e->code == VIR_ERR_OPERATION_DENIED)) {
+		*denied = e->code == VIR_ERR_OPERATION_DENIED;
 		util_strlcpy(why, kvmwhy, whysize);
 		return NULL;
 	}
@@ -226,7 +229,7 @@ lv_collect(const char *uri, struct profile *p)
 	unsigned long v;
 	virConnectPtr rw = NULL;
 	char *caps = NULL, kvmwhy[256] = "", domwhy[256] = "", why[256] = "";
-	int ret = -1;
+	int denied = 0, ret = -1;
 
 	plibvirt_clear(&p->lv);
 	if (uri == NULL)
@@ -241,10 +244,28 @@ lv_collect(const char *uri, struct profile *p)
 	if (virConnectGetVersion(conn, &v) == 0 && v != 0)
 		lv_version(v, p->lv.qemu_version, sizeof(p->lv.qemu_version));
 
-	if ((caps = lv_get_domcaps(conn, uri, &rw, kvmwhy, sizeof(kvmwhy), why, sizeof(why))) == NULL) {
+	caps = lv_get_domcaps(conn, uri, &rw, kvmwhy, sizeof(kvmwhy), why, sizeof(why), &denied);
+	if (caps == NULL && denied) {
+		/*
+		 * Not allowed to read the domain capabilities (an unprivileged
+		 * caller outside group libvirt): the read-only part still tells
+		 * the machine types and the running domains.
+		 */
+		util_strlcpy(p->lv.arch, LV_ARCH, sizeof(p->lv.arch));
+		lv_machines(conn, &p->lv);
+		if (lv_domains(conn, &p->lv) == -1)
+			snprintf(domwhy, sizeof(domwhy), "; running domains unknown: %s", lv_errmsg());
+		profile_layer_set(&p->libvirt, LAYER_MEASURED, "%s: libvirt %s, QEMU %s; no domain "
+		    "capabilities (%s): machine types and running domains only%s", uri,
+		    p->lv.libvirt_version, p->lv.qemu_version, why, domwhy);
+		ret = 0;
+		goto cleanup;
+	}
+	if (caps == NULL) {
 		profile_layer_set(&p->libvirt, LAYER_UNAVAILABLE, "%s: domain capabilities: %s", uri, why);
 		goto cleanup;
 	}
+	p->lv.domcaps = 1;
 	if (lv_domcaps(caps, &p->lv) == -1) {
 		profile_layer_set(&p->libvirt, LAYER_UNAVAILABLE,
 		    "%s: domain capabilities: libvirt returned XML without <domain>", uri);

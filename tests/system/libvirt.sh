@@ -146,6 +146,16 @@ check "no domain runs yet" test "$(j '.layers.libvirt.domains | length')" = 0
 check "test:///default: the layer is unavailable, with the reason" sh -c "'$PROBE' --libvirt-only --libvirt-uri test:///default >'$T/t.json' && jq -e '.layers.libvirt.status == \"unavailable\" and (.layers.libvirt.reason | test(\"test:///default: domain capabilities: .*support\"))' '$T/t.json' >/dev/null"
 jq -r '.layers.libvirt.reason' "$T/t.json" | sed 's/^/# test driver: /'
 check "no libvirtd behind the URI: unavailable with libvirt's message" sh -c "'$PROBE' --libvirt-only --libvirt-uri 'qemu:///system?socket=$T/none' >'$T/n.json' 2>'$T/n.err' && jq -e '.layers.libvirt.reason | test(\"Failed to connect socket\")' '$T/n.json' >/dev/null && [ ! -s '$T/n.err' ]"
+# An unprivileged caller may not read domain capabilities (libvirt >= 5.4):
+# the read-only part still gives machine types and running domains.
+if command -v setpriv >/dev/null 2>&1 && getent passwd nobody >/dev/null; then
+	cp "$PROBE" "$T/probe" && chmod 755 "$T/probe"
+	check "unprivileged: measured without domain capabilities, and says why" sh -c "setpriv --reuid=nobody --regid=\$(id -g nobody) --clear-groups '$T/probe' --libvirt-only --host-id x --libvirt-uri 'qemu:///system?socket=$T/run/libvirt/libvirt-sock-ro' >'$T/u.json' && jq -e '.layers.libvirt.status == \"measured\" and .layers.libvirt.domain_capabilities == false and (.layers.libvirt.machines | length > 0) and .layers.libvirt.cpu_models == [] and (.layers.libvirt.reason | test(\"no domain capabilities\"))' '$T/u.json' >/dev/null"
+	jq -r '.layers.libvirt.reason' "$T/u.json" | sed 's/^/# unprivileged: /'
+	check "privileged: domain capabilities true" test "$(j .layers.libvirt.domain_capabilities)" = true
+else
+	skip "unprivileged collection" "setpriv or user nobody missing"
+fi
 check "--no-libvirt leaves the layer out" sh -c "'$PROBE' --libvirt-only --no-libvirt | jq -e '.layers.libvirt == null' >/dev/null"
 
 # --- The hook on real domain operations. ---

@@ -19,6 +19,7 @@ fill(struct profile *p)
 	profile_init(p);
 	util_strlcpy(p->host_id, "host-a", sizeof(p->host_id));
 	profile_layer_set(&p->libvirt, LAYER_MEASURED, "qemu:///system: libvirt 9.0.0, QEMU 7.2.0, virttype kvm");
+	p->lv.domcaps = 1;
 	util_strlcpy(p->lv.libvirt_version, "9.0.0", sizeof(p->lv.libvirt_version));
 	util_strlcpy(p->lv.qemu_version, "7.2.0", sizeof(p->lv.qemu_version));
 	util_strlcpy(p->lv.virttype, "kvm", sizeof(p->lv.virttype));
@@ -64,7 +65,7 @@ main(void)
 	    "layer status and reason survive");
 	tap_ok(strcmp(b.lv.qemu_version, "7.2.0") == 0 && strcmp(b.lv.virttype, "kvm") == 0 &&
 	    strcmp(b.lv.machine, "pc-i440fx-7.2") == 0 && strcmp(b.lv.host_model, "Cascadelake-Server") == 0 &&
-	    strcmp(b.lv.host_model_vendor, "Intel") == 0, "scalar fields survive");
+	    strcmp(b.lv.host_model_vendor, "Intel") == 0 && b.lv.domcaps == 1, "scalar fields survive");
 	tap_ok(b.lv.machines.n == 2 && b.lv.host_model_features.n == 2 && b.lv.host_model_disabled.n == 1 &&
 	    b.lv.cpu_models.n == 1 && b.lv.hyperv_features.n == 2 && b.lv.domains.n == 1,
 	    "lists survive");
@@ -91,6 +92,16 @@ main(void)
 	s = profile_to_string(&a, 0);
 	tap_ok(strstr(s, "\"libvirt\":{\"status\":\"unavailable\"") != NULL && strstr(s, "domains") == NULL,
 	    "unavailable layer: status and reason only");
+	free(s);
+
+	/* Without the right to read domain capabilities: says so, survives the trip. */
+	profile_layer_set(&a.libvirt, LAYER_MEASURED, "no domain capabilities: machine types and running domains only");
+	a.lv.domcaps = 0;
+	s = profile_to_string(&a, 0);
+	profile_clear(&b);
+	tap_ok(strstr(s, "\"domain_capabilities\":false") != NULL &&
+	    profile_parse(s, strlen(s), &b, err, sizeof(err)) == 0 && b.lv.domcaps == 0,
+	    "domain_capabilities false survives the trip");
 	free(s);
 
 	/* Bad input names the field. */
