@@ -74,6 +74,24 @@ void api_set_max_body(struct api *a, uint64_t max_body);
 /* Publish the state of the last collection. */
 void api_set_collection(struct api *a, const struct api_collection *c);
 
+/* The fleet store on etcd as this daemon uses it (store = etcd). */
+struct api_fleet_store {
+	int mirroring;			/* 1: a fleet node mirroring; 0: publishing */
+	int ok;				/* mirror synced, or latest profile published */
+	int64_t revision;		/* last etcd revision applied or written */
+	int64_t lease;			/* publishing: the lease, 0 none */
+	uint64_t puts, deletes, listings, errors;	/* mirroring */
+};
+
+/*
+ * Have /healthz and /metrics report the fleet store: fn fills st when
+ * asked, from the API thread, with the API's lock held (so fn must not call
+ * back into the API).  fn NULL stops it; once this returns, fn is not
+ * running and will not be called.
+ */
+void api_set_fleet_store(struct api *a, void (*fn)(void *arg, struct api_fleet_store *st),
+    void *arg);
+
 /* Count one fleet push attempt (ok nonzero: accepted by the peer). */
 void api_count_push(struct api *a, int ok);
 

@@ -111,17 +111,38 @@ api_metrics_route(struct api_metrics_buf *b, const struct api_route_stats *st, c
 	    method, route, (unsigned long long)st->n);
 }
 
+/* Fill fs from the fleet store's callback; call with a->mu held.  Returns 0 if there is none. */
+static int
+api_metrics_fleet_store(struct api *a, struct api_fleet_store *fs)
+{
+	memset(fs, 0, sizeof(*fs));
+	if (a->fs_fn == NULL)
+		return 0;
+	a->fs_fn(a->fs_arg, fs);
+	return 1;
+}
+
+void
+api_set_fleet_store(struct api *a, void (*fn)(void *arg, struct api_fleet_store *st), void *arg)
+{
+	pthread_mutex_lock(&a->mu);
+	a->fs_fn = fn;
+	a->fs_arg = arg;
+	pthread_mutex_unlock(&a->mu);
+}
+
 void
 api_metrics_get(struct api_req *r)
 {
 	static const char *const q[] = { NULL };
 	struct api_metrics_buf b = { NULL, 0, 0 };
 	struct api_collection c;
+	struct api_fleet_store fs;
 	uint64_t push_ok, push_failed;
 	int64_t hosts = -1, versions = -1, blobs = -1;
 	char err[256];
 	size_t i;
-	int part;
+	int part, has_fs;
 
 	if (api_query_only(r, q) == -1)
 		return;
@@ -132,6 +153,7 @@ api_metrics_get(struct api_req *r)
 	c = r->api->coll;
 	push_ok = r->api->push_ok;
 	push_failed = r->api->push_failed;
+	has_fs = api_metrics_fleet_store(r->api, &fs);
 	pthread_mutex_unlock(&r->api->mu);
 	if (store_counts(r->api->store, &hosts, &versions, &blobs, err, sizeof(err)) == -1)
 		log_warnx("metrics: %s", err);
@@ -185,6 +207,30 @@ api_metrics_get(struct api_req *r)
 	    "migcompat_fleet_pushes_total{result=\"ok\"} %llu\n"
 	    "migcompat_fleet_pushes_total{result=\"error\"} %llu\n",
 	    (unsigned long long)push_ok, (unsigned long long)push_failed);
+	if (has_fs && fs.mirroring)
+		api_metrics_printf(&b, "# HELP migcompat_etcd_synced 1 once the fleet store on etcd "
+		    "is mirrored (listed or resumed).\n# TYPE migcompat_etcd_synced gauge\n"
+		    "migcompat_etcd_synced %d\n"
+		    "# HELP migcompat_etcd_revision Last etcd revision applied to the store.\n"
+		    "# TYPE migcompat_etcd_revision gauge\nmigcompat_etcd_revision %lld\n"
+		    "# HELP migcompat_etcd_events_total Fleet store changes applied.\n"
+		    "# TYPE migcompat_etcd_events_total counter\n"
+		    "migcompat_etcd_events_total{type=\"put\"} %llu\n"
+		    "migcompat_etcd_events_total{type=\"delete\"} %llu\n"
+		    "# HELP migcompat_etcd_listings_total Full listings of the fleet store.\n"
+		    "# TYPE migcompat_etcd_listings_total counter\nmigcompat_etcd_listings_total %llu\n"
+		    "# HELP migcompat_etcd_errors_total Fleet store entries or writes that failed.\n"
+		    "# TYPE migcompat_etcd_errors_total counter\nmigcompat_etcd_errors_total %llu\n",
+		    fs.ok, (long long)fs.revision, (unsigned long long)fs.puts,
+		    (unsigned long long)fs.deletes, (unsigned long long)fs.listings,
+		    (unsigned long long)fs.errors);
+	else if (has_fs)
+		api_metrics_printf(&b, "# HELP migcompat_etcd_published 1 if etcd acknowledged this "
+		    "host's latest profile.\n# TYPE migcompat_etcd_published gauge\n"
+		    "migcompat_etcd_published %d\n"
+		    "# HELP migcompat_etcd_revision etcd revision of this host's last acknowledged write.\n"
+		    "# TYPE migcompat_etcd_revision gauge\nmigcompat_etcd_revision %lld\n",
+		    fs.ok, (long long)fs.revision);
 	api_reply_text(r, 200, b.s, "text/plain; version=0.0.4; charset=utf-8");
 }
 
@@ -194,14 +240,16 @@ api_metrics_healthz(struct api_req *r)
 	static const char *const q[] = { NULL };
 	struct json_object *o, *co;
 	struct api_collection c;
+	struct api_fleet_store fs;
 	int64_t hosts, versions, blobs;
 	char err[256], ts[32], dur[32];
-	int db_ok;
+	int db_ok, has_fs;
 
 	if (api_query_only(r, q) == -1)
 		return;
 	pthread_mutex_lock(&r->api->mu);
 	c = r->api->coll;
+	has_fs = api_metrics_fleet_store(r->api, &fs);
 	pthread_mutex_unlock(&r->api->mu);
 	db_ok = store_counts(r->api->store, &hosts, &versions, &blobs, err, sizeof(err)) == 0;
 
@@ -229,6 +277,16 @@ api_metrics_healthz(struct api_req *r)
 	json_object_object_add(co, "runs", json_object_new_int64((int64_t)c.runs));
 	json_object_object_add(co, "failures", json_object_new_int64((int64_t)c.failures));
 	json_object_object_add(o, "collection", co);
+	if (has_fs) {
+		co = json_object_new_object();
+		json_object_object_add(co, "type", json_object_new_string("etcd"));
+		json_object_object_add(co, "role", json_object_new_string(fs.mirroring ?
+		    "mirroring" : "publishing"));
+		json_object_object_add(co, fs.mirroring ? "synced" : "published",
+		    json_object_new_boolean(fs.ok));
+		json_object_object_add(co, "revision", json_object_new_int64(fs.revision));
+		json_object_object_add(o, "fleet_store", co);
+	}
 	/* Serving answers even while collection fails: only a broken store is unhealthy. */
 	api_reply(r, db_ok ? 200 : 503, o);
 }

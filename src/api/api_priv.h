@@ -74,6 +74,8 @@ struct api {
 	uint64_t max_body;
 	struct api_collection coll;
 	uint64_t push_ok, push_failed;
+	void (*fs_fn)(void *arg, struct api_fleet_store *st);	/* NULL: no fleet store */
+	void *fs_arg;
 	int stopping;
 
 	/* API thread only: the last slot is for requests that matched no route. */

@@ -378,6 +378,31 @@ cleanup:
 	return ret;
 }
 
+/* The fleet store's status for /healthz and /metrics (called by the API thread). */
+static void
+main_fleet_store(void *arg, struct api_fleet_store *st)
+{
+	struct main_state *s = arg;
+	struct etcd_node_status ns;
+	struct etcd_agent_status as;
+
+	if (s->etcd_node != NULL) {
+		etcd_node_status(s->etcd_node, &ns);
+		st->mirroring = 1;
+		st->ok = ns.synced;
+		st->revision = ns.revision;
+		st->puts = ns.puts;
+		st->deletes = ns.deletes;
+		st->listings = ns.listings;
+		st->errors = ns.errors;
+	} else if (s->etcd_agent != NULL) {
+		etcd_agent_status(s->etcd_agent, &as);
+		st->ok = as.published;
+		st->revision = as.revision;
+		st->lease = as.lease;
+	}
+}
+
 static void
 main_notify(const char *what)
 {
@@ -564,6 +589,8 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto cleanup;
 	}
+	if (s.etcd_agent != NULL || s.etcd_node != NULL)
+		api_set_fleet_store(s.api, main_fleet_store, &s);
 	s.coll.state = s.conf.collect ? API_COLLECT_NEVER : API_COLLECT_DISABLED;
 	s.coll.exit_status = -1;
 	api_set_collection(s.api, &s.coll);
@@ -576,6 +603,8 @@ main(int argc, char **argv)
 	ret = main_loop(&s);
 	main_notify("STOPPING=1");
 cleanup:
+	if (s.api != NULL)
+		api_set_fleet_store(s.api, NULL, NULL);
 	etcd_agent_free(s.etcd_agent);
 	etcd_node_stop(s.etcd_node);
 	api_stop(s.api);

@@ -253,3 +253,13 @@ etcd_agent_lease(struct etcd_agent *a)
 	pthread_mutex_unlock(&a->mtx);
 	return lease;
 }
+
+void
+etcd_agent_status(struct etcd_agent *a, struct etcd_agent_status *st)
+{
+	pthread_mutex_lock(&a->mtx);
+	st->published = a->gen > 0 && a->acked >= a->gen;
+	st->revision = a->acked_rev;
+	st->lease = a->lease;
+	pthread_mutex_unlock(&a->mtx);
+}

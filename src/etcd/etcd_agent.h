@@ -50,4 +50,13 @@ int etcd_agent_wait(struct etcd_agent *a, uint64_t gen, unsigned timeout_ms, int
 /* The current lease id (0: none yet or expired). */
 int64_t etcd_agent_lease(struct etcd_agent *a);
 
+struct etcd_agent_status {
+	int published;		/* the latest profile is acknowledged */
+	int64_t revision;	/* of the last acknowledged write, 0 none */
+	int64_t lease;		/* 0: none yet or expired */
+};
+
+/* Copy the current status. */
+void etcd_agent_status(struct etcd_agent *a, struct etcd_agent_status *st);
+
 #endif

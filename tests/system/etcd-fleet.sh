@@ -188,6 +188,10 @@ has_both() {
 check "F1 sees both agents' profiles" until_ok 5 has_both "$F1_URL"
 check "F2 has the same hosts, versions and hashes as F1" until_ok 5 same_hosts "$F1_URL" "$F2_URL"
 check "a compat query gives the same answer on both fleet nodes" same_compat "$F1_URL" "$F2_URL"
+check "F2's /healthz: mirroring etcd, synced" sh -c \
+    "curl -s $F2_URL/healthz | jq -e '.fleet_store.role == \"mirroring\" and .fleet_store.synced and .fleet_store.revision > 0'"
+check "agent 1's /healthz: its profile is published" sh -c \
+    "curl -s $A1_URL/healthz | jq -e '.fleet_store.role == \"publishing\" and .fleet_store.published'"
 
 # Upload -> visibility on a fleet node: the agent collects a changed
 # profile and publishes it to etcd; time until the agent itself serves it
@@ -250,6 +254,9 @@ check "F2 marks agent 2 stale within its TTL of $((INTERVAL * 3)) s" until_ok $(
 echo "# stale after $(($(date +%s) - t0)) s"
 check "agent 2 keeps its history on F2" sh -c "curl -sf $F2_URL/v1/hosts/agent2/history | jq -e '.versions | length >= 2'"
 check "agent 1 is not stale" is_stale "$F2_URL" agent1 false
+check "F2's /metrics count the delete and the listing" sh -c \
+    "curl -s $F2_URL/metrics | grep -q '^migcompat_etcd_events_total{type=\"delete\"} 1\$' &&
+    curl -s $F2_URL/metrics | grep -q '^migcompat_etcd_listings_total 1\$'"
 check "a stale host leaves the groups (no migration target)" sh -c \
     "! curl -s $F2_URL/v1/groups | grep -q '\"agent2\"' && curl -s $F2_URL/v1/groups | grep -q '\"agent1\"'"
 
