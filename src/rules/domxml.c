@@ -309,6 +309,11 @@ domxml_hyperv(const xmlNode *hv, struct vmspec *spec, int *evmcs, char *err, siz
 			*evmcs = state[1] == 'n';
 		if (state[1] != 'n')
 			continue;
+		/* libvirt names them without the prefix; "hv-x" would read back as "x". */
+		if (strncmp(name, "hv-", 3) == 0)
+			return DERR(path, "not a libvirt Hyper-V enlightenment");
+		if (vmspec_has_hyperv(spec, name))
+			continue;	/* listed twice */
 		if (spec->n_hyperv == sizeof(spec->hyperv) / sizeof(spec->hyperv[0]))
 			return DERR("features/hyperv", "more than %zu enlightenments",
 			    sizeof(spec->hyperv) / sizeof(spec->hyperv[0]));

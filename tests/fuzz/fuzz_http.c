@@ -108,8 +108,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	c.db_path = db;
 	c.self_id = "fuzz-self";
 	c.max_body = 256 * 1024;
-	c.max_connections = 16;
-	c.timeout = 5;
+	c.max_connections = 32;
+	c.timeout = 2;
 	c.collect_fd = -1;
 	if ((fuzz_http_api = api_start(&c, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "fuzz-http: %s\n", err);
@@ -217,14 +217,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pfd.fd = fd;
 	pfd.events = POLLIN;
 	for (;;) {
-		rc = poll(&pfd, 1, half_closed ? 8000 : 50);
+		rc = poll(&pfd, 1, half_closed ? 15000 : 50);
 		if (rc == 0 && !half_closed) {
 			shutdown(fd, SHUT_WR);
 			half_closed = 1;
 			continue;
 		}
 		if (rc != 1) {
-			fprintf(stderr, "fuzz-http: no answer and no close within 8 s\n");
+			fprintf(stderr, "fuzz-http: no answer and no close within 15 s\n");
 			abort();
 		}
 		k = read(fd, fuzz_http_answer + n, FUZZ_HTTP_MAX_ANSWER - n);

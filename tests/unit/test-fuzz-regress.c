@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "domxml.h"
 #include "tap.h"
 #include "vmspec.h"
 
@@ -45,6 +46,37 @@ vmspec_roundtrip(const char *doc, int *accepted)
 	return ok;
 }
 
+/*
+ * The fuzz-domxml property: the spec of an accepted domain reads back the
+ * same through its JSON form.
+ */
+static int
+domxml_roundtrip(const char *xml, int *accepted)
+{
+	struct json_object *ja, *jb;
+	const char *sa;
+	char err[512];
+	int ok;
+
+	*accepted = domxml_parse(xml, strlen(xml), &a, err, sizeof(err)) == 0;
+	if (!*accepted)
+		return 1;
+	ja = vmspec_to_json(&a);
+	sa = json_object_to_json_string_ext(ja, JSON_C_TO_STRING_PLAIN);
+	if (vmspec_parse(sa, strlen(sa), &b, err, sizeof(err)) != 0) {
+		json_object_put(ja);
+		return 0;
+	}
+	jb = vmspec_to_json(&b);
+	ok = strcmp(sa, json_object_to_json_string_ext(jb, JSON_C_TO_STRING_PLAIN)) == 0;
+	json_object_put(ja);
+	json_object_put(jb);
+	return ok;
+}
+
+#define DOM(hv)	"<domain type='kvm'><name>d</name><os><type>hvm</type></os>" \
+	"<features><hyperv mode='custom'>" hv "</hyperv></features></domain>"
+
 int
 main(void)
 {
@@ -62,5 +94,17 @@ main(void)
 	    "enlightenment hv-hv-relaxed is refused");
 	tap_ok(vmspec_roundtrip("{\"hyperv\":[\"hv-relaxed\",\"evmcs\"]}", &acc) && acc,
 	    "hv-relaxed and evmcs are still accepted and read back the same");
+
+	/*
+	 * fuzz-domxml, 2026-11-25: <hv-cs state='on'/> was kept as "hv-cs",
+	 * which reads back as "cs"; a repeated element was kept twice and
+	 * reads back once.
+	 */
+	tap_ok(domxml_roundtrip(DOM("<relaxed state='on'/><hv-cs state='on'/>"), &acc) && !acc,
+	    "domain XML: <hv-cs> in <hyperv> is refused");
+	tap_ok(domxml_roundtrip(DOM("<relaxed state='on'/><vapic state='on'/><relaxed state='on'/>"),
+	    &acc) && acc && a.n_hyperv == 2, "domain XML: a repeated enlightenment is kept once");
+	tap_ok(domxml_roundtrip(DOM("<hv-relaxed state='off'/><evmcs state='on'/>"), &acc) && acc,
+	    "domain XML: an enlightenment that is off is not looked at");
 	return tap_done();
 }
