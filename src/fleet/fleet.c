@@ -591,7 +591,8 @@ fleet_blocks_write(struct jbuf *out, struct fleet_blocks *b)
 {
 	size_t i;
 
-	qsort(b->v, b->n, sizeof(*b->v), fleet_block_cmp);
+	if (b->n > 1)	/* b->v is NULL when nothing blocks: qsort wants an array. */
+		qsort(b->v, b->n, sizeof(*b->v), fleet_block_cmp);
 	jbuf_puts(out, "[");
 	for (i = 0; i < b->n; i++) {
 		struct json_object *o;
