@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "domxml.h"
 #include "httpc.h"
 #include "log.h"
 #include "profile.h"
@@ -25,15 +26,20 @@
 static int cmd_check_run(int argc, char **argv);
 
 const struct cli_cmd cmd_check_entry = {
-	"check", "[--json] [--scenario S] [--policy P] [--vm FILE] [--server URL | --socket PATH] SRC DST",
+	"check", "[--json] [--scenario S] [--policy P] [--vm FILE | --domain XML] [--server URL | --socket PATH] SRC DST",
 	"can a VM migrate from host profile SRC to DST (exit 0 yes, 1 no, 3 unknown)", cmd_check_run,
 };
 
-/* Load a VM spec file.  Returns 0, or -1 with "FILE: field: message" logged. */
+/*
+ * Load a VM spec file: JSON (migcompat-vmspec(5)) or libvirt domain XML,
+ * told apart by the first character.  Returns 0, or -1 with "FILE: field:
+ * message" logged.
+ */
 static int
 cmd_check_load_vm(const char *path, struct vmspec *vm)
 {
 	char err[512];
+	const char *s;
 	char *text;
 	size_t len;
 	int ret = -1;
@@ -42,7 +48,10 @@ cmd_check_load_vm(const char *path, struct vmspec *vm)
 		log_warn("%s", path);
 		goto cleanup;
 	}
-	if (vmspec_parse(text, len, vm, err, sizeof(err)) == -1) {
+	for (s = text; *s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'; s++)
+		;
+	if ((*s == '<' ? domxml_parse(text, len, vm, err, sizeof(err)) :
+	    vmspec_parse(text, len, vm, err, sizeof(err))) == -1) {
 		log_warnx("%s: %s", path, err);
 		goto cleanup;
 	}
@@ -60,6 +69,7 @@ cmd_check_run(int argc, char **argv)
 		{ "scenario", required_argument, NULL, 's' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "vm", required_argument, NULL, 'v' },
+		{ "domain", required_argument, NULL, 'v' },
 		{ "server", required_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },

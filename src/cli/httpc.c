@@ -12,12 +12,14 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "domxml.h"
 #include "httpc.h"
 #include "jsonu.h"
 #include "log.h"
 #include "profile.h"
 #include "store.h"
 #include "util.h"
+#include "vmspec.h"
 #include "xmalloc.h"
 
 /* Largest answer accepted: a host list of a big fleet. */
@@ -239,7 +241,19 @@ httpc_check(const struct httpc *h, const char *src, const char *dst, const char 
 			log_warn("%s", vmfile);
 			goto cleanup;
 		}
-		if (jsonu_parse(text, len, &vm, perr, sizeof(perr)) == -1) {
+		if (text[strspn(text, " \t\r\n")] == '<') {
+			/* Domain XML: sent as the VM spec it means. */
+			struct vmspec *spec = xmalloc(sizeof(*spec));
+			int r = domxml_parse(text, len, spec, perr, sizeof(perr));
+
+			if (r == 0)
+				vm = vmspec_to_json(spec);
+			free(spec);
+			if (r == -1) {
+				log_warnx("%s: %s", vmfile, perr);
+				goto cleanup;
+			}
+		} else if (jsonu_parse(text, len, &vm, perr, sizeof(perr)) == -1) {
 			log_warnx("%s: %s", vmfile, perr);
 			goto cleanup;
 		}

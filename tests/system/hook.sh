@@ -117,6 +117,13 @@ sed 's/^/# /' "$T/err"
 hook allow "$D_SOCK" vm-newer migrate begin <"$T/newer.xml"
 check "incompatible is refused even with on_error = allow" expect 1
 
+# What the line tells the operator to run: the same answer from the CLI.
+check "migcompat check --domain (offline): incompatible, exit 1" sh -c "'$MIGCOMPAT' check --domain '$T/newer.xml' '$T/src-newer.json' '$OLD' >'$T/cli.out' 2>&1; [ \$? = 1 ]"
+check "migcompat check --domain (offline) lists the reason of the hook's line" sh -c "grep -q 'posted interrupts' '$T/cli.out' && grep -q 'posted interrupts' '$T/err'"
+check "migcompat check --domain (offline): compatible twin, exit 0" "$MIGCOMPAT" check --domain "$T/same.xml" "$T/src-same.json" "$OLD"
+check "migcompat check --socket --domain: incompatible, exit 1" sh -c "'$MIGCOMPAT' check --socket '$D_SOCK' --domain '$T/newer.xml' skylake dst >/dev/null 2>&1; [ \$? = 1 ]"
+check "migcompat check --domain refuses broken XML" sh -c "printf '<domain>' >'$T/bad.xml'; ! '$MIGCOMPAT' check --domain '$T/bad.xml' '$OLD' '$OLD' 2>'$T/e' && grep -q 'not well-formed' '$T/e'"
+
 # The same incompatible request, timed: well under the 2 s limit (target 50 ms).
 t0=$(date +%s%N)
 hook deny "$D_SOCK" vm-same migrate begin <"$T/same.xml"
