@@ -32,7 +32,7 @@ collector_result_clear(struct collector_result *res)
 
 int
 collector_run(const char *probe, const char *host_id, unsigned timeout, int cancel_fd,
-    struct collector_result *res)
+    int (*cancel)(void *arg), void *arg, struct collector_result *res)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 	posix_spawn_file_actions_t fa;
@@ -108,7 +108,7 @@ collector_run(const char *probe, const char *host_id, unsigned timeout, int canc
 			killed = 1;
 			break;
 		}
-		if (cancel_fd != -1 && (pfd[1].revents & POLLIN)) {
+		if (cancel_fd != -1 && (pfd[1].revents & POLLIN) && (cancel == NULL || cancel(arg))) {
 			snprintf(res->message, sizeof(res->message), "%s: cancelled", probe);
 			killed = 1;
 			break;

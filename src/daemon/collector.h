@@ -19,12 +19,14 @@ struct collector_result {
  * Run probe --compact [--host-id ID] with stdin on /dev/null, stdout
  * captured (at most PROFILE_MAX_SIZE bytes), stderr inherited, a minimal
  * environment and default signal dispositions.  It is killed after
- * timeout seconds, or at once when cancel_fd (if not -1) becomes readable.
+ * timeout seconds.  When cancel_fd (if not -1) becomes readable, cancel(arg)
+ * is called: nonzero kills the probe at once, 0 lets it run on (cancel
+ * must consume what made the fd readable; NULL means always cancel).
  * Returns 0 if it exited 0 having printed something, otherwise -1 with
  * res->message set.  res->out must be freed with collector_result_clear().
  */
 int collector_run(const char *probe, const char *host_id, unsigned timeout, int cancel_fd,
-    struct collector_result *res);
+    int (*cancel)(void *arg), void *arg, struct collector_result *res);
 
 /* Free what res owns.  NULL is fine. */
 void collector_result_clear(struct collector_result *res);

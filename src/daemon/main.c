@@ -60,6 +60,8 @@ struct main_state {
 	char last_failure[256];		/* logged once until it changes */
 	int sigfd;
 	int collect_req[2];		/* API -> main: collect now */
+	int stop_pending;		/* SIGTERM/SIGINT seen during a collection */
+	int reload_pending;		/* SIGHUP seen during a collection */
 	uint64_t next_collect_ns;
 };
 
@@ -263,6 +265,25 @@ main_count_push(void *arg, int ok)
 		api_count_push(s->api, ok);
 }
 
+/*
+ * A signal arrived while the probe runs: stop at once on SIGTERM/SIGINT,
+ * leave a reload for after the collection.
+ */
+static int
+main_collect_cancel(void *arg)
+{
+	struct main_state *s = arg;
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			s->reload_pending = 1;
+		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			s->stop_pending = (int)si.ssi_signo;
+	}
+	return s->stop_pending != 0;
+}
+
 /* Run the probe once, store a changed profile and queue the fleet push. */
 static void
 main_collect(struct main_state *s)
@@ -275,7 +296,8 @@ main_collect(struct main_state *s)
 
 	profile_init(&p);
 	log_debug("collecting with %s", s->conf.probe);
-	if (collector_run(s->conf.probe, s->host_id, s->conf.probe_timeout, s->sigfd, &res) == -1) {
+	if (collector_run(s->conf.probe, s->host_id, s->conf.probe_timeout, s->sigfd,
+	    main_collect_cancel, s, &res) == -1) {
 		util_strlcpy(err, res.message, sizeof(err));
 		goto done;
 	}
@@ -424,6 +446,16 @@ main_loop(struct main_state *s)
 	uint64_t now;
 
 	for (;;) {
+		if (s->stop_pending) {
+			log_info("stopping on signal %d", s->stop_pending);
+			return 0;
+		}
+		if (s->reload_pending) {
+			s->reload_pending = 0;
+			main_notify("RELOADING=1");
+			main_reload(s);
+			main_notify("READY=1");
+		}
 		now = util_now_ns();
 		ms = -1;
 		if (s->conf.collect)

@@ -74,4 +74,30 @@ check "the retried profile is stored" sh -c "curl -s $F2_URL/v1/hosts/agent1/his
 check "agent stops cleanly" stop_daemon A
 check "fleet node stops cleanly" stop_daemon F2
 
+# Signals while the probe runs (a slow stand-in: this is about the daemon):
+# SIGHUP waits for the collection, SIGTERM cuts it short.
+printf '#!/bin/sh\nsleep 2\nexec cat "%s"\n' "$DUMP" >"$T/slow-probe.sh"
+chmod 755 "$T/slow-probe.sh"
+"$MIGCOMPATD" -f /dev/null --listen 127.0.0.1:0 --socket "$T/slow.sock" --db "$T/slow.db" \
+    --probe "$T/slow-probe.sh" --host-id slow >"$T/slow.log" 2>&1 &
+sp=$!
+DAEMON_PIDS="$DAEMON_PIDS $sp"
+sleep 0.7
+kill -HUP $sp
+i=0
+while [ $i -lt 60 ] && ! grep -q 'configuration reloaded' "$T/slow.log"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "SIGHUP during a collection: the collection completes" sh -c "grep -q 'collected a new profile' '$T/slow.log' && ! grep -q 'cancelled' '$T/slow.log'"
+check "and the reload happens after it" grep -q 'configuration reloaded' "$T/slow.log"
+check "POST /v1/collect over the socket needs no token" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --unix-socket '$T/slow.sock' -X POST http://localhost/v1/collect)\" = 202 ]"
+sleep 0.5
+t0=$(date +%s%N)
+kill -TERM $sp
+wait $sp
+rc=$?
+t1=$(date +%s%N)
+check "SIGTERM during a collection stops at once, status 0" sh -c "[ $rc -eq 0 ] && [ $(( (t1 - t0) / 1000000 )) -lt 1500 ] && grep -q 'cancelled' '$T/slow.log'"
+
 done_testing
