@@ -3,3 +3,6 @@
 
 check_PROGRAMS += tests/unit/test-fuzz-regress
 tests_unit_test_fuzz_regress_SOURCES = tests/unit/test-fuzz-regress.c
+
+TESTS += tests/system/hostile.sh
+EXTRA_DIST += tests/system/hostile.sh
