@@ -14,6 +14,7 @@
 #include "baseline.h"
 #include "cli.h"
 #include "fleetload.h"
+#include "httpc.h"
 #include "log.h"
 #include "rules.h"
 #include "vmspec.h"
@@ -22,7 +23,8 @@ static int cmd_baseline_run(int argc, char **argv);
 
 const struct cli_cmd cmd_baseline_entry = {
 	"baseline",
-	"[--scenario S] [--policy P] [--json | --libvirt | --qemu | --msrs | --profile] FILE...",
+	"[--scenario S] [--policy P] [--json | --libvirt | --qemu | --msrs | --profile] "
+	"FILE... | --server URL|--socket PATH HOST...",
 	"the configuration every given host accepts (libvirt <cpu>, QEMU -cpu, VMX MSRs)",
 	cmd_baseline_run,
 };
@@ -83,8 +85,15 @@ cmd_baseline_run(int argc, char **argv)
 		{ "qemu", no_argument, NULL, CMD_BASELINE_QEMU },
 		{ "msrs", no_argument, NULL, CMD_BASELINE_MSRS },
 		{ "profile", no_argument, NULL, CMD_BASELINE_PROFILE },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct httpc h = { NULL, NULL, NULL };
+	struct json_object *req, *ids;
+	const char *s;
+	long status;
+	int remote = 0;
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	enum vmspec_scenario sc = VMSPEC_NESTED;
 	enum cmd_baseline_out out = CMD_BASELINE_TEXT;
@@ -117,12 +126,40 @@ cmd_baseline_run(int argc, char **argv)
 		case CMD_BASELINE_PROFILE:
 			out = (enum cmd_baseline_out)c;
 			break;
+		case 'S':
+			h.server = optarg;
+			remote = 1;
+			break;
+		case 'O':
+			h.socket = optarg;
+			remote = 1;
+			break;
 		default:
 			return cli_usage(&cmd_baseline_entry);
 		}
 	}
 	if (optind >= argc)
 		return cli_usage(&cmd_baseline_entry);
+	if (remote) {
+		/* POST /v1/baseline {"hosts": [...], "scenario", "policy"}: the same answer. */
+		req = json_object_new_object();
+		ids = json_object_new_array();
+		for (i = (size_t)optind; i < (size_t)argc; i++)
+			json_object_array_add(ids, json_object_new_string(argv[i]));
+		json_object_object_add(req, "hosts", ids);
+		json_object_object_add(req, "scenario", json_object_new_string(vmspec_scenario_name(sc)));
+		json_object_object_add(req, "policy", json_object_new_string(rules_policy_name(policy)));
+		s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+		if (httpc_json(&h, "POST", "/v1/baseline", "application/json", s, strlen(s), &status, &o,
+		    err, sizeof(err)) == -1) {
+			json_object_put(req);
+			log_warnx("%s", err);
+			/* 409: the hosts have no common configuration. */
+			return status == 409 ? CLI_EXIT_INCOMPATIBLE : CLI_EXIT_USAGE;
+		}
+		json_object_put(req);
+		goto answer;
+	}
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (fleetload_add(&fl, argv[i]) == -1)
 			goto cleanup;
@@ -137,6 +174,7 @@ cmd_baseline_run(int argc, char **argv)
 		ret = CLI_EXIT_INCOMPATIBLE;
 		goto cleanup;
 	}
+answer:
 	switch (out) {
 	case CMD_BASELINE_TEXT:
 		cmd_baseline_text(o);

@@ -7,20 +7,23 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "fleet.h"
 #include "fleetload.h"
+#include "httpc.h"
 #include "jsonu.h"
 #include "log.h"
 #include "rules.h"
+#include "xmalloc.h"
 
 static int cmd_groups_run(int argc, char **argv);
 
 const struct cli_cmd cmd_groups_entry = {
-	"groups", "[--policy P] [--json] [--no-hosts] FLEET...",
+	"groups", "[--policy P] [--json] [--no-hosts] FLEET... | --server URL|--socket PATH",
 	"partition a fleet into classes of identical profiles and order them by migratability",
 	cmd_groups_run,
 };
@@ -80,8 +83,15 @@ cmd_groups_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-hosts", no_argument, NULL, 'n' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct httpc h = { NULL, NULL, NULL };
+	struct json_object *o = NULL;
+	char path[128];
+	long status;
+	int remote = 0;
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	struct fleetload fl;
 	struct fleet *f = NULL;
@@ -105,9 +115,30 @@ cmd_groups_run(int argc, char **argv)
 		case 'n':
 			hosts = 0;
 			break;
+		case 'S':
+			h.server = optarg;
+			remote = 1;
+			break;
+		case 'O':
+			h.socket = optarg;
+			remote = 1;
+			break;
 		default:
 			return cli_usage(&cmd_groups_entry);
 		}
+	}
+	if (remote) {
+		if (optind != argc)
+			return cli_usage(&cmd_groups_entry);
+		snprintf(path, sizeof(path), "/v1/groups?policy=%s&hosts=%d", rules_policy_name(policy), hosts);
+		if (httpc_json(&h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return CLI_EXIT_USAGE;
+		}
+		text = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		json_object_put(o);
+		len = strlen(text);
+		goto print;
 	}
 	if (optind >= argc)
 		return cli_usage(&cmd_groups_entry);
@@ -122,6 +153,7 @@ cmd_groups_run(int argc, char **argv)
 		}
 	}
 	text = fleet_groups(f, policy, hosts, &len);
+print:
 	if (json)
 		printf("%s\n", text);
 	else

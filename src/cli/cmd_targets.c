@@ -15,17 +15,20 @@
 #include "cli.h"
 #include "fleet.h"
 #include "fleetload.h"
+#include "httpc.h"
 #include "jsonu.h"
 #include "log.h"
 #include "profile.h"
 #include "rules.h"
+#include "util.h"
 #include "vmspec.h"
 
 static int cmd_targets_run(int argc, char **argv);
 
 const struct cli_cmd cmd_targets_entry = {
 	"targets",
-	"[--scenario S] [--policy P] [--vm SPEC.json | --domain DOM.xml] [--json] SOURCE FLEET...",
+	"[--scenario S] [--policy P] [--vm SPEC.json | --domain DOM.xml] [--json] "
+	"SOURCE FLEET... | --server URL|--socket PATH SOURCE",
 	"list the hosts a VM can migrate to from SOURCE (a host ID of FLEET or a profile file)",
 	cmd_targets_run,
 };
@@ -74,6 +77,66 @@ cmd_targets_print(const char *text, size_t len)
 	json_object_put(o);
 }
 
+/* Ask a daemon: GET (scenario) or POST (VM spec, domain XML) /v1/hosts/ID/targets. */
+static int
+cmd_targets_remote(const struct httpc *h, const char *src, const char *scenario, const char *policy,
+    const char *vm_file, const char *dom_file, int json)
+{
+	struct json_object *o = NULL, *body = NULL, *spec;
+	char path[512], esc[400], err[768], *text = NULL;
+	const char *s;
+	size_t len;
+	long status;
+	int ret = CLI_EXIT_USAGE;
+
+	if (httpc_escape(src, esc, sizeof(esc)) == NULL) {
+		log_warnx("host id too long");
+		return CLI_EXIT_USAGE;
+	}
+	if (dom_file != NULL) {
+		if ((text = util_read_file(dom_file, 1u << 20, &len)) == NULL) {
+			log_warn("%s", dom_file);
+			goto cleanup;
+		}
+		snprintf(path, sizeof(path), "/v1/hosts/%s/targets?policy=%s", esc, policy);
+		if (httpc_json(h, "POST", path, "application/xml", text, len, &status, &o, err,
+		    sizeof(err)) == -1)
+			goto fail;
+	} else if (vm_file != NULL) {
+		if ((spec = json_object_from_file(vm_file)) == NULL) {
+			log_warnx("%s: not a JSON VM spec", vm_file);
+			goto cleanup;
+		}
+		body = json_object_new_object();
+		json_object_object_add(body, "vm", spec);
+		json_object_object_add(body, "policy", json_object_new_string(policy));
+		s = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+		snprintf(path, sizeof(path), "/v1/hosts/%s/targets", esc);
+		if (httpc_json(h, "POST", path, "application/json", s, strlen(s), &status, &o, err,
+		    sizeof(err)) == -1)
+			goto fail;
+	} else {
+		snprintf(path, sizeof(path), "/v1/hosts/%s/targets?scenario=%s&policy=%s", esc,
+		    scenario != NULL ? scenario : "nested", policy);
+		if (httpc_json(h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1)
+			goto fail;
+	}
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	if (json)
+		printf("%s\n", s);
+	else
+		cmd_targets_print(s, strlen(s));
+	ret = CLI_EXIT_OK;
+	goto cleanup;
+fail:
+	log_warnx("%s", err);
+cleanup:
+	json_object_put(o);
+	json_object_put(body);
+	free(text);
+	return ret;
+}
+
 static int
 cmd_targets_run(int argc, char **argv)
 {
@@ -83,9 +146,13 @@ cmd_targets_run(int argc, char **argv)
 		{ "vm", required_argument, NULL, 'v' },
 		{ "domain", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "server", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *scenario = NULL, *vm_file = NULL, *dom_file = NULL, *src_arg;
+	struct httpc h = { NULL, NULL, NULL };
+	int remote = 0;
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	struct fleetload fl, srcl;
 	struct fleet *f = NULL;
@@ -118,9 +185,27 @@ cmd_targets_run(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'S':
+			h.server = optarg;
+			remote = 1;
+			break;
+		case 'O':
+			h.socket = optarg;
+			remote = 1;
+			break;
 		default:
 			return cli_usage(&cmd_targets_entry);
 		}
+	}
+	if (remote) {
+		if (argc - optind != 1)
+			return cli_usage(&cmd_targets_entry);
+		if (scenario != NULL && vmspec_scenario_parse(scenario, &vm.scenario) == -1) {
+			log_warnx("unknown scenario \"%s\" (plain, nested, evmcs, evmcs-pv)", scenario);
+			return CLI_EXIT_USAGE;
+		}
+		return cmd_targets_remote(&h, argv[optind], scenario, rules_policy_name(policy), vm_file,
+		    dom_file, json);
 	}
 	if (argc - optind < 2)
 		return cli_usage(&cmd_targets_entry);

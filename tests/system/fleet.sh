@@ -119,5 +119,16 @@ check "fleet changes since T list h01 with a diff" \
 check "fleet changes since 0 list every upload" \
     sh -c "[ \$(curl -sf '$URL/v1/fleet/changes?since=0' | jq .n_changes) -eq $((NHOSTS + 1)) ]"
 check "fleet changes: bad since 400" expect_error 400 GET "$URL/v1/fleet/changes?since=yesterday"
+
+# The CLI against the daemon gives the API's answers.
+check "migcompat targets --server" \
+    sh -c "'$MIGCOMPAT' targets --json --server '$URL' h01 | jq -r '.targets[]' | sort | diff - '$T/want_new'"
+check "migcompat targets --socket, text" sh -c "'$MIGCOMPAT' targets --socket '$D_SOCK' h01 | grep -q 'target hosts of $NHOSTS'"
+check "migcompat groups --server" \
+    sh -c "'$MIGCOMPAT' groups --json --server '$URL' | jq -e '.n_classes > 1 and (.classes | length) == .n_classes'"
+check "migcompat baseline --server" \
+    sh -c "'$MIGCOMPAT' baseline --json --server '$URL' h05 h12 | jq -e '.check.compatible == 2'"
+check "migcompat baseline --server across revisions exits 1" \
+    sh -c "'$MIGCOMPAT' baseline --server '$URL' h05 h17 2>/dev/null; [ \$? -eq 1 ]"
 check "daemon stops cleanly" stop_daemon D
 done_testing
