@@ -445,6 +445,12 @@ domxml_parse(const char *xml, size_t len, struct vmspec *spec, char *err, size_t
 	 * VMX.  libvirt and QEMU never set the PV bit 0x4000000A.EBX[0].
 	 */
 	spec->evmcs = spec->nested && (evmcs == 1 || (spec->hyperv_passthrough && evmcs != 0));
+	/* Listed as in use, as vmspec_from_json() lists it. */
+	if (spec->evmcs && !vmspec_has_hyperv(spec, "evmcs") && vmspec_add_hyperv(spec, "evmcs") == -1) {
+		DERR("features/hyperv", "more than %zu enlightenments",
+		    sizeof(spec->hyperv) / sizeof(spec->hyperv[0]));
+		goto cleanup;
+	}
 	spec->evmcs_pv = 0;
 	spec->scenario = spec->evmcs ? VMSPEC_EVMCS : spec->nested ? VMSPEC_NESTED : VMSPEC_PLAIN;
 	ret = 0;

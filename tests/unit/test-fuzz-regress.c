@@ -106,5 +106,14 @@ main(void)
 	    &acc) && acc && a.n_hyperv == 2, "domain XML: a repeated enlightenment is kept once");
 	tap_ok(domxml_roundtrip(DOM("<hv-relaxed state='off'/><evmcs state='on'/>"), &acc) && acc,
 	    "domain XML: an enlightenment that is off is not looked at");
+
+	/*
+	 * fuzz-domxml, 2026-11-25: eVMCS through <hyperv mode='passthrough'>
+	 * set the flag without listing "evmcs", which the JSON form adds.
+	 */
+	tap_ok(domxml_roundtrip("<domain type='kvm'><name>d</name><os><type>hvm</type></os>"
+	    "<cpu mode='host-passthrough'/><features><hyperv mode='passthrough'/></features></domain>",
+	    &acc) && acc && a.evmcs && vmspec_has_hyperv(&a, "evmcs"),
+	    "domain XML: eVMCS from Hyper-V passthrough is listed as in use");
 	return tap_done();
 }
