@@ -389,7 +389,8 @@ main_etcd_start(struct main_state *s, char *err, size_t errsize)
 		s->etcd_node = etcd_node_start(&ec, s->conf.etcd_prefix, s->conf.db, err, errsize);
 	if (s->etcd_agent == NULL && s->etcd_node == NULL)
 		goto cleanup;
-	log_info("fleet store: etcd at %s under %s (%s)", list, s->conf.etcd_prefix,
+	log_info("fleet store: etcd at %s%s under %s (%s)", ec.endpoints[0],
+	    ec.n_endpoints > 1 ? " and others" : "", s->conf.etcd_prefix,
 	    s->conf.collect ? "publishing this host" : "mirroring the fleet");
 	ret = 0;
 cleanup:

@@ -103,6 +103,13 @@ etcd_agent_main(void *arg)
 			rc = etcd_agent_put(a, value, len, &lease, &rev, err, sizeof(err));
 			free(value);
 			pthread_mutex_lock(&a->mtx);
+			/*
+			 * Only a new lease restarts the keep-alive clock: a put under
+			 * a lease does not renew it, so puts must never postpone the
+			 * keep-alive (one per collection would starve it).
+			 */
+			if (lease != 0 && lease != a->lease)
+				etcd_agent_deadline(&next_ka, interval_ms);
 			a->lease = lease;
 			if (rc == 0) {
 				if (gen > a->acked) {
@@ -111,7 +118,6 @@ etcd_agent_main(void *arg)
 				}
 				pthread_cond_broadcast(&a->acked_cond);
 				log_debug("etcd: %s published at revision %lld", a->key, (long long)rev);
-				etcd_agent_deadline(&next_ka, interval_ms);
 			} else if (errno != ECANCELED && errno != ENOENT) {
 				/* A final error (permissions, a refused value): try again later. */
 				log_warnx("etcd: publishing %s: %s", a->key, err);

@@ -254,9 +254,14 @@ check "F2 marks agent 2 stale within its TTL of $((INTERVAL * 3)) s" until_ok $(
 echo "# stale after $(($(date +%s) - t0)) s"
 check "agent 2 keeps its history on F2" sh -c "curl -sf $F2_URL/v1/hosts/agent2/history | jq -e '.versions | length >= 2'"
 check "agent 1 is not stale" is_stale "$F2_URL" agent1 false
-check "F2's /metrics count the delete and the listing" sh -c \
-    "curl -s $F2_URL/metrics | grep -q '^migcompat_etcd_events_total{type=\"delete\"} 1\$' &&
-    curl -s $F2_URL/metrics | grep -q '^migcompat_etcd_listings_total 1\$'"
+etcd_metrics_ok() {
+	curl -s "$F2_URL/metrics" | grep '^migcompat_etcd' >"$T/metrics"
+	grep -q '^migcompat_etcd_events_total{type="delete"} [1-9]' "$T/metrics" &&
+	    grep -q '^migcompat_etcd_listings_total [1-9]' "$T/metrics" &&
+	    grep -q '^migcompat_etcd_synced 1$' "$T/metrics" || { cat "$T/metrics"; return 1; }
+}
+check "F2's /metrics count the delete and the listing" etcd_metrics_ok
+sed 's/^/# F2: /' "$T/metrics"
 check "a stale host leaves the groups (no migration target)" sh -c \
     "! curl -s $F2_URL/v1/groups | grep -q '\"agent2\"' && curl -s $F2_URL/v1/groups | grep -q '\"agent1\"'"
 

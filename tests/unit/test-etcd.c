@@ -585,6 +585,23 @@ test_agent_expiry(struct syncer *s)
 	tap_ok(rc == 0 && v != NULL && strcmp(v, json) == 0, "the profile is in etcd after 2 TTLs");
 	free(v);
 
+	/*
+	 * Publishing more often than the keep-alive period must not starve
+	 * the keep-alive: a put under a lease does not renew it.
+	 */
+	{
+		int k;
+		char buf[64];
+
+		for (k = 0; k < 16; k++) {
+			snprintf(buf, sizeof(buf), "{\"host_id\":\"h1\",\"n\":%d}", 100 + k);
+			etcd_agent_publish(a, buf, strlen(buf));
+			sleep_ms(450);
+		}
+		tap_ok(!rec_has(&s->rec, mark, "del h1"),
+		    "publishing every 0.45 s for 7 s (TTL 3 s): the lease never lapses");
+	}
+
 	/* A new version replaces the old one under the same lease. */
 	gen = etcd_agent_publish(a, "{\"n\":2}", 7);
 	rc = etcd_agent_wait(a, gen, 10000, NULL);
