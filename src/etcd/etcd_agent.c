@@ -164,6 +164,15 @@ etcd_agent_new(const struct etcd_conf *c, const char *prefix, const char *host_i
 		return NULL;
 	}
 	conf.retry_ms = 0;
+	/*
+	 * One slow member must not hold a keep-alive past the lease: each
+	 * attempt gets at most a sixth of the TTL (at least 1 s) before the
+	 * client moves on to the next member.
+	 */
+	if (conf.request_timeout_ms == 0 || conf.request_timeout_ms > ttl * 1000 / 6)
+		conf.request_timeout_ms = ttl * 1000 / 6 > 1000 ? ttl * 1000 / 6 : 1000;
+	if (conf.request_timeout_ms > 5000)
+		conf.request_timeout_ms = 5000;
 	a = xcalloc(1, sizeof(*a));
 	if ((a->etcd = etcd_new(&conf, err, errsize)) == NULL) {
 		free(a);

@@ -7,7 +7,9 @@
  * profile is put until etcd acknowledges it, however long etcd is away; a
  * newer profile replaces one not yet acknowledged.  If the lease expired
  * anyway (etcd unreachable for longer than the TTL), the agent grants a new
- * one and puts the profile again.  Stopping the agent leaves the lease to
+ * one and puts the profile again.  The keep-alive runs every third of the
+ * TTL, and each request to a member gets at most a sixth of it (1 to 5 s)
+ * before the next member is tried.  Stopping the agent leaves the lease to
  * expire, so a quick restart does not make the host stale.
  */
 #ifndef MIGCOMPAT_ETCD_AGENT_H
