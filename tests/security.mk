@@ -6,3 +6,5 @@ tests_unit_test_fuzz_regress_SOURCES = tests/unit/test-fuzz-regress.c
 
 TESTS += tests/system/hostile.sh
 EXTRA_DIST += tests/system/hostile.sh
+TESTS += tests/system/crash.sh
+EXTRA_DIST += tests/system/crash.sh
