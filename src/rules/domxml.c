@@ -195,6 +195,12 @@ domxml_feature_set(struct vmspec *spec, const char *name, int enabled, char *err
 {
 	size_t i;
 
+	/* As in JSON specs: an "hv-" name is an enlightenment, counted only when on. */
+	if (strncmp(name, "hv-", 3) == 0) {
+		if (enabled && vmspec_add_hyperv(spec, name) == -1)
+			return DERR("cpu", "Hyper-V enlightenment '%.40s' invalid or too many", name);
+		return 0;
+	}
 	for (i = 0; i < spec->n_features; i++) {
 		if (strcmp(spec->features[i].name, name) == 0) {
 			spec->features[i].enabled = enabled;

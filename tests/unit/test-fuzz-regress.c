@@ -115,5 +115,15 @@ main(void)
 	    "<cpu mode='host-passthrough'/><features><hyperv mode='passthrough'/></features></domain>",
 	    &acc) && acc && a.evmcs && vmspec_has_hyperv(&a, "evmcs"),
 	    "domain XML: eVMCS from Hyper-V passthrough is listed as in use");
+
+	/*
+	 * fuzz-domxml, 2026-11-25: a CPU feature named "hv-..." stayed a CPU
+	 * feature, where the JSON form makes it an enlightenment.
+	 */
+	tap_ok(domxml_roundtrip("<domain type='kvm'><name>d</name><os><type>hvm</type></os>"
+	    "<cpu mode='custom'><model>Skylake-Server</model><feature policy='disable' name='hv--x'/>"
+	    "<feature policy='require' name='hv-relaxed'/></cpu></domain>", &acc) && acc &&
+	    a.n_features == 0 && vmspec_has_hyperv(&a, "relaxed"),
+	    "domain XML: hv- CPU features are enlightenments, as in JSON specs");
 	return tap_done();
 }
