@@ -8,3 +8,5 @@ TESTS += tests/system/hostile.sh
 EXTRA_DIST += tests/system/hostile.sh
 TESTS += tests/system/crash.sh
 EXTRA_DIST += tests/system/crash.sh
+TESTS += tests/system/security.sh
+EXTRA_DIST += tests/system/security.sh
