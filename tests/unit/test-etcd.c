@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -143,6 +144,8 @@ member_start(int i)
 	if ((pid = fork()) == -1)
 		return -1;
 	if (pid == 0) {
+		/* Even if the test dies without cleaning up, its members die with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
@@ -1124,6 +1127,7 @@ test_tls(void)
 	snprintf(crt, sizeof(crt), "%s/server.pem", tmpdir);
 	snprintf(key, sizeof(key), "%s/server.key", tmpdir);
 	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
