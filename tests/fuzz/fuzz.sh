@@ -30,8 +30,12 @@ for t in "$top_builddir"/tests/fuzz/fuzz-*; do
 	[ -x "$t" ] || continue
 	name=${t##*/fuzz-}
 	corpus=$(seed "$name")
+	# The API thread of fuzz-http allocates outside the input being run,
+	# which the per-input leak check misreads; leaks are still checked at exit.
+	extra=
+	[ "$name" = http ] && extra=-detect_leaks=0
 	check "fuzz target $name runs ${secs}s without a crash" \
-	    "$t" -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
+	    "$t" $extra -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
 	    -artifact_prefix="$crashes/$name-" -print_final_stats=1 "$corpus"
 done
 done_testing

@@ -218,6 +218,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pfd.events = POLLIN;
 	for (;;) {
 		rc = poll(&pfd, 1, half_closed ? 15000 : 50);
+		if (rc == -1 && errno == EINTR)
+			continue;	/* libFuzzer's -timeout alarm */
 		if (rc == 0 && !half_closed) {
 			shutdown(fd, SHUT_WR);
 			half_closed = 1;
