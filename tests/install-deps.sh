@@ -8,7 +8,7 @@ libjson-c-dev libmicrohttpd-dev libsqlite3-dev libxml2-dev libgnutls28-dev
 libvirt-dev libsystemd-dev libcurl4-openssl-dev
 clang libclang-rt-14-dev qemu-system-x86 binutils valgrind curl jq sqlite3 ca-certificates
 libvirt-daemon-system libvirt-clients systemd
-etcd-server etcd-client openssl"
+etcd-server etcd-client openssl wrk bash coreutils"
 
 missing=""
 for p in $PKGS; do
