@@ -65,10 +65,12 @@ vmx_msr_get(const struct vmx_msrs *m, uint32_t index)
 	return vmx_msr_has(m, index) ? m->val[index - VMX_MSR_FIRST] : 0;
 }
 
-/* Store a value and mark the MSR present.  index must be valid. */
+/* Store a value and mark the MSR present.  Other indices are ignored. */
 static inline void
 vmx_msr_set(struct vmx_msrs *m, uint32_t index, uint64_t value)
 {
+	if (!vmx_msr_valid(index))
+		return;
 	m->val[index - VMX_MSR_FIRST] = value;
 	m->present |= 1u << (index - VMX_MSR_FIRST);
 }

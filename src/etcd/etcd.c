@@ -101,7 +101,7 @@ etcd_global_init(void)
 	etcd_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int
+static int __attribute__((format(printf, 4, 5)))
 etcd_err(char *err, size_t errsize, int errnum, const char *fmt, ...)
 {
 	va_list ap;

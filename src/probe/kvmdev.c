@@ -152,15 +152,18 @@ cleanup:
 int
 kvmdev_get_msr(int fd, uint32_t index, uint64_t *value)
 {
-	struct {
+	/* struct kvm_msrs followed by room for exactly one entry. */
+	union {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry ent;
+		unsigned char buf[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
 	} m;
+	struct kvm_msr_entry *ent;
 	int r;
 
 	memset(&m, 0, sizeof(m));
 	m.hdr.nmsrs = 1;
-	m.ent.index = index;
+	ent = (struct kvm_msr_entry *)(m.buf + sizeof(struct kvm_msrs));
+	ent->index = index;
 	r = ioctl(fd, KVM_GET_MSRS, &m);
 	if (r == -1)
 		return -1;
@@ -168,7 +171,7 @@ kvmdev_get_msr(int fd, uint32_t index, uint64_t *value)
 		errno = ENOENT;
 		return -1;
 	}
-	*value = m.ent.data;
+	*value = ent->data;
 	return 0;
 }
 
