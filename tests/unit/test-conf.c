@@ -15,7 +15,7 @@ int
 main(void)
 {
 	struct conf file, cli;
-	char err[512], host[256];
+	char err[512] = "", host[256];
 	unsigned port;
 
 	conf_init(&file);
