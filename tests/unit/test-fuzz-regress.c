@@ -12,6 +12,8 @@
 #include <json-c/json.h>
 
 #include "domxml.h"
+#include "profile.h"
+#include "rules.h"
 #include "tap.h"
 #include "vmspec.h"
 
@@ -74,6 +76,50 @@ domxml_roundtrip(const char *xml, int *accepted)
 	return ok;
 }
 
+/*
+ * The rule behind the one reason of the check of a dump against itself, or
+ * NULL when the check gives no reason or more than one.
+ */
+static const char *
+self_reason(const char *dump, enum vmspec_scenario sc, enum rules_verdict *self,
+    enum rules_verdict *unknown_src)
+{
+	static char rule[64];
+	struct json_object *o, *reasons, *v;
+	struct profile p;
+	struct vmspec vm;
+	const char *ret = NULL;
+	char err[512];
+
+	profile_init(&p);
+	vmspec_init(&vm, sc);
+	if (profile_parse(dump, strlen(dump), &p, err, sizeof(err)) != 0)
+		goto cleanup;
+	*self = rules_verdict_of(&p, &p, &vm, RULES_POLICY_STRICT);
+	*unknown_src = rules_verdict_of(NULL, &p, &vm, RULES_POLICY_STRICT);
+	o = rules_check_json(&p, &p, &vm, RULES_POLICY_STRICT);
+	if (o != NULL && json_object_object_get_ex(o, "reasons", &reasons) &&
+	    json_object_array_length(reasons) == 1 &&
+	    json_object_object_get_ex(json_object_array_get_idx(reasons, 0), "rule", &v)) {
+		snprintf(rule, sizeof(rule), "%s", json_object_get_string(v));
+		ret = rule;
+	}
+	json_object_put(o);
+cleanup:
+	profile_clear(&p);
+	return ret;
+}
+
+/* An i7-6700K dump (VirtualBox CPU database) with BASIC bit 48 as asked. */
+#define DUMP_6700K(basic) "{\"cpu\":\"i7-6700K\",\"msrs\":{\"0x480\":\"" basic "\"," \
+	"\"0x481\":\"0x7f00000016\",\"0x482\":\"0xfff9fffe0401e172\"," \
+	"\"0x483\":\"0x1ffffff00036dff\",\"0x484\":\"0x3ffff000011ff\"," \
+	"\"0x485\":\"0x7004c1e7\",\"0x486\":\"0x80000021\",\"0x487\":\"0xffffffff\"," \
+	"\"0x488\":\"0x2000\",\"0x489\":\"0x3727ff\",\"0x48a\":\"0x2e\"," \
+	"\"0x48b\":\"0x1ffcff00000000\",\"0x48c\":\"0xf0106334141\"," \
+	"\"0x48d\":\"0x7f00000016\",\"0x48e\":\"0xfff9fffe04006172\"," \
+	"\"0x48f\":\"0x1ffffff00036dfb\",\"0x490\":\"0x3ffff000011fb\",\"0x491\":\"0x1\"}}"
+
 #define DOM(hv)	"<domain type='kvm'><name>d</name><os><type>hvm</type></os>" \
 	"<features><hyperv mode='custom'>" hv "</hyperv></features></domain>"
 
@@ -125,5 +171,30 @@ main(void)
 	    "<feature policy='require' name='hv-relaxed'/></cpu></domain>", &acc) && acc &&
 	    a.n_features == 0 && vmspec_has_hyperv(&a, "relaxed"),
 	    "domain XML: hv- CPU features are enlightenments, as in JSON specs");
+
+	/*
+	 * fuzz-rules, 2026-12-04: a dump whose IA32_VMX_BASIC has bit 48 set
+	 * (32-bit physical addresses only) is refused against itself, which
+	 * the self-compatibility property took for a pairwise bug.  KVM
+	 * refuses that bit in any value the VMM writes, so the source alone
+	 * blocks; the unknown-source check of the hook cannot see it.
+	 */
+	{
+		enum rules_verdict self, unk;
+		const char *rule;
+
+		rule = self_reason(DUMP_6700K("0xda040000000004"), VMSPEC_NESTED, &self, &unk);
+		tap_ok(self == RULES_COMPATIBLE && unk == RULES_COMPATIBLE && rule == NULL,
+		    "i7-6700K dump against itself: compatible, no reason");
+		rule = self_reason(DUMP_6700K("0xdb040000000004"), VMSPEC_NESTED, &self, &unk);
+		tap_ok(self == RULES_INCOMPATIBLE && rule != NULL &&
+		    strcmp(rule, "basic-32bit-only") == 0,
+		    "BASIC bit 48 set: incompatible with itself, one reason basic-32bit-only (got %s)",
+		    rule != NULL ? rule : "none");
+		tap_ok(unk == RULES_COMPATIBLE,
+		    "BASIC bit 48 set: the unknown-source check judges the destination alone");
+		rule = self_reason(DUMP_6700K("0xdb040000000004"), VMSPEC_PLAIN, &self, &unk);
+		tap_ok(self == RULES_COMPATIBLE, "BASIC bit 48 set: a plain guest is not affected");
+	}
 	return tap_done();
 }
