@@ -229,6 +229,22 @@ collect_caps(int fd, int vmfd, struct profile *p)
 	}
 }
 
+/*
+ * KVM_GET_SUPPORTED_CPUID passes through the APIC ID of whichever CPU the
+ * probe ran on (CPUID.1:EBX[31:24], the x2APIC ID in EDX of leaves 0xB and
+ * 0x1F).  The VMM sets its own per vCPU, so these say nothing about the
+ * host; kept, they would make every collection on another CPU a new
+ * profile version.  They are recorded as 0.
+ */
+static void
+collect_cpuid_apic_id(struct profile_cpuid *e)
+{
+	if (e->function == 1)
+		e->ebx &= 0x00ffffffu;
+	else if (e->function == 0xb || e->function == 0x1f)
+		e->edx = 0;
+}
+
 static void
 collect_cpuid(int fd, struct profile *p)
 {
@@ -239,8 +255,10 @@ collect_cpuid(int fd, struct profile *p)
 		profile_layer_set(&p->cpuid, LAYER_UNAVAILABLE, "KVM_GET_SUPPORTED_CPUID: %s", strerror(errno));
 		return;
 	}
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		collect_cpuid_apic_id(&ent[i]);
 		profile_add_cpuid(p, 0, &ent[i]);
+	}
 	free(ent);
 	profile_layer_set(&p->cpuid, LAYER_MEASURED, "KVM_GET_SUPPORTED_CPUID, %zu entries", n);
 }
