@@ -36,6 +36,7 @@ const struct api_route api_routes[] = {
 	{ "GET", "/healthz", api_metrics_healthz, 0 },
 	{ "GET", "/metrics", api_metrics_get, 0 },
 	{ "GET", "/v1/hosts", api_hosts_list, 0 },
+	{ "POST", "/v1/hosts", api_hosts_post, API_AUTH | API_BODY },
 	{ "GET", "/v1/hosts/{id}", api_hosts_get, 0 },
 	{ "PUT", "/v1/hosts/{id}", api_hosts_put, API_AUTH | API_BODY },
 	{ "GET", "/v1/hosts/{id}/history", api_hosts_history, 0 },

@@ -224,6 +224,102 @@ cleanup:
 	profile_clear(&p);
 }
 
+/*
+ * POST /v1/hosts: {"hosts": [{"id": ID, "profile": {...}}, ...]}, each
+ * entry as PUT /v1/hosts/ID would store it, all in one transaction: every
+ * host is stored or, on the first bad entry, none is.
+ */
+void
+api_hosts_post(struct api_req *r)
+{
+	static const char *const q[] = { NULL };
+	struct json_object *body = NULL, *list, *e, *v, *o, *a, *one;
+	struct store_put_item *items = NULL;
+	struct profile *ps = NULL;
+	char err[512], path[64];
+	size_t i, n = 0, nparsed = 0, ncreated = 0;
+
+	if (api_query_only(r, q) == -1 || api_body_json(r, &body) == -1)
+		goto cleanup;
+	if (!json_object_is_type(body, json_type_object) ||
+	    !json_object_object_get_ex(body, "hosts", &list) ||
+	    !json_object_is_type(list, json_type_array)) {
+		api_error(r, 400, "expected {\"hosts\": [{\"id\": ID, \"profile\": {...}}, ...]}");
+		goto cleanup;
+	}
+	json_object_object_foreach(body, key, val) {
+		(void)val;
+		if (strcmp(key, "hosts") != 0) {
+			api_error(r, 400, "unknown member \"%.32s\" (only \"hosts\")", key);
+			goto cleanup;
+		}
+	}
+	n = json_object_array_length(list);
+	if (n == 0) {
+		api_error(r, 400, "hosts: empty list");
+		goto cleanup;
+	}
+	if (n > API_BATCH_MAX) {
+		api_error(r, 413, "hosts: %zu entries, at most %d in one request", n, API_BATCH_MAX);
+		goto cleanup;
+	}
+	items = xcalloc(n, sizeof(*items));
+	ps = xcalloc(n, sizeof(*ps));
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(list, i);
+		snprintf(path, sizeof(path), "hosts[%zu]", i);
+		if (!json_object_is_type(e, json_type_object) ||
+		    !json_object_object_get_ex(e, "id", &v) || !json_object_is_type(v, json_type_string) ||
+		    !store_host_id_valid(json_object_get_string(v)) ||
+		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
+			api_error(r, 400, "%s.id: a host id of 1 to 127 characters of A-Z a-z 0-9 . _ : -",
+			    path);
+			goto cleanup;
+		}
+		items[i].host_id = json_object_get_string(v);
+		if (!json_object_object_get_ex(e, "profile", &v)) {
+			api_error(r, 400, "%s.profile: missing (host %s)", path, items[i].host_id);
+			goto cleanup;
+		}
+		profile_init(&ps[i]);
+		nparsed++;
+		if (profile_from_json(v, &ps[i], err, sizeof(err)) == -1) {
+			api_error(r, 400, "%s.profile (host %s): not a profile or MSR dump: %s", path,
+			    items[i].host_id, err);
+			goto cleanup;
+		}
+		util_strlcpy(ps[i].host_id, items[i].host_id, sizeof(ps[i].host_id));
+		items[i].p = &ps[i];
+	}
+	if (store_put_batch(r->api->store, items, n, (int64_t)time(NULL), err, sizeof(err)) == -1) {
+		api_error(r, 500, "%s", err);
+		goto cleanup;
+	}
+	a = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		api_fleet_update(r->api, items[i].host_id, &ps[i]);
+		ncreated += items[i].created != 0;
+		one = json_object_new_object();
+		json_object_object_add(one, "host", json_object_new_string(items[i].host_id));
+		json_object_object_add(one, "version", json_object_new_int64(items[i].version));
+		json_object_object_add(one, "hash", json_object_new_string(ps[i].hash));
+		json_object_object_add(one, "created", json_object_new_boolean(items[i].created));
+		json_object_array_add(a, one);
+	}
+	log_info("batch upload: %zu hosts, %zu new versions", n, ncreated);
+	o = json_object_new_object();
+	json_object_object_add(o, "hosts", a);
+	json_object_object_add(o, "created", json_object_new_int64((int64_t)ncreated));
+	json_object_object_add(o, "unchanged", json_object_new_int64((int64_t)(n - ncreated)));
+	api_reply(r, 200, o);
+cleanup:
+	for (i = 0; i < nparsed; i++)
+		profile_clear(&ps[i]);
+	free(ps);
+	free(items);
+	json_object_put(body);
+}
+
 static int
 api_hosts_history_one(const struct store_version *v, void *arg)
 {

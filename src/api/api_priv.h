@@ -27,6 +27,9 @@ struct fleet;
 #define API_AUTH	0x1		/* a write: needs the bearer token on TCP */
 #define API_BODY	0x2		/* reads a request body */
 
+/* Most hosts in one POST /v1/hosts. */
+#define API_BATCH_MAX	10000
+
 struct api_route {
 	const char *method;
 	const char *pattern;		/* "/v1/hosts/{id}/history": {x} is one segment */
@@ -141,6 +144,7 @@ int api_ctype_is(struct api_req *r, const char *type);
 void api_hosts_list(struct api_req *r);
 void api_hosts_get(struct api_req *r);
 void api_hosts_put(struct api_req *r);
+void api_hosts_post(struct api_req *r);
 void api_hosts_history(struct api_req *r);
 void api_hosts_diff(struct api_req *r);
 void api_compat_get(struct api_req *r);

@@ -1,6 +1,9 @@
 /*
  * cmd_import.c - "migcompat import": upload profile or MSR dump files to a
- * daemon as hosts (PUT /v1/hosts/ID).
+ * daemon as hosts.  Files go in batches (POST /v1/hosts, one transaction
+ * each) of at most CMD_IMPORT_BATCH_BYTES, below the daemon's default body
+ * limit; a file too large for a batch, or a daemon that refuses the batch
+ * size (413), gets one PUT /v1/hosts/ID per file.
  */
 #include "config.h"
 
@@ -15,6 +18,7 @@
 
 #include "cli.h"
 #include "httpc.h"
+#include "jbuf.h"
 #include "log.h"
 #include "profile.h"
 #include "store.h"
@@ -22,6 +26,20 @@
 #include "xmalloc.h"
 
 static int cmd_import_run(int argc, char **argv);
+
+/* A batch's body stays under this many bytes (the daemon's default max_body is 1 MiB). */
+#define CMD_IMPORT_BATCH_BYTES	(768 * 1024)
+/* And holds at most this many hosts. */
+#define CMD_IMPORT_BATCH_HOSTS	1000
+
+/* The files of the batch being built. */
+struct cmd_import_batch {
+	struct jbuf body;		/* {"hosts":[{"id":...,"profile":...},... */
+	char **ids, **texts;
+	size_t *lens;
+	size_t n;
+	int single;			/* the daemon refused a batch: PUT each */
+};
 
 const struct cli_cmd cmd_import_entry = {
 	"import", "[--server URL | --socket PATH] [--token-file FILE] [--host-id ID] FILE...",
@@ -50,6 +68,115 @@ cmd_import_id(const char *path, const struct profile *p, const char *given, char
 	free(copy);
 }
 
+static void
+cmd_import_batch_reset(struct cmd_import_batch *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->ids[i]);
+		free(b->texts[i]);
+	}
+	b->n = 0;
+	jbuf_free(&b->body);
+	jbuf_init(&b->body);
+}
+
+/* PUT each file of the batch.  Returns 0, or -1 if one failed. */
+static int
+cmd_import_put_each(const struct httpc *h, struct cmd_import_batch *b)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < b->n; i++)
+		if (httpc_put_profile(h, b->ids[i], b->texts[i], b->lens[i]) == -1)
+			ret = -1;
+	return ret;
+}
+
+/* Send the batch and print what the daemon did per host.  Returns 0 or -1. */
+static int
+cmd_import_flush(const struct httpc *h, struct cmd_import_batch *b)
+{
+	struct json_object *o = NULL, *a, *e, *v, *c, *ver;
+	char err[1024];
+	size_t i, n;
+	long status;
+	int ret = -1;
+
+	if (b->n == 0)
+		return 0;
+	if (b->single || b->n == 1) {
+		ret = cmd_import_put_each(h, b);
+		goto cleanup;
+	}
+	jbuf_puts(&b->body, "]}");
+	if (httpc_json(h, "POST", "/v1/hosts", "application/json", b->body.s, b->body.len, &status,
+	    &o, err, sizeof(err)) == -1) {
+		if (status == 413) {
+			/* A daemon with a smaller max_body: one host per request from now on. */
+			log_info("the daemon refused a batch of %zu hosts (%s); uploading one by one",
+			    b->n, err);
+			b->single = 1;
+			ret = cmd_import_put_each(h, b);
+		} else
+			log_warnx("batch of %zu hosts (%s ... %s): %s; none of them was stored",
+			    b->n, b->ids[0], b->ids[b->n - 1], err);
+		goto cleanup;
+	}
+	if (!json_object_object_get_ex(o, "hosts", &a) || !json_object_is_type(a, json_type_array)) {
+		log_warnx("batch of %zu hosts: the daemon's answer has no host list", b->n);
+		goto cleanup;
+	}
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		if (!json_object_object_get_ex(e, "host", &v) || !json_object_object_get_ex(e, "created", &c) ||
+		    !json_object_object_get_ex(e, "version", &ver))
+			continue;
+		printf("%s: %s version %s\n", json_object_get_string(v),
+		    json_object_get_boolean(c) ? "new" : "unchanged", json_object_get_string(ver));
+	}
+	ret = 0;
+cleanup:
+	json_object_put(o);
+	cmd_import_batch_reset(b);
+	return ret;
+}
+
+/*
+ * Add a file to the batch (taking text), sending the batch first when the
+ * file would not fit.  Returns 0, or -1 if a batch sent failed.
+ */
+static int
+cmd_import_add(const struct httpc *h, struct cmd_import_batch *b, const char *id, char *text,
+    size_t len)
+{
+	int ret = 0;
+
+	if (b->n > 0 && (b->n == CMD_IMPORT_BATCH_HOSTS ||
+	    b->body.len + len + strlen(id) + 32 > CMD_IMPORT_BATCH_BYTES))
+		ret = cmd_import_flush(h, b);
+	if (b->n == 0) {
+		b->ids = xreallocarray(b->ids, CMD_IMPORT_BATCH_HOSTS, sizeof(*b->ids));
+		b->texts = xreallocarray(b->texts, CMD_IMPORT_BATCH_HOSTS, sizeof(*b->texts));
+		b->lens = xreallocarray(b->lens, CMD_IMPORT_BATCH_HOSTS, sizeof(*b->lens));
+		jbuf_puts(&b->body, "{\"hosts\":[");
+	} else
+		jbuf_puts(&b->body, ",");
+	jbuf_puts(&b->body, "{\"id\":");
+	jbuf_str(&b->body, id);
+	jbuf_puts(&b->body, ",\"profile\":");
+	jbuf_add(&b->body, text, len);
+	jbuf_puts(&b->body, "}");
+	b->ids[b->n] = xstrdup(id);
+	b->texts[b->n] = text;
+	b->lens[b->n] = len;
+	b->n++;
+	return ret;
+}
+
 static int
 cmd_import_run(int argc, char **argv)
 {
@@ -61,6 +188,7 @@ cmd_import_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct httpc h = { NULL, NULL, NULL };
+	struct cmd_import_batch b;
 	struct profile p;
 	const char *host_id = NULL;
 	char err[1024], id[128], *text;
@@ -95,6 +223,8 @@ cmd_import_run(int argc, char **argv)
 		httpc_clear(&h);
 		return cli_usage(&cmd_import_entry);
 	}
+	memset(&b, 0, sizeof(b));
+	jbuf_init(&b.body);
 	for (i = optind; i < argc; i++) {
 		profile_init(&p);
 		if ((text = util_read_file(argv[i], PROFILE_MAX_SIZE, &len)) == NULL) {
@@ -106,14 +236,25 @@ cmd_import_run(int argc, char **argv)
 		if (profile_parse(text, len, &p, err, sizeof(err)) == -1) {
 			log_warnx("%s: %s", argv[i], err);
 			ret = CLI_EXIT_USAGE;
+			free(text);
 		} else {
 			cmd_import_id(argv[i], &p, host_id, id, sizeof(id));
-			if (httpc_put_profile(&h, id, text, len) == -1)
+			if (!store_host_id_valid(id)) {
+				log_warnx("%s: \"%s\" is not a valid host id (A-Z a-z 0-9 . _ : -, "
+				    "1 to 127 characters)", argv[i], id);
+				ret = CLI_EXIT_USAGE;
+				free(text);
+			} else if (cmd_import_add(&h, &b, id, text, len) == -1)
 				ret = CLI_EXIT_USAGE;
 		}
-		free(text);
 		profile_clear(&p);
 	}
+	if (cmd_import_flush(&h, &b) == -1)
+		ret = CLI_EXIT_USAGE;
+	free(b.ids);
+	free(b.texts);
+	free(b.lens);
+	jbuf_free(&b.body);
 	httpc_clear(&h);
 	return ret;
 }

@@ -286,14 +286,33 @@ cleanup:
 	return ret;
 }
 
-int
-store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
+/* Nonzero if the blob of hash is stored already; -1 on an SQLite error. */
+static int
+store_blob_exists(struct store *s, const char *hash)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM blobs WHERE hash = ?", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	store_bind_text(st, 1, hash);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * The body of store_put, inside a transaction the caller opened: on -1 the
+ * caller rolls back.
+ */
+static int
+store_put_one(struct store *s, const char *host_id, const struct profile *p, int64_t now,
     int64_t *version, int *created, char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
 	char *blob = NULL;
 	int64_t cur = 0;
-	int ret = -1, rc, same = 0, intx = 0;
+	int ret = -1, rc, same = 0, have;
 
 	*created = 0;
 	if (!store_host_id_valid(host_id) || p->hash[0] == '\0') {
@@ -301,9 +320,6 @@ store_put(struct store *s, const char *host_id, const struct profile *p, int64_t
 		errno = EINVAL;
 		return -1;
 	}
-	if (store_exec(s, "BEGIN IMMEDIATE", err, errsize) == -1)
-		goto cleanup;
-	intx = 1;
 	if (sqlite3_prepare_v2(s->db, "SELECT h.current, v.hash FROM hosts h JOIN versions v "
 	    "ON v.host_id = h.id AND v.version = h.current WHERE h.id = ?", -1, &st, NULL) != SQLITE_OK)
 		goto sqlerr;
@@ -327,17 +343,22 @@ store_put(struct store *s, const char *host_id, const struct profile *p, int64_t
 			goto sqlerr;
 		*version = cur;
 	} else {
-		blob = store_blob_json(p);
-		if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO blobs (hash, json, stored_at) "
-		    "VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		/* Hosts of one configuration share a blob: format it only once. */
+		if ((have = store_blob_exists(s, p->hash)) == -1)
 			goto sqlerr;
-		store_bind_text(st, 1, p->hash);
-		store_bind_text(st, 2, blob);
-		sqlite3_bind_int64(st, 3, now);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto sqlerr;
-		sqlite3_finalize(st);
-		st = NULL;
+		if (!have) {
+			blob = store_blob_json(p);
+			if (sqlite3_prepare_v2(s->db, "INSERT INTO blobs (hash, json, stored_at) "
+			    "VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+				goto sqlerr;
+			store_bind_text(st, 1, p->hash);
+			store_bind_text(st, 2, blob);
+			sqlite3_bind_int64(st, 3, now);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				goto sqlerr;
+			sqlite3_finalize(st);
+			st = NULL;
+		}
 
 		if (sqlite3_prepare_v2(s->db, "INSERT INTO hosts (id, first_seen, last_seen, current) "
 		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3, stale_since = 0",
@@ -372,20 +393,66 @@ store_put(struct store *s, const char *host_id, const struct profile *p, int64_t
 	st = NULL;
 	if (store_put_domains(s, host_id, p) == -1)
 		goto sqlerr;
-	if (store_exec(s, "COMMIT", err, errsize) == -1)
-		goto cleanup;
-	intx = 0;
 	ret = 0;
 	goto cleanup;
 sqlerr:
 	store_err(s, err, errsize, "storing a profile");
 cleanup:
 	sqlite3_finalize(st);
-	if (intx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	free(blob);
 	if (ret == -1)
 		*created = 0;
+	return ret;
+}
+
+int
+store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
+    int64_t *version, int *created, char *err, size_t errsize)
+{
+	struct store_put_item it = { host_id, p, 0, 0 };
+
+	if (store_put_batch(s, &it, 1, now, err, errsize) == -1) {
+		*created = 0;
+		return -1;
+	}
+	*version = it.version;
+	*created = it.created;
+	return 0;
+}
+
+int
+store_put_batch(struct store *s, struct store_put_item *items, size_t n, int64_t now,
+    char *err, size_t errsize)
+{
+	char msg[512];
+	size_t i;
+	int ret = -1, intx = 0;
+
+	for (i = 0; i < n; i++)
+		items[i].created = 0;
+	if (store_exec(s, "BEGIN IMMEDIATE", err, errsize) == -1)
+		goto cleanup;
+	intx = 1;
+	for (i = 0; i < n; i++) {
+		if (store_put_one(s, items[i].host_id, items[i].p, now, &items[i].version,
+		    &items[i].created, msg, sizeof(msg)) == -1) {
+			if (n == 1)
+				snprintf(err, errsize, "%s", msg);
+			else
+				snprintf(err, errsize, "host %s: %s", items[i].host_id, msg);
+			goto cleanup;
+		}
+	}
+	if (store_exec(s, "COMMIT", err, errsize) == -1)
+		goto cleanup;
+	intx = 0;
+	ret = 0;
+cleanup:
+	if (intx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (ret == -1)
+		for (i = 0; i < n; i++)
+			items[i].created = 0;
 	return ret;
 }
 

@@ -75,6 +75,23 @@ int store_host_id_valid(const char *id);
 int store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
     int64_t *version, int *created, char *err, size_t errsize);
 
+/* One host of a batch upload. */
+struct store_put_item {
+	const char *host_id;		/* in */
+	const struct profile *p;	/* in: p->hash set */
+	int64_t version;		/* out: its current version */
+	int created;			/* out: 1 if a new version was added */
+};
+
+/*
+ * Store n profiles, each as store_put does, in one transaction: every one
+ * is stored, or (-1, with a message in err naming the host that failed)
+ * none is.  A host named twice gets both, in order.  One fsync for the
+ * whole batch is what makes a bulk import fast.
+ */
+int store_put_batch(struct store *s, struct store_put_item *items, size_t n, int64_t now,
+    char *err, size_t errsize);
+
 /*
  * Look up host_id.  Returns 0 and fills h, or -1 (errno ENOENT: no such
  * host).

@@ -146,6 +146,30 @@ main(void)
 	tap_ok(store_put(s, "h2", &a, 1005, &version, &created, err, sizeof(err)) == 0 &&
 	    store_domain_host(s, "11111111-2222-3333-4444-555555555555", NULL, host, sizeof(host),
 	    err, sizeof(err)) == -1 && errno == ENOENT, "a new upload replaces the domain list");
+
+	/* A batch: every host in one transaction, or none. */
+	{
+		struct store_put_item it[4] = {
+			{ "b1", &a, 0, 0 }, { "b2", &b, 0, 0 }, { "b1", &b, 0, 0 }, { "h1", &b, 0, 0 },
+		};
+		struct store_put_item bad[2] = { { "b3", &a, 0, 0 }, { "b/4", &a, 0, 0 } };
+		int64_t h0, v0, bl0;
+
+		tap_ok(store_put_batch(s, it, 4, 2000, err, sizeof(err)) == 0 &&
+		    it[0].created && it[0].version == 1 && it[1].created && it[1].version == 1 &&
+		    it[2].created && it[2].version == 2 && !it[3].created && it[3].version == 2,
+		    "batch: new hosts, a host named twice gets two versions, an unchanged one none");
+		store_counts(s, &h0, &v0, &bl0, err, sizeof(err));
+		tap_ok(h0 == 4 && v0 == 6 && bl0 == 2, "batch: 4 hosts, 6 versions, still 2 blobs "
+		    "(%lld %lld %lld)", (long long)h0, (long long)v0, (long long)bl0);
+		tap_ok(store_put_batch(s, bad, 2, 2001, err, sizeof(err)) == -1 &&
+		    strstr(err, "b/4") != NULL && !bad[0].created,
+		    "batch with a bad host id refused, naming it (%s)", err);
+		tap_ok(store_get_host(s, "b3", &h, err, sizeof(err)) == -1 && errno == ENOENT,
+		    "batch refused: its good host was not stored either");
+		store_counts(s, &hosts, &versions, &blobs, err, sizeof(err));
+		tap_ok(hosts == h0 && versions == v0 && blobs == bl0, "batch refused: nothing changed");
+	}
 	store_close(s);
 
 	/* Everything survives a reopen. */
