@@ -8,8 +8,10 @@ tests_unit_test_pdiff_SOURCES = tests/unit/test-pdiff.c
 
 TESTS += \
 	tests/system/daemon.sh \
+	tests/system/daemon-batch.sh \
 	tests/system/daemon-fleet.sh
 EXTRA_DIST += \
 	tests/system/daemon-lib.sh \
 	tests/system/daemon.sh \
+	tests/system/daemon-batch.sh \
 	tests/system/daemon-fleet.sh
