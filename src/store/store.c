@@ -18,9 +18,17 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* Statements of the upload path, prepared once per connection. */
+#define STORE_STMT_CACHE	12
+
 struct store {
 	sqlite3 *db;
 	char *path;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[STORE_STMT_CACHE];
+	size_t ncache;
 };
 
 /*
@@ -189,8 +197,12 @@ fail:
 void
 store_close(struct store *s)
 {
+	size_t i;
+
 	if (s == NULL)
 		return;
+	for (i = 0; i < s->ncache; i++)
+		sqlite3_finalize(s->cache[i].st);
 	sqlite3_close_v2(s->db);
 	free(s->path);
 	free(s);
@@ -253,6 +265,50 @@ store_bind_text(sqlite3_stmt *st, int i, const char *v)
 	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
+/*
+ * The prepared statement for sql, kept for the life of the connection: an
+ * upload runs the same few statements for every host of a batch.  Give it
+ * back with store_release, never sqlite3_finalize.  Returns an SQLite code.
+ */
+static int
+store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->ncache; i++) {
+		if (s->cache[i].sql == sql || strcmp(s->cache[i].sql, sql) == 0) {
+			*st = s->cache[i].st;
+			return SQLITE_OK;
+		}
+	}
+	rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	if (rc == SQLITE_OK && s->ncache < STORE_STMT_CACHE) {
+		s->cache[s->ncache].sql = sql;
+		s->cache[s->ncache].st = *st;
+		s->ncache++;
+	}
+	return rc;
+}
+
+/* Reset a statement from store_prepare for its next use (finalize one the cache had no room for). */
+static void
+store_release(struct store *s, sqlite3_stmt *st)
+{
+	size_t i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < s->ncache; i++) {
+		if (s->cache[i].st == st) {
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return;
+		}
+	}
+	sqlite3_finalize(st);
+}
+
 /* Replace the list of domains host_id runs with the profile's (same transaction). */
 static int
 store_put_domains(struct store *s, const char *host_id, const struct profile *p)
@@ -261,16 +317,16 @@ store_put_domains(struct store *s, const char *host_id, const struct profile *p)
 	size_t i;
 	int ret = -1;
 
-	if (sqlite3_prepare_v2(s->db, "DELETE FROM domains WHERE host_id = ?", -1, &st, NULL) != SQLITE_OK)
+	if (store_prepare(s, "DELETE FROM domains WHERE host_id = ?", &st) != SQLITE_OK)
 		goto cleanup;
 	store_bind_text(st, 1, host_id);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto cleanup;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	if (profile_layer_ok(&p->libvirt) && p->lv.domains.n > 0) {
-		if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO domains (host_id, uuid) VALUES (?, ?)",
-		    -1, &st, NULL) != SQLITE_OK)
+		if (store_prepare(s, "INSERT OR IGNORE INTO domains (host_id, uuid) VALUES (?, ?)",
+		    &st) != SQLITE_OK)
 			goto cleanup;
 		for (i = 0; i < p->lv.domains.n; i++) {
 			sqlite3_reset(st);
@@ -282,7 +338,7 @@ store_put_domains(struct store *s, const char *host_id, const struct profile *p)
 	}
 	ret = 0;
 cleanup:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return ret;
 }
 
@@ -293,11 +349,11 @@ store_blob_exists(struct store *s, const char *hash)
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM blobs WHERE hash = ?", -1, &st, NULL) != SQLITE_OK)
+	if (store_prepare(s, "SELECT 1 FROM blobs WHERE hash = ?", &st) != SQLITE_OK)
 		return -1;
 	store_bind_text(st, 1, hash);
 	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -320,8 +376,8 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 		errno = EINVAL;
 		return -1;
 	}
-	if (sqlite3_prepare_v2(s->db, "SELECT h.current, v.hash FROM hosts h JOIN versions v "
-	    "ON v.host_id = h.id AND v.version = h.current WHERE h.id = ?", -1, &st, NULL) != SQLITE_OK)
+	if (store_prepare(s, "SELECT h.current, v.hash FROM hosts h JOIN versions v "
+	    "ON v.host_id = h.id AND v.version = h.current WHERE h.id = ?", &st) != SQLITE_OK)
 		goto sqlerr;
 	store_bind_text(st, 1, host_id);
 	rc = sqlite3_step(st);
@@ -330,12 +386,12 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 		same = strcmp((const char *)sqlite3_column_text(st, 1), p->hash) == 0;
 	} else if (rc != SQLITE_DONE)
 		goto sqlerr;
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 
 	if (same) {
-		if (sqlite3_prepare_v2(s->db, "UPDATE hosts SET last_seen = ?, stale_since = 0 WHERE id = ?",
-		    -1, &st, NULL) != SQLITE_OK)
+		if (store_prepare(s, "UPDATE hosts SET last_seen = ?, stale_since = 0 WHERE id = ?",
+		    &st) != SQLITE_OK)
 			goto sqlerr;
 		sqlite3_bind_int64(st, 1, now);
 		store_bind_text(st, 2, host_id);
@@ -348,33 +404,33 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 			goto sqlerr;
 		if (!have) {
 			blob = store_blob_json(p);
-			if (sqlite3_prepare_v2(s->db, "INSERT INTO blobs (hash, json, stored_at) "
-			    "VALUES (?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+			if (store_prepare(s, "INSERT INTO blobs (hash, json, stored_at) "
+			    "VALUES (?, ?, ?)", &st) != SQLITE_OK)
 				goto sqlerr;
 			store_bind_text(st, 1, p->hash);
 			store_bind_text(st, 2, blob);
 			sqlite3_bind_int64(st, 3, now);
 			if (sqlite3_step(st) != SQLITE_DONE)
 				goto sqlerr;
-			sqlite3_finalize(st);
+			store_release(s, st);
 			st = NULL;
 		}
 
-		if (sqlite3_prepare_v2(s->db, "INSERT INTO hosts (id, first_seen, last_seen, current) "
-		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3, stale_since = 0",
-		    -1, &st, NULL) != SQLITE_OK)
+		if (store_prepare(s, "INSERT INTO hosts (id, first_seen, last_seen, current) "
+		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3, "
+		    "stale_since = 0", &st) != SQLITE_OK)
 			goto sqlerr;
 		store_bind_text(st, 1, host_id);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, cur + 1);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			goto sqlerr;
-		sqlite3_finalize(st);
+		store_release(s, st);
 		st = NULL;
 
-		if (sqlite3_prepare_v2(s->db, "INSERT INTO versions (host_id, version, hash, "
+		if (store_prepare(s, "INSERT INTO versions (host_id, version, hash, "
 		    "collected_at, stored_at, hostname, kernel, cpu) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		    -1, &st, NULL) != SQLITE_OK)
+		    &st) != SQLITE_OK)
 			goto sqlerr;
 		store_bind_text(st, 1, host_id);
 		sqlite3_bind_int64(st, 2, cur + 1);
@@ -389,7 +445,7 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 		*version = cur + 1;
 		*created = 1;
 	}
-	sqlite3_finalize(st);
+	store_release(s, st);
 	st = NULL;
 	if (store_put_domains(s, host_id, p) == -1)
 		goto sqlerr;
@@ -398,7 +454,7 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 sqlerr:
 	store_err(s, err, errsize, "storing a profile");
 cleanup:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	free(blob);
 	if (ret == -1)
 		*created = 0;
