@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential autoconf automake pkg-config gawk
-libjson-c-dev libmicrohttpd-dev libsqlite3-dev libxml2-dev libgnutls28-dev
+libjson-c-dev libmicrohttpd-dev libsqlite3-dev libxml2-dev libgnutls28-dev nettle-dev
 libvirt-dev libsystemd-dev libcurl4-openssl-dev
 clang libclang-rt-14-dev qemu-system-x86 binutils valgrind curl jq sqlite3 ca-certificates python3
 libvirt-daemon-system libvirt-clients systemd

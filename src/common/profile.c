@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
+#include <nettle/sha2.h>
 #include <json-c/json.h>
 
 #include "jsonu.h"
@@ -516,10 +516,10 @@ profile_update_hash(struct profile *p)
 {
 	struct json_object *o = json_object_new_object();
 	struct json_object *layers, *lv;
-	unsigned char digest[32];
+	struct sha256_ctx sha;
+	uint8_t digest[SHA256_DIGEST_SIZE];
 	const char *s;
 	size_t i;
-	int ret = -1;
 
 	json_object_object_add(o, "schema_version", json_object_new_int(p->schema_version));
 	profile_json_body(p, o);
@@ -528,17 +528,14 @@ profile_update_hash(struct profile *p)
 	    json_object_object_get_ex(layers, "libvirt", &lv))
 		json_object_object_del(lv, "domains");
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), digest) != 0) {
-		log_warnx("%s: SHA-256 failed", __func__);
-		goto cleanup;
-	}
+	sha256_init(&sha);
+	sha256_update(&sha, strlen(s), (const uint8_t *)s);
+	sha256_digest(&sha, sizeof(digest), digest);
 	memcpy(p->hash, "sha256:", 7);
 	for (i = 0; i < sizeof(digest); i++)
 		snprintf(p->hash + 7 + 2 * i, 3, "%02x", digest[i]);
-	ret = 0;
-cleanup:
 	json_object_put(o);
-	return ret;
+	return 0;
 }
 
 struct json_object *

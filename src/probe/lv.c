@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,54 @@
 
 #define LV_ARCH		"x86_64"
 
+/*
+ * libvirt is loaded when the libvirt layer is first collected, not linked:
+ * libvirt.so and what it pulls in (GLib, GnuTLS, ...) cost about 20 ms at
+ * every start of every binary, and the probe, the CLI and the hook start
+ * often.  The symbols are checked against libvirt's own declarations.
+ */
+#define LV_LIBRARY	"libvirt.so.0"
+#define LV_SYMBOLS(X) \
+	X(virConnectClose) X(virConnectGetCapabilities) X(virConnectGetDomainCapabilities) \
+	X(virConnectGetLibVersion) X(virConnectGetVersion) X(virConnectListAllDomains) \
+	X(virConnectOpen) X(virConnectOpenReadOnly) X(virDomainFree) X(virDomainGetUUIDString) \
+	X(virGetLastError) X(virSetErrorFunc)
+
+static struct {
+	void *handle;
+	char err[256];			/* why loading failed, "" if it did not */
+#define LV_MEMBER(f) __typeof__(f) *f;
+	LV_SYMBOLS(LV_MEMBER)
+#undef LV_MEMBER
+} lv_lib;
+static pthread_once_t lv_once = PTHREAD_ONCE_INIT;
+
+static void
+lv_load_once(void)
+{
+	const char *e;
+
+	if ((lv_lib.handle = dlopen(LV_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		e = dlerror();
+		snprintf(lv_lib.err, sizeof(lv_lib.err), "%s (is libvirt0 installed?)",
+		    e != NULL ? e : LV_LIBRARY ": cannot be loaded");
+		return;
+	}
+#define LV_RESOLVE(f) \
+	if (lv_lib.err[0] == '\0' && (*(void **)&lv_lib.f = dlsym(lv_lib.handle, #f)) == NULL) \
+		snprintf(lv_lib.err, sizeof(lv_lib.err), "%s: no symbol %s", LV_LIBRARY, #f);
+	LV_SYMBOLS(LV_RESOLVE)
+#undef LV_RESOLVE
+}
+
+/* Load libvirt once per process.  Returns 0, or -1 with the reason in lv_lib.err. */
+static int
+lv_load(void)
+{
+	pthread_once(&lv_once, lv_load_once);
+	return lv_lib.err[0] == '\0' ? 0 : -1;
+}
+
 /* libvirt's default error handler prints every error on stderr: not ours. */
 static void
 lv_quiet(void *data, virErrorPtr e)
@@ -30,7 +80,7 @@ lv_quiet(void *data, virErrorPtr e)
 static const char *
 lv_errmsg(void)
 {
-	virErrorPtr e = virGetLastError();
+	virErrorPtr e = lv_lib.virGetLastError();
 
 	return e != NULL && e->message != NULL ? e->message : "unknown libvirt error";
 }
@@ -126,7 +176,7 @@ lv_machines(virConnectPtr conn, struct plibvirt *lv)
 	xmlDocPtr doc = NULL;
 	char *caps, expr[256];
 
-	if ((caps = virConnectGetCapabilities(conn)) == NULL) {
+	if ((caps = lv_lib.virConnectGetCapabilities(conn)) == NULL) {
 		log_debug("virConnectGetCapabilities: %s", lv_errmsg());
 		return;
 	}
@@ -152,12 +202,12 @@ lv_domains(virConnectPtr conn, struct plibvirt *lv)
 	char uuid[VIR_UUID_STRING_BUFLEN];
 	int i, n;
 
-	if ((n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
+	if ((n = lv_lib.virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (virDomainGetUUIDString(doms[i], uuid) == 0)
+		if (lv_lib.virDomainGetUUIDString(doms[i], uuid) == 0)
 			plibvirt_list_add(&lv->domains, uuid);
-		virDomainFree(doms[i]);
+		lv_lib.virDomainFree(doms[i]);
 	}
 	free(doms);
 	plibvirt_list_sort(&lv->domains);
@@ -169,14 +219,14 @@ static char *
 lv_domcaps_of(virConnectPtr conn, const char *virttype)
 {
 	/* The emulator is libvirt's default for the arch: never a caller's path. */
-	return virConnectGetDomainCapabilities(conn, NULL, LV_ARCH, NULL, virttype, 0);
+	return lv_lib.virConnectGetDomainCapabilities(conn, NULL, LV_ARCH, NULL, virttype, 0);
 }
 
 /* Nonzero when the last error says the read-only connection may not do this. */
 static int
 lv_denied(void)
 {
-	virErrorPtr e = virGetLastError();
+	virErrorPtr e = lv_lib.virGetLastError();
 
 	return e != NULL && e->code == VIR_ERR_OPERATION_DENIED;
 }
@@ -199,7 +249,7 @@ lv_get_domcaps(virConnectPtr ro, const char *uri, virConnectPtr *rw, char *kvmwh
 	char *caps;
 
 	if ((caps = lv_domcaps_of(conn, "kvm")) == NULL && lv_denied()) {
-		if ((*rw = virConnectOpen(uri)) == NULL) {
+		if ((*rw = lv_lib.virConnectOpen(uri)) == NULL) {
 			snprintf(why, whysize, "a read-only connection may not ask since libvirt 5.4, and a "
 			    "read-write one failed: %s", lv_errmsg());
 			*denied = 1;
@@ -211,7 +261,7 @@ lv_get_domcaps(virConnectPtr ro, const char *uri, virConnectPtr *rw, char *kvmwh
 	if (caps != NULL)
 		return caps;
 	util_strlcpy(kvmwhy, lv_errmsg(), kvmwhysize);
-	e = virGetLastError();
+	e = lv_lib.virGetLastError();
 	if (e != NULL && (e->code == VIR_ERR_NO_SUPPORT || e->code == VIR_ERR_OPERATION_DENIED)) {
 		*denied = e->code == VIR_ERR_OPERATION_DENIED;
 		util_strlcpy(why, kvmwhy, whysize);
@@ -234,14 +284,18 @@ lv_collect(const char *uri, struct profile *p)
 	plibvirt_clear(&p->lv);
 	if (uri == NULL)
 		uri = LV_DEFAULT_URI;
-	virSetErrorFunc(NULL, lv_quiet);
-	if ((conn = virConnectOpenReadOnly(uri)) == NULL) {
+	if (lv_load() == -1) {
+		profile_layer_set(&p->libvirt, LAYER_UNAVAILABLE, "%s", lv_lib.err);
+		goto cleanup;
+	}
+	lv_lib.virSetErrorFunc(NULL, lv_quiet);
+	if ((conn = lv_lib.virConnectOpenReadOnly(uri)) == NULL) {
 		profile_layer_set(&p->libvirt, LAYER_UNAVAILABLE, "%s: %s", uri, lv_errmsg());
 		goto cleanup;
 	}
-	if (virConnectGetLibVersion(conn, &v) == 0)
+	if (lv_lib.virConnectGetLibVersion(conn, &v) == 0)
 		lv_version(v, p->lv.libvirt_version, sizeof(p->lv.libvirt_version));
-	if (virConnectGetVersion(conn, &v) == 0 && v != 0)
+	if (lv_lib.virConnectGetVersion(conn, &v) == 0 && v != 0)
 		lv_version(v, p->lv.qemu_version, sizeof(p->lv.qemu_version));
 
 	caps = lv_get_domcaps(conn, uri, &rw, kvmwhy, sizeof(kvmwhy), why, sizeof(why), &denied);
@@ -288,8 +342,8 @@ cleanup:
 		plibvirt_clear(&p->lv);
 	free(caps);
 	if (rw != NULL)
-		virConnectClose(rw);
+		lv_lib.virConnectClose(rw);
 	if (conn != NULL)
-		virConnectClose(conn);
+		lv_lib.virConnectClose(conn);
 	return ret;
 }

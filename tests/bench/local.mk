@@ -1,9 +1,11 @@
 ## tests/bench: the fleet benchmark (sh tests/bench/run.sh); built on demand.
 
-EXTRA_PROGRAMS += tests/bench/bench-fleet tests/bench/bench-mhd
+EXTRA_PROGRAMS += tests/bench/bench-fleet tests/bench/bench-mhd tests/bench/bench-ioctl
 tests_bench_bench_fleet_SOURCES = tests/bench/bench-fleet.c tests/unit/synth.c tests/unit/synth.h
+tests_bench_bench_fleet_LDADD = $(LDADD) $(LIBVIRT_LIBS)
 tests_bench_bench_fleet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit \
 	-DFIXTURES_DIR=\"$(FIXTURES_DIR)\"
 tests_bench_bench_mhd_SOURCES = tests/bench/bench-mhd.c
+tests_bench_bench_ioctl_SOURCES = tests/bench/bench-ioctl.c
 CLEANFILES += $(EXTRA_PROGRAMS)
 EXTRA_DIST += tests/bench/run.sh tests/bench/README.md
