@@ -50,8 +50,8 @@ if [ ! -f "$build/Makefile" ]; then
 	[ -x "$srcdir/configure" ] || (cd "$srcdir" && autoreconf -fi) || exit 1
 	(cd "$build" && "$srcdir/configure" -q --with-fixtures="$fixtures" CFLAGS='-O2 -g') || exit 1
 fi
-make -C "$build" -j"$(nproc)" migcompatd migcompat tests/bench/bench-fleet tests/bench/bench-mhd \
-    > "$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; exit 1; }
+make -C "$build" -j"$(nproc)" migcompatd migcompat migcompat-probe tests/bench/bench-fleet \
+    tests/bench/bench-mhd tests/bench/bench-ioctl > "$tmp/build.log" 2>&1 || { tail -30 "$tmp/build.log"; exit 1; }
 bf=$build/tests/bench/bench-fleet
 
 # ---- machine ----
@@ -144,11 +144,26 @@ else
 fi
 
 # ---- probe collection ----
-if [ -c /dev/kvm ]; then
-	t0=$(now_ns); "$build/migcompat-probe" --no-guest > /dev/null 2>&1; t1=$(now_ns)
-	say "probe_collection $(( (t1 - t0) / 1000 )) us (migcompat-probe --no-guest)"
+# The probe without its guest and libvirt, against a bare program doing the
+# same KVM ioctls, alternating, 21 runs each: the medians and their ratio.
+if [ -c /dev/kvm ] && "$build/tests/bench/bench-ioctl" > "$tmp/ioctl.out" 2>&1; then
+	: > "$tmp/t.probe"
+	: > "$tmp/t.bare"
+	for n in $(seq 21); do
+		t0=$(now_ns); "$build/migcompat-probe" --no-guest --no-libvirt > /dev/null 2>&1; t1=$(now_ns)
+		echo $(( (t1 - t0) / 1000 )) >> "$tmp/t.probe"
+		t0=$(now_ns); "$build/tests/bench/bench-ioctl" > /dev/null 2>&1; t1=$(now_ns)
+		echo $(( (t1 - t0) / 1000 )) >> "$tmp/t.bare"
+	done
+	pm=$(median < "$tmp/t.probe")
+	bm=$(median < "$tmp/t.bare")
+	say "probe_collection $pm us median of 21 (migcompat-probe --no-guest --no-libvirt)"
+	say "bare_ioctls $bm us median of 21 (bench-ioctl: $(cat "$tmp/ioctl.out"))"
+	say "probe_ratio $(awk -v a="$pm" -v b="$bm" 'BEGIN { printf "%.2f", a / b }') x the bare program"
+	t0=$(now_ns); "$build/migcompat-probe" > "$tmp/full.json" 2>/dev/null; t1=$(now_ns)
+	say "probe_full $(( (t1 - t0) / 1000 )) us (with the probe guest and libvirt; guest: $(jq -r .layers.guest.reason "$tmp/full.json" 2>/dev/null))"
 else
-	say "probe_collection - (no /dev/kvm on this machine: not measured)"
+	say "probe_collection - (no usable /dev/kvm on this machine: not measured)"
 fi
 say "load $(cut -d" " -f1-3 /proc/loadavg) at the end"
 say "results in $out"
