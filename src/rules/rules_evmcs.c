@@ -125,6 +125,20 @@ rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
 	}
 }
 
+/*
+ * What a v4.20-v5.5 destination (ev_host) leaves of the vCPU's own MSR i
+ * once eVMCS is enabled: its measured guest view where there is one (those
+ * kernels narrow the vCPU values themselves, so the guest reads them),
+ * otherwise its kernel's filter.
+ */
+static uint32_t
+rules_evmcs_host_keep(const struct rules_prep *d, int pv, int i)
+{
+	if (d->ev_kind[pv] == RULES_EV_MEASURED)
+		return rules_evmcs_half(i, d->ev_view[pv][i]);
+	return d->ev_keep[pv][i];
+}
+
 /* A reason without a bit. */
 static int
 rules_evmcs_note(struct rules_ctx *c, uint8_t rule, int blocking, uint8_t side)
@@ -215,9 +229,10 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		    d->ev_keep[pv][i];
 		bad |= sv & ~dv;
 	}
-	if (d->ev_host && !s->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
+	if (d->ev_host && !s->ev_host) {
 		for (i = 0; i < RULES_E_NUM; i++)
-			bad |= rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i];
+			bad |= rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) &
+			    ~rules_evmcs_host_keep(d, pv, i);
 	}
 	if (bad == 0)
 		return 0;
@@ -255,10 +270,10 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	 * saw too (bits already reported as hidden are not repeated).  A
 	 * source kernel that narrows alike ran the VM with narrowed values.
 	 */
-	if (d->ev_host && !s->ev_host && d->ev_kind[pv] == RULES_EV_EMULATED) {
+	if (d->ev_host && !s->ev_host) {
 		for (i = 0; i < RULES_E_NUM; i++) {
-			viol = rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) & ~d->ev_keep[pv][i] &
-			    ~rules_evmcs_half(i, s->ev_view[pv][i]);
+			viol = rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) &
+			    ~rules_evmcs_host_keep(d, pv, i) & ~rules_evmcs_half(i, s->ev_view[pv][i]);
 			if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HOST_NARROWED, 1, i, viol,
 			    s->vmx[rules_evmcs_vslot[i]], d->vmx[rules_evmcs_vslot[i]]))
 				return 1;

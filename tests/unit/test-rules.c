@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "evmcsview.h"
 #include "profile.h"
 #include "rules.h"
 #include "tap.h"
@@ -812,6 +813,20 @@ test_evmcs_rules(void)
 	    has_reason(s, d, ev, RULES_POLICY_STRICT, "evmcs-host-narrowed", "0x48d", 6),
 	    "5.4 destination narrows the vCPU's own MSRs: restoring the preemption timer fails");
 	tap_ok(verdict(d, d, ev, RULES_POLICY_STRICT) == RULES_COMPATIBLE, "5.4 -> 5.4: compatible");
+	/*
+	 * The same 5.4 destination with a measured view (the probe guest ran
+	 * there): its vCPU MSRs are narrowed all the same, so the restore of
+	 * the source's raw values still fails.
+	 */
+	evmcsview_emulate(d);
+	d->evmcs_measured.view[EVMCS_VIEW_EVMCS] = d->evmcs_emulated.view[EVMCS_VIEW_EVMCS];
+	d->evmcs_measured.views_present = 1u << EVMCS_VIEW_EVMCS;
+	profile_layer_set(&d->evmcs_measured.layer, LAYER_MEASURED, "test");
+	tap_ok(d->evmcs_emulated.views_present != 0 && verdict(s, d, ev, RULES_POLICY_STRICT) ==
+	    RULES_INCOMPATIBLE && has_reason(s, d, ev, RULES_POLICY_STRICT, "evmcs-host-narrowed",
+	    "0x48d", 6), "5.4 destination with a measured view narrows its vCPU MSRs too: blocked");
+	tap_ok(verdict(d, d, ev, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "5.4 measured -> 5.4 measured: compatible");
 	profile_free(s);
 	profile_free(d);
 
