@@ -368,6 +368,10 @@ api_send(struct api_req *r)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
 	if (r->status == 401)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+	if (r->compat_from[0] != '\0')
+		MHD_add_response_header(resp, "Migcompat-From", r->compat_from);
+	if (r->compat_to[0] != '\0')
+		MHD_add_response_header(resp, "Migcompat-To", r->compat_to);
 	ret = MHD_queue_response(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
 	r->queued = 1;

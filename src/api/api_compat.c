@@ -124,6 +124,10 @@ api_compat_xml(struct api_req *r)
 	}
 	if (from != NULL && (src = api_compat_host(r, "from", from)) == NULL)
 		return;
+	/* The body is the rules engine's answer alone: the hosts go in headers. */
+	util_strlcpy(r->compat_to, to, sizeof(r->compat_to));
+	if (from != NULL)
+		util_strlcpy(r->compat_from, from, sizeof(r->compat_from));
 	api_compat_answer(r, src, dst, &vm, policy);
 }
 #endif

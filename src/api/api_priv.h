@@ -106,6 +106,8 @@ struct api_req {
 	const char *allow;		/* Allow header of a 405 */
 	int pretty;			/* format resp as "migcompat check --json" does */
 	int too_big;			/* the body went over max_body: being discarded */
+	char compat_from[128];		/* Migcompat-From header of a compat answer, "" none */
+	char compat_to[128];		/* Migcompat-To header, "" none */
 };
 
 /* Reply with a JSON object (taken over) and status. */

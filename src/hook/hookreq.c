@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -92,11 +93,12 @@ hookreq_reasons(struct json_object *ans, char *msg, size_t msgsize)
 }
 
 enum hookreq_result
-hookreq_answer(long status, const char *body, size_t len, const char *domain, char *msg, size_t msgsize)
+hookreq_answer(long status, const char *body, size_t len, const char *domain, const char *from,
+    const char *to, char *msg, size_t msgsize)
 {
 	struct json_object *ans = NULL, *e;
 	enum hookreq_result ret = HOOKREQ_ERROR;
-	const char *verdict, *from, *to, *m;
+	const char *verdict, *m;
 	char err[256], hint[256];
 
 	msg[0] = '\0';
@@ -127,8 +129,10 @@ hookreq_answer(long status, const char *body, size_t len, const char *domain, ch
 	if (strcmp(verdict, "incompatible") == 0) {
 		snprintf(msg, msgsize, "migcompat: %s cannot run on this host: ", domain);
 		hookreq_reasons(ans, msg, msgsize);
-		from = hookreq_str(ans, "from");
-		to = hookreq_str(ans, "to");
+		if (from == NULL || from[0] == '\0')
+			from = hookreq_str(ans, "from");
+		if (to == NULL || to[0] == '\0')
+			to = hookreq_str(ans, "to");
 		snprintf(hint, sizeof(hint), "; all reasons: migcompat check --domain %s.xml %s %s",
 		    domain, from != NULL ? from : "SOURCE", to != NULL ? to : "DESTINATION");
 		hookreq_append(msg, msgsize, hint, sizeof(hint));
@@ -160,11 +164,52 @@ hookreq_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* The hosts the daemon compared, from its Migcompat-From and Migcompat-To headers. */
+struct hookreq_hosts {
+	char from[128];
+	char to[128];
+};
+
+/* Copy a header value that is a host id (A-Z a-z 0-9 . _ : -); anything else is ignored. */
+static void
+hookreq_host_header(const char *v, size_t n, char *out, size_t outsize)
+{
+	size_t i;
+
+	while (n > 0 && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' '))
+		n--;
+	while (n > 0 && *v == ' ') {
+		v++;
+		n--;
+	}
+	if (n == 0 || n >= outsize)
+		return;
+	for (i = 0; i < n; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-", v[i]) == NULL)
+			return;
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+static size_t
+hookreq_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct hookreq_hosts *h = arg;
+	size_t n = size * nmemb;
+
+	if (n > 15 && strncasecmp(ptr, "Migcompat-From:", 15) == 0)
+		hookreq_host_header(ptr + 15, n - 15, h->from, sizeof(h->from));
+	else if (n > 13 && strncasecmp(ptr, "Migcompat-To:", 13) == 0)
+		hookreq_host_header(ptr + 13, n - 13, h->to, sizeof(h->to));
+	return n;
+}
+
 enum hookreq_result
 hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, const char *domain,
     char *msg, size_t msgsize)
 {
 	struct hookreq_buf b = { NULL, 0 };
+	struct hookreq_hosts hosts = { "", "" };
 	struct curl_slist *hdr = NULL;
 	enum hookreq_result ret = HOOKREQ_ERROR;
 	char cerr[CURL_ERROR_SIZE] = "";
@@ -192,6 +237,8 @@ hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, cons
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hookreq_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, hookreq_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hosts);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
 	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
 		long oserr = 0;
@@ -205,7 +252,8 @@ hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, cons
 		goto cleanup;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, msg, msgsize);
+	ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, hosts.from, hosts.to,
+	    msg, msgsize);
 cleanup:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);

@@ -34,11 +34,13 @@ enum hookreq_result hookreq_ask(const char *sock, const char *xml, size_t len, l
 /*
  * Read the daemon's answer: HTTP status and body (len bytes, the rules
  * JSON {"compatible", "verdict", "reasons": [{"message", ...}]} or
- * {"error": {"message"}}).  Incompatible gives HOOKREQ_DENY and a line
- * naming the first blocking reasons and how to see them all; compatible
- * HOOKREQ_ALLOW; anything else HOOKREQ_ERROR with what went wrong.
+ * {"error": {"message"}}), and the hosts it compared (its Migcompat-From
+ * and Migcompat-To headers; NULL or "" unknown).  Incompatible gives
+ * HOOKREQ_DENY and a line naming the first blocking reasons and the
+ * "migcompat check" command that shows them all; compatible HOOKREQ_ALLOW;
+ * anything else HOOKREQ_ERROR with what went wrong.
  */
 enum hookreq_result hookreq_answer(long status, const char *body, size_t len, const char *domain,
-    char *msg, size_t msgsize);
+    const char *from, const char *to, char *msg, size_t msgsize);
 
 #endif

@@ -14,7 +14,7 @@ static char msg[1024];
 static enum hookreq_result
 answer(long status, const char *body)
 {
-	return hookreq_answer(status, body, strlen(body), "win2022", msg, sizeof(msg));
+	return hookreq_answer(status, body, strlen(body), "win2022", NULL, NULL, msg, sizeof(msg));
 }
 
 int
@@ -51,6 +51,11 @@ main(void)
 	    "[{\"rule\":\"machine-type\"}]}");
 	tap_ok(r == HOOKREQ_DENY && strstr(msg, "machine-type") != NULL &&
 	    strstr(msg, "--domain win2022.xml host-a host-b") != NULL, "hosts named when the answer has them: %s", msg);
+
+	r = hookreq_answer(200, "{\"verdict\":\"incompatible\",\"reasons\":[{\"rule\":\"x\"}]}", 51,
+	    "win2022", "src-7", "dst-3", msg, sizeof(msg));
+	tap_ok(r == HOOKREQ_DENY && strstr(msg, "--domain win2022.xml src-7 dst-3") != NULL,
+	    "hosts named from the daemon's headers: %s", msg);
 
 	r = answer(200, "{\"compatible\":false,\"verdict\":\"unknown\",\"reasons\":[{\"message\":\"no VMX data for the source\"}]}");
 	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "verdict unknown: no VMX data") != NULL,
