@@ -10,3 +10,5 @@ TESTS += tests/system/crash.sh
 EXTRA_DIST += tests/system/crash.sh
 TESTS += tests/system/security.sh
 EXTRA_DIST += tests/system/security.sh
+TESTS += tests/system/tls.sh
+EXTRA_DIST += tests/system/tls.sh

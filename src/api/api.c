@@ -33,7 +33,7 @@
 #include "xmalloc.h"
 
 const struct api_route api_routes[] = {
-	{ "GET", "/healthz", api_metrics_healthz, 0 },
+	{ "GET", "/healthz", api_metrics_healthz, API_OPEN },
 	{ "GET", "/metrics", api_metrics_get, 0 },
 	{ "GET", "/v1/hosts", api_hosts_list, 0 },
 	{ "POST", "/v1/hosts", api_hosts_post, API_AUTH | API_BODY },
@@ -274,7 +274,47 @@ api_token_check(struct api *a, const char *token)
 	return diff == 0 ? 1 : -1;
 }
 
-/* Reply 401/403 unless the request may write.  Returns 0 if it may. */
+/*
+ * Nonzero if the TLS client presented a certificate that verifies against
+ * tls_client_ca (libmicrohttpd asks for one only when that is set, and
+ * loads those CAs as the session's trust).
+ */
+static int
+api_client_cert_ok(struct api_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t session;
+	unsigned status = 0, n = 0;
+
+	if (r->api->tls_ca == NULL || r->l == NULL || r->l->is_unix)
+		return 0;
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || ci->tls_session == NULL)
+		return 0;
+	session = (gnutls_session_t)ci->tls_session;
+	if (gnutls_certificate_get_peers(session, &n) == NULL || n == 0)
+		return 0;
+	if (gnutls_certificate_verify_peers2(session, &status) != GNUTLS_E_SUCCESS || status != 0)
+		return 0;
+	return 1;
+}
+
+/* Nonzero if the route of r needs authentication. */
+static int
+api_needs_auth(const struct api_req *r)
+{
+	unsigned flags = api_routes[r->route].flags;
+
+	if (flags & API_OPEN)
+		return 0;
+	return (flags & API_AUTH) || r->api->auth_reads;
+}
+
+/*
+ * Reply 401/403 unless the request may go on: the Unix socket (its file
+ * mode guards it), a client certificate signed by tls_client_ca, or the
+ * bearer token.  Returns 0 if it may.
+ */
 static int
 api_auth(struct api_req *r)
 {
@@ -283,6 +323,8 @@ api_auth(struct api_req *r)
 
 	if (r->l != NULL && r->l->is_unix)
 		return 0;
+	if (api_client_cert_ok(r))
+		return 0;
 	h = api_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
 	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0') {
 		api_error(r, 401, "this request needs \"Authorization: Bearer <token>\"");
@@ -290,7 +332,8 @@ api_auth(struct api_req *r)
 	}
 	rc = api_token_check(r->api, h + 7);
 	if (rc == 0) {
-		api_error(r, 403, "writes are disabled: the daemon has no token_file");
+		api_error(r, 403, "%s over TCP are disabled: the daemon has no token_file",
+		    (api_routes[r->route].flags & API_AUTH) ? "writes" : "reads");
 		return -1;
 	}
 	if (rc == -1) {
@@ -310,7 +353,7 @@ api_dispatch(struct api_req *r)
 			api_error(r, 404, "no such route: %s %.200s", r->method, r->url);
 		return;
 	}
-	if ((api_routes[r->route].flags & API_AUTH) && api_auth(r) == -1)
+	if (api_needs_auth(r) && api_auth(r) == -1)
 		return;
 	api_routes[r->route].fn(r);
 	if (r->status == 0)
@@ -408,7 +451,7 @@ api_access(void *cls, struct MHD_Connection *conn, const char *url, const char *
 			return api_send(r);
 		}
 		/* Refuse unauthorised writes before reading their bodies. */
-		if (r->route >= 0 && (api_routes[r->route].flags & API_AUTH) && api_auth(r) == -1)
+		if (r->route >= 0 && api_needs_auth(r) && api_auth(r) == -1)
 			return api_send(r);
 		return MHD_YES;
 	}
@@ -578,6 +621,13 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	a->wake[0] = a->wake[1] = -1;
 	a->collect_fd = c->collect_fd;
 	a->max_body = c->max_body;
+	a->auth_reads = c->auth_reads;
+	if (c->tls_cert != NULL) {
+		a->tls_cert = xstrdup(c->tls_cert);
+		a->tls_key = xstrdup(c->tls_key != NULL ? c->tls_key : "");
+		if (c->tls_client_ca != NULL)
+			a->tls_ca = xstrdup(c->tls_client_ca);
+	}
 	a->self_id = xstrdup(c->self_id != NULL ? c->self_id : "");
 	a->stats = xcalloc(api_nroutes + 1, sizeof(*a->stats));
 	a->coll.state = API_COLLECT_DISABLED;
@@ -600,8 +650,21 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	if (api_fleet_sync(a, err, errsize) == -1)
 		goto fail;
 	for (i = 0; i < a->n_l; i++) {
-		a->l[i].mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+		struct MHD_OptionItem tls[4];
+		unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+		size_t nt = 0;
+
+		if (a->tls_cert != NULL && !a->l[i].is_unix) {
+			flags |= MHD_USE_TLS;
+			tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, a->tls_cert };
+			tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, a->tls_key };
+			if (a->tls_ca != NULL)
+				tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, a->tls_ca };
+		}
+		tls[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+		a->l[i].mhd = MHD_start_daemon(flags,
 		    0, NULL, NULL, api_access, &a->l[i],
+		    MHD_OPTION_ARRAY, tls,
 		    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
 		    MHD_OPTION_LISTEN_SOCKET, a->l[i].fd,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
@@ -611,7 +674,8 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 		    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
 		    MHD_OPTION_END);
 		if (a->l[i].mhd == NULL) {
-			snprintf(err, errsize, "%s: cannot start the HTTP server", a->l[i].name);
+			snprintf(err, errsize, "%s: cannot start the HTTP%s server%s", a->l[i].name,
+			    nt > 0 ? "S" : "", nt > 0 ? " (is tls_key the key of tls_cert?)" : "");
 			goto fail;
 		}
 		a->l[i].fd = -1;	/* MHD owns it now */
@@ -627,7 +691,8 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	a->started = 1;
 	for (i = 0; i < a->n_l; i++)
-		log_info("listening on %s", a->l[i].name);
+		log_info("listening on %s%s", a->l[i].name, a->tls_cert != NULL && !a->l[i].is_unix ?
+		    a->tls_ca != NULL ? " (HTTPS, client certificates accepted)" : " (HTTPS)" : "");
 	return a;
 fail:
 	api_stop(a);
@@ -666,6 +731,12 @@ api_stop(struct api *a)
 	free(a->l);
 	free(a->stats);
 	free(a->self_id);
+	free(a->tls_cert);
+	if (a->tls_key != NULL) {
+		explicit_bzero(a->tls_key, strlen(a->tls_key));
+		free(a->tls_key);
+	}
+	free(a->tls_ca);
 	free(a);
 }
 

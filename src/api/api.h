@@ -33,6 +33,12 @@ struct api_conf {
 	unsigned max_connections;	/* per listener */
 	unsigned timeout;		/* seconds of inactivity */
 	int collect_fd;			/* a byte written here asks for a collection; -1 none */
+	const char *tls_cert;		/* PEM text: TCP listeners speak HTTPS; NULL plain HTTP */
+	const char *tls_key;		/* PEM text of its private key */
+	const char *tls_client_ca;	/* PEM text: client certificates these CAs sign may
+					   write (and read); NULL none */
+	int auth_reads;			/* on TCP every route but /healthz needs a token or a
+					   client certificate */
 };
 
 /* The last collection, as /healthz and /metrics show it. */

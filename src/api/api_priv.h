@@ -26,6 +26,7 @@ struct fleet;
 /* Route flags. */
 #define API_AUTH	0x1		/* a write: needs the bearer token on TCP */
 #define API_BODY	0x2		/* reads a request body */
+#define API_OPEN	0x4		/* never needs authentication (/healthz) */
 
 /* Most hosts in one POST /v1/hosts. */
 #define API_BATCH_MAX	10000
@@ -70,6 +71,8 @@ struct api {
 	int fleet_synced;
 	char *self_id;
 	int collect_fd;
+	char *tls_cert, *tls_key, *tls_ca;	/* PEM texts MHD keeps pointers to */
+	int auth_reads;
 
 	pthread_mutex_t mu;		/* guards the fields below */
 	unsigned char token_digest[32];

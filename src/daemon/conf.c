@@ -66,6 +66,10 @@ static const struct conf_opt conf_opts[] = {
 	{ "etcd_key", CONF_STR, CONF_OFF(etcd_key), 0, 0, 0, "" },
 	{ "etcd_user", CONF_STR, CONF_OFF(etcd_user), 0, 0, 0, "" },
 	{ "etcd_password_file", CONF_STR, CONF_OFF(etcd_password_file), 0, 0, 0, "" },
+	{ "tls_cert", CONF_STR, CONF_OFF(tls_cert), 0, 0, 0, "" },
+	{ "tls_key", CONF_STR, CONF_OFF(tls_key), 0, 0, 0, "" },
+	{ "tls_client_ca", CONF_STR, CONF_OFF(tls_client_ca), 0, 0, 0, "" },
+	{ "auth_reads", CONF_BOOL, CONF_OFF(auth_reads), 0, 0, 0, "no" },
 };
 
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
@@ -97,6 +101,10 @@ const struct conf_optname conf_optnames[] = {
 	{ "etcd_key", "etcd-key", 1 },
 	{ "etcd_user", "etcd-user", 1 },
 	{ "etcd_password_file", "etcd-password-file", 1 },
+	{ "tls_cert", "tls-cert", 1 },
+	{ "tls_key", "tls-key", 1 },
+	{ "tls_client_ca", "tls-client-ca", 1 },
+	{ "auth_reads", "auth-reads", 1 },
 };
 const size_t conf_noptnames = sizeof(conf_optnames) / sizeof(conf_optnames[0]);
 
@@ -504,6 +512,14 @@ conf_finish(struct conf *c, char *err, size_t errsize)
 		snprintf(err, errsize, "etcd_cert, etcd_key: give both or neither");
 		return -1;
 	}
+	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
+		snprintf(err, errsize, "tls_cert, tls_key: give both or neither");
+		return -1;
+	}
+	if (c->tls_client_ca[0] != '\0' && c->tls_cert[0] == '\0') {
+		snprintf(err, errsize, "tls_client_ca: client certificates need TLS (tls_cert, tls_key)");
+		return -1;
+	}
 	if (c->n_fleet > 0 && c->fleet_token_file[0] == '\0' && c->token_file[0] == '\0') {
 		snprintf(err, errsize, "fleet: pushing needs fleet_token_file or token_file");
 		return -1;
@@ -548,4 +564,8 @@ conf_dump(const struct conf *c, FILE *f)
 	fprintf(f, "etcd_key = %s\n", c->etcd_key);
 	fprintf(f, "etcd_user = %s\n", c->etcd_user);
 	fprintf(f, "etcd_password_file = %s\n", c->etcd_password_file);
+	fprintf(f, "tls_cert = %s\n", c->tls_cert);
+	fprintf(f, "tls_key = %s\n", c->tls_key);
+	fprintf(f, "tls_client_ca = %s\n", c->tls_client_ca);
+	fprintf(f, "auth_reads = %s\n", c->auth_reads ? "yes" : "no");
 }

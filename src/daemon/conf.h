@@ -53,6 +53,10 @@ struct conf {
 	char *etcd_key;
 	char *etcd_user;		/* "" no authentication */
 	char *etcd_password_file;
+	char *tls_cert;			/* PEM certificate chain, "" plain HTTP on TCP */
+	char *tls_key;			/* its PEM private key */
+	char *tls_client_ca;		/* PEM CAs whose client certificates may write, "" none */
+	int auth_reads;			/* reads on TCP need a token or certificate too */
 
 	uint64_t set;			/* bit per option: set explicitly */
 };

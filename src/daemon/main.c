@@ -172,6 +172,33 @@ main_read_token(const char *path, char *err, size_t errsize)
 }
 
 /*
+ * Read a PEM file of the TLS configuration ("" gives NULL).  Returns 0, or
+ * -1 with a message in err.
+ */
+static int
+main_read_pem(const char *key, const char *path, int secret, char **out, char *err, size_t errsize)
+{
+	struct stat st;
+
+	*out = NULL;
+	if (path[0] == '\0')
+		return 0;
+	if ((*out = util_read_file(path, 1024 * 1024, NULL)) == NULL) {
+		snprintf(err, errsize, "%s %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (strstr(*out, "-----BEGIN ") == NULL) {
+		snprintf(err, errsize, "%s %s: not a PEM file", key, path);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	if (secret && stat(path, &st) == 0 && (st.st_mode & S_IROTH))
+		log_warnx("%s: the private key is world-readable; chmod o-r it", path);
+	return 0;
+}
+
+/*
  * Load the configuration file, merge the command line over it and apply
  * defaults.  Returns 0 with *out filled, or -1 with a message in err.
  */
@@ -522,6 +549,7 @@ main(int argc, char **argv)
 	struct api_listener_fd *lfd = NULL;
 	struct api_conf ac;
 	struct profile idp;
+	char *tls_cert = NULL, *tls_key = NULL, *tls_ca = NULL;
 	struct collect_opts co;
 	sigset_t mask;
 	char err[1024];
@@ -610,7 +638,24 @@ main(int argc, char **argv)
 	ac.max_connections = s.conf.max_connections;
 	ac.timeout = s.conf.timeout;
 	ac.collect_fd = s.conf.collect ? s.collect_req[1] : -1;
-	if ((s.api = api_start(&ac, err, sizeof(err))) == NULL) {
+	ac.auth_reads = s.conf.auth_reads;
+	if (main_read_pem("tls_cert", s.conf.tls_cert, 0, &tls_cert, err, sizeof(err)) == -1 ||
+	    main_read_pem("tls_key", s.conf.tls_key, 1, &tls_key, err, sizeof(err)) == -1 ||
+	    main_read_pem("tls_client_ca", s.conf.tls_client_ca, 0, &tls_ca, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	ac.tls_cert = tls_cert;
+	ac.tls_key = tls_key;
+	ac.tls_client_ca = tls_ca;
+	s.api = api_start(&ac, err, sizeof(err));
+	free(tls_cert);
+	if (tls_key != NULL)
+		explicit_bzero(tls_key, strlen(tls_key));
+	free(tls_key);
+	free(tls_ca);
+	tls_cert = tls_key = tls_ca = NULL;
+	if (s.api == NULL) {
 		log_warnx("%s", err);
 		goto cleanup;
 	}
@@ -644,6 +689,9 @@ cleanup:
 	if (s.conf.socket != NULL)
 		listen_unlink(&s.conf);
 	free(lfd);
+	free(tls_cert);
+	free(tls_key);
+	free(tls_ca);
 	store_close(s.store);
 	push_free(s.push);
 	if (s.sigfd != -1)

@@ -4,7 +4,8 @@
 # start_daemon NAME ARGS...: run migcompatd with a database, socket and log
 # in the test directory, listening on 127.0.0.1 on a free port the kernel
 # picks (read back from the log), and wait until it answers /healthz.  Sets
-# NAME_PID, NAME_PORT, NAME_URL, NAME_SOCK, NAME_DB, NAME_LOG.
+# NAME_PID, NAME_PORT, NAME_URL, NAME_SOCK, NAME_DB, NAME_LOG.  DAEMON_SCHEME
+# (default http) and DAEMON_CURL_OPTS (e.g. "--cacert FILE") serve HTTPS.
 
 DAEMON_PIDS=""
 trap 'for p in $DAEMON_PIDS; do kill -TERM "$p" 2>/dev/null; done; rm -rf "$TMPDIR_TEST"' EXIT
@@ -28,7 +29,8 @@ start_daemon() {
 	i=0
 	while [ $i -lt 100 ]; do
 		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$log" | head -1)
-		if [ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
+		# shellcheck disable=SC2086
+		if [ -n "$port" ] && curl -fsS ${DAEMON_CURL_OPTS:-} "${DAEMON_SCHEME:-http}://127.0.0.1:$port/healthz" >/dev/null 2>&1; then
 			break
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -39,7 +41,7 @@ start_daemon() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	eval "${name}_PID=$pid ${name}_PORT=$port ${name}_URL=http://127.0.0.1:$port"
+	eval "${name}_PID=$pid ${name}_PORT=$port ${name}_URL=${DAEMON_SCHEME:-http}://127.0.0.1:$port"
 	eval "${name}_SOCK=$sock ${name}_DB=$db ${name}_LOG=$log"
 	[ -n "$port" ]
 }

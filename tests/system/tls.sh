@@ -1,0 +1,98 @@
+#!/bin/sh
+# tls.sh - HTTPS through libmicrohttpd's GnuTLS support, against a test CA
+# made here with openssl: the server certificate, client certificates as a
+# second way to write, a client certificate of another CA refused, reads
+# restricted with auth_reads, the Unix socket still plain, bad TLS
+# configurations refused with a clear message.
+
+. "$top_srcdir/tests/system/common.sh"
+. "$top_srcdir/tests/system/daemon-lib.sh"
+
+command -v openssl >/dev/null 2>&1 || skip_all "openssl is not installed"
+T=$TMPDIR_TEST
+echo "tls-$$" >"$T/token"
+chmod 600 "$T/token"
+AUTH="Authorization: Bearer tls-$$"
+JSON='Content-Type: application/json'
+DUMP=$MIGCOMPAT_FIXTURES/vbox/vbox_cpudb_i7-6700K.json
+
+# ca NAME: a self-signed CA; cert NAME CA EXT: a key and certificate signed by CA.
+ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=migcompat test $1" \
+	    -keyout "$T/$1.key" -out "$T/$1.pem" >/dev/null 2>&1
+}
+cert() {
+	printf '%s\n' "$3" >"$T/$1.ext"
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.csr" \
+	    >/dev/null 2>&1 &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" -CAcreateserial \
+	    -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" >/dev/null 2>&1
+}
+check "a test CA" ca ca
+check "a second, unrelated CA" ca rogue
+check "a server certificate for 127.0.0.1" cert server ca "subjectAltName = IP:127.0.0.1
+extendedKeyUsage = serverAuth"
+check "a client certificate of the CA" cert client ca "extendedKeyUsage = clientAuth"
+check "a client certificate of the other CA" cert intruder rogue "extendedKeyUsage = clientAuth"
+chmod 600 "$T"/*.key
+start_daemon_tls() {
+	DAEMON_SCHEME=https DAEMON_CURL_OPTS="--cacert $T/ca.pem" start_daemon "$@"
+}
+
+check "daemon starts with HTTPS and client certificates" start_daemon_tls S --no-collect \
+    --host-id self --token-file "$T/token" --tls-cert "$T/server.pem" --tls-key "$T/server.key" \
+    --tls-client-ca "$T/ca.pem"
+[ -n "$S_PORT" ] || { done_testing; exit 1; }
+U=https://127.0.0.1:$S_PORT
+
+status_is() {	# status_is STATUS CURL_ARGS...: the answer has STATUS (000: none came)
+	want=$1
+	shift
+	got=$(curl -s -o "$T/body" -w '%{http_code}' "$@")
+	[ "$got" = "$want" ] || { echo "status $got, want $want"; cat "$T/body"; return 1; }
+}
+check "the log says HTTPS" grep -q "listening on 127.0.0.1:$S_PORT (HTTPS, client certificates accepted)" "$S_LOG"
+check "healthz over HTTPS, server verified against the test CA" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert '$T/ca.pem' $U/healthz)\" = 200 ]"
+check "a client that does not trust the CA refuses the server" sh -c "! curl -sf -o /dev/null $U/healthz"
+check "plain HTTP on the HTTPS port gets no answer" sh -c "! curl -sf -m 3 -o /dev/null http://127.0.0.1:$S_PORT/healthz"
+check "the certificate is the test CA's" sh -c "echo | openssl s_client -connect 127.0.0.1:$S_PORT -CAfile '$T/ca.pem' 2>/dev/null | grep -q 'Verify return code: 0'"
+check "a write without token or certificate: 401" status_is 401 --cacert "$T/ca.pem" -X PUT -H "$JSON" --data-binary @"$DUMP" $U/v1/hosts/a
+check "a write with the CA's client certificate: 201" status_is 201 --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" -X PUT -H "$JSON" --data-binary @"$DUMP" $U/v1/hosts/a
+check "a write with another CA's client certificate: 401" status_is 401 --cacert "$T/ca.pem" --cert "$T/intruder.pem" --key "$T/intruder.key" -X PUT -H "$JSON" --data-binary @"$DUMP" $U/v1/hosts/b
+check "a write with the token over HTTPS: 201" status_is 201 --cacert "$T/ca.pem" -H "$AUTH" -X PUT -H "$JSON" --data-binary @"$DUMP" $U/v1/hosts/c
+check "a wrong token stays 403 over HTTPS" status_is 403 --cacert "$T/ca.pem" -H "Authorization: Bearer nope" -X PUT -H "$JSON" --data-binary @"$DUMP" $U/v1/hosts/d
+check "reads need nothing by default" status_is 200 --cacert "$T/ca.pem" $U/v1/hosts/a
+check "the Unix socket still speaks plain HTTP" sh -c "curl -sf --unix-socket '$S_SOCK' http://localhost/v1/hosts/a >/dev/null"
+check "compat over HTTPS as over HTTP" sh -c "curl -sf --cacert '$T/ca.pem' '$U/v1/compat?from=a&to=c' | jq -e '.verdict == \"compatible\"'"
+stop_daemon S
+
+# auth_reads: every route but /healthz needs a token or a client certificate on TCP.
+check "daemon with auth_reads = yes" start_daemon_tls R --no-collect --host-id self \
+    --token-file "$T/token" --tls-cert "$T/server.pem" --tls-key "$T/server.key" \
+    --tls-client-ca "$T/ca.pem" --auth-reads yes
+U=https://127.0.0.1:$R_PORT
+curl -sf --unix-socket "$R_SOCK" -X PUT -H "$JSON" --data-binary @"$DUMP" http://localhost/v1/hosts/a >/dev/null
+check "auth_reads: a read without credentials: 401" status_is 401 --cacert "$T/ca.pem" "$U/v1/hosts"
+check "auth_reads: compat without credentials: 401" status_is 401 --cacert "$T/ca.pem" "$U/v1/compat?from=a&to=a"
+check "auth_reads: metrics without credentials: 401" status_is 401 --cacert "$T/ca.pem" $U/metrics
+check "auth_reads: a read with the token: 200" status_is 200 --cacert "$T/ca.pem" -H "$AUTH" $U/v1/hosts
+check "auth_reads: a read with the client certificate: 200" status_is 200 --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" $U/v1/hosts/a
+check "auth_reads: another CA's certificate: 401" status_is 401 --cacert "$T/ca.pem" --cert "$T/intruder.pem" --key "$T/intruder.key" $U/v1/hosts/a
+check "auth_reads: /healthz stays open" status_is 200 --cacert "$T/ca.pem" $U/healthz
+check "auth_reads: the Unix socket needs nothing" sh -c "curl -sf --unix-socket '$R_SOCK' http://localhost/v1/hosts >/dev/null"
+stop_daemon R
+
+# auth_reads over plain HTTP, without TLS: the token alone.
+check "daemon with auth_reads over plain HTTP" start_daemon P --no-collect --host-id self \
+    --token-file "$T/token" --auth-reads yes
+check "plain HTTP, auth_reads: no token 401" status_is 401 "$P_URL/v1/hosts"
+check "plain HTTP, auth_reads: the token 200" status_is 200 -H "$AUTH" "$P_URL/v1/hosts"
+stop_daemon P
+
+# Bad TLS configurations: a clear message, no half-started daemon.
+check "tls_cert without tls_key is refused" sh -c "! '$MIGCOMPATD' -n -f /dev/null --host-id self --tls-cert '$T/server.pem' 2>'$T/err' && grep -q 'tls_cert, tls_key: give both' '$T/err'"
+check "tls_client_ca without TLS is refused" sh -c "! '$MIGCOMPATD' -n -f /dev/null --host-id self --tls-client-ca '$T/ca.pem' 2>'$T/err' && grep -q 'tls_client_ca' '$T/err'"
+check "a key that is not the certificate's: the daemon says so and exits" sh -c "! '$MIGCOMPATD' -f /dev/null --no-collect --host-id self --listen 127.0.0.1:0 --socket '$T/x.sock' --db '$T/x.db' --tls-cert '$T/server.pem' --tls-key '$T/client.key' 2>'$T/err' && grep -q 'cannot start the HTTPS server' '$T/err'"
+check "a certificate file that is not PEM is refused" sh -c "! '$MIGCOMPATD' -f /dev/null --no-collect --host-id self --listen 127.0.0.1:0 --socket '$T/y.sock' --db '$T/y.db' --tls-cert '$T/token' --tls-key '$T/server.key' 2>'$T/err' && grep -q 'not a PEM file' '$T/err'"
+
+done_testing
