@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "api.h"
+#include "acache.h"
 #include "api_priv.h"
 #include "fleet.h"
 #include "jsonu.h"
@@ -65,6 +66,23 @@ api_reply(struct api_req *r, unsigned status, struct json_object *o)
 	r->text = NULL;
 	r->resp = o;
 	r->status = status;
+}
+
+char *
+api_json_text(struct json_object *o, int pretty)
+{
+	const char *s;
+	char *buf;
+	size_t n;
+
+	s = json_object_to_json_string_ext(o, (pretty ? JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
+	n = strlen(s);
+	buf = xmalloc(n + 2);
+	memcpy(buf, s, n);
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return buf;
 }
 
 void
@@ -381,19 +399,13 @@ static enum MHD_Result
 api_send(struct api_req *r)
 {
 	struct MHD_Response *resp;
-	const char *s;
 	char *buf;
 	size_t n;
 	enum MHD_Result ret;
 
 	if (r->resp != NULL) {
-		s = json_object_to_json_string_ext(r->resp, (r->pretty ? JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED : JSON_C_TO_STRING_PLAIN) | JSON_C_TO_STRING_NOSLASHESCAPE);
-		n = strlen(s);
-		buf = xmalloc(n + 2);
-		memcpy(buf, s, n);
-		buf[n++] = '\n';
-		buf[n] = '\0';
+		buf = api_json_text(r->resp, r->pretty);
+		n = strlen(buf);
 		r->ctype = "application/json";
 	} else {
 		buf = r->text != NULL ? r->text : xstrdup("");
@@ -646,6 +658,7 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	if ((a->store = store_open(c->db_path, err, errsize)) == NULL)
 		goto fail;
 	a->cache = pcache_new();
+	a->answers = acache_new(API_ANSWER_SLOTS);
 	a->fleet = fleet_new();
 	if (api_fleet_sync(a, err, errsize) == -1)
 		goto fail;
@@ -726,6 +739,7 @@ api_stop(struct api *a)
 		close(a->wake[1]);
 	fleet_free(a->fleet);
 	pcache_free(a->cache);
+	acache_free(a->answers);
 	store_close(a->store);
 	pthread_mutex_destroy(&a->mu);
 	free(a->l);

@@ -6,10 +6,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
+#include "acache.h"
 #include "api_priv.h"
 #include "jsonu.h"
 #include "log.h"
@@ -19,6 +21,7 @@
 #include "store.h"
 #include "util.h"
 #include "vmspec.h"
+#include "xmalloc.h"
 
 #if defined(__has_include)
 #if __has_include("domxml.h")
@@ -41,13 +44,32 @@ api_compat_host(struct api_req *r, const char *what, const char *id)
 	return api_hosts_profile(r, id, 0, NULL);
 }
 
+/*
+ * Byte for byte what "migcompat check --json" prints for the same profiles.
+ * The answer depends on the two profiles (content-addressed by hash), the
+ * VM spec and the policy alone, so it is kept by those.
+ */
 static void
 api_compat_answer(struct api_req *r, const struct profile *src, const struct profile *dst,
     const struct vmspec *vm, enum rules_policy policy)
 {
-	/* Byte for byte what "migcompat check --json" prints for the same profiles. */
-	api_reply(r, 200, rules_check_json(src, dst, vm, policy));
-	r->pretty = 1;
+	struct json_object *spec;
+	const char *hit;
+	char *key, *text;
+	spec = vmspec_to_json(vm);
+	key = xasprintf("%s|%s|%d|%s", src != NULL ? src->hash : "-", dst->hash, (int)policy,
+	    json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN));
+	json_object_put(spec);
+	if ((hit = acache_get(r->api->answers, key)) != NULL) {
+		api_reply_text(r, 200, xstrdup(hit), "application/json");
+	} else {
+		spec = rules_check_json(src, dst, vm, policy);
+		text = api_json_text(spec, 1);
+		json_object_put(spec);
+		acache_put(r->api->answers, key, text);
+		api_reply_text(r, 200, text, "application/json");
+	}
+	free(key);
 }
 
 void

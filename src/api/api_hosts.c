@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,78 @@ cleanup:
 	profile_clear(&p);
 }
 
+/* A share of the profiles of a batch to parse. */
+struct api_hosts_part {
+	struct json_object *list;
+	struct store_put_item *items;
+	struct profile *ps;
+	size_t from, to;		/* entries [from, to) */
+	size_t bad;			/* the first that failed, to if none */
+	char err[512];
+};
+
+static void *
+api_hosts_parse_part(void *arg)
+{
+	struct api_hosts_part *pt = arg;
+	struct json_object *v;
+	size_t i;
+
+	pt->bad = pt->to;
+	for (i = pt->from; i < pt->to; i++) {
+		json_object_object_get_ex(json_object_array_get_idx(pt->list, i), "profile", &v);
+		if (profile_from_json(v, &pt->ps[i], pt->err, sizeof(pt->err)) == -1) {
+			pt->bad = i;
+			break;
+		}
+		util_strlcpy(pt->ps[i].host_id, pt->items[i].host_id, sizeof(pt->ps[i].host_id));
+		pt->items[i].p = &pt->ps[i];
+	}
+	return NULL;
+}
+
+/*
+ * Parse the profile of every entry (ids already checked) into ps, on two
+ * threads for a large batch: parsing and hashing is most of an import, and
+ * the parsed tree is only read.  Returns 0, or -1 with the first bad entry
+ * in *bad and why in err.
+ */
+static int
+api_hosts_parse_all(struct json_object *list, struct store_put_item *items, struct profile *ps,
+    size_t n, size_t *bad, char *err, size_t errsize)
+{
+	struct api_hosts_part pt[2];
+	pthread_t th;
+	int threaded = 0, k;
+
+	memset(pt, 0, sizeof(pt));
+	for (k = 0; k < 2; k++) {
+		pt[k].list = list;
+		pt[k].items = items;
+		pt[k].ps = ps;
+	}
+	pt[0].from = 0;
+	pt[0].to = pt[1].from = n >= API_BATCH_THREADED ? n / 2 : n;
+	pt[1].to = n;
+	pt[0].bad = pt[0].to;
+	pt[1].bad = pt[1].to;
+	if (pt[1].from < n && pthread_create(&th, NULL, api_hosts_parse_part, &pt[1]) == 0)
+		threaded = 1;
+	api_hosts_parse_part(&pt[0]);
+	if (threaded)
+		pthread_join(th, NULL);
+	else if (pt[1].from < n)
+		api_hosts_parse_part(&pt[1]);
+	for (k = 0; k < 2; k++) {
+		if (pt[k].bad < pt[k].to) {
+			*bad = pt[k].bad;
+			snprintf(err, errsize, "%s", pt[k].err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /*
  * POST /v1/hosts: {"hosts": [{"id": ID, "profile": {...}}, ...]}, each
  * entry as PUT /v1/hosts/ID would store it, all in one transaction: every
@@ -236,8 +309,8 @@ api_hosts_post(struct api_req *r)
 	struct json_object *body = NULL, *list, *e, *v, *o, *a, *one;
 	struct store_put_item *items = NULL;
 	struct profile *ps = NULL;
-	char err[512], path[64];
-	size_t i, n = 0, nparsed = 0, ncreated = 0;
+	char err[512];
+	size_t i, n = 0, nparsed = 0, ncreated = 0, bad = 0;
 
 	if (api_query_only(r, q) == -1 || api_body_json(r, &body) == -1)
 		goto cleanup;
@@ -267,29 +340,27 @@ api_hosts_post(struct api_req *r)
 	ps = xcalloc(n, sizeof(*ps));
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(list, i);
-		snprintf(path, sizeof(path), "hosts[%zu]", i);
 		if (!json_object_is_type(e, json_type_object) ||
 		    !json_object_object_get_ex(e, "id", &v) || !json_object_is_type(v, json_type_string) ||
 		    !store_host_id_valid(json_object_get_string(v)) ||
 		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
-			api_error(r, 400, "%s.id: a host id of 1 to 127 characters of A-Z a-z 0-9 . _ : -",
-			    path);
+			api_error(r, 400, "hosts[%zu].id: a host id of 1 to 127 characters of "
+			    "A-Z a-z 0-9 . _ : -", i);
 			goto cleanup;
 		}
 		items[i].host_id = json_object_get_string(v);
 		if (!json_object_object_get_ex(e, "profile", &v)) {
-			api_error(r, 400, "%s.profile: missing (host %s)", path, items[i].host_id);
+			api_error(r, 400, "hosts[%zu].profile: missing (host %s)", i, items[i].host_id);
 			goto cleanup;
 		}
+	}
+	for (i = 0; i < n; i++)
 		profile_init(&ps[i]);
-		nparsed++;
-		if (profile_from_json(v, &ps[i], err, sizeof(err)) == -1) {
-			api_error(r, 400, "%s.profile (host %s): not a profile or MSR dump: %s", path,
-			    items[i].host_id, err);
-			goto cleanup;
-		}
-		util_strlcpy(ps[i].host_id, items[i].host_id, sizeof(ps[i].host_id));
-		items[i].p = &ps[i];
+	nparsed = n;
+	if (api_hosts_parse_all(list, items, ps, n, &bad, err, sizeof(err)) == -1) {
+		api_error(r, 400, "hosts[%zu].profile (host %s): not a profile or MSR dump: %s", bad,
+		    items[bad].host_id, err);
+		goto cleanup;
 	}
 	if (store_put_batch(r->api->store, items, n, (int64_t)time(NULL), err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);

@@ -13,6 +13,7 @@
 
 #include <json-c/json.h>
 
+#include "acache.h"
 #include "api_priv.h"
 #include "log.h"
 #include "pcache.h"
@@ -140,6 +141,7 @@ api_metrics_get(struct api_req *r)
 	struct api_fleet_store fs;
 	uint64_t push_ok, push_failed;
 	int64_t hosts = -1, versions = -1, blobs = -1;
+	unsigned long long hits, lookups;
 	char err[256];
 	size_t i;
 	int part, has_fs;
@@ -178,6 +180,12 @@ api_metrics_get(struct api_req *r)
 	    (long long)versions);
 	api_metrics_printf(&b, "# HELP migcompat_profile_blobs Distinct profiles in the store.\n"
 	    "# TYPE migcompat_profile_blobs gauge\nmigcompat_profile_blobs %lld\n", (long long)blobs);
+	acache_stats(r->api->answers, &hits, &lookups);
+	api_metrics_printf(&b, "# HELP migcompat_compat_answers_total Compat answers given.\n"
+	    "# TYPE migcompat_compat_answers_total counter\nmigcompat_compat_answers_total %llu\n"
+	    "# HELP migcompat_compat_answers_cached_total Compat answers served from the answer cache.\n"
+	    "# TYPE migcompat_compat_answers_cached_total counter\n"
+	    "migcompat_compat_answers_cached_total %llu\n", lookups, hits);
 	api_metrics_printf(&b, "# HELP migcompat_profile_cache Parsed profiles held in memory.\n"
 	    "# TYPE migcompat_profile_cache gauge\nmigcompat_profile_cache %zu\n",
 	    pcache_count(r->api->cache));

@@ -28,8 +28,13 @@ struct fleet;
 #define API_BODY	0x2		/* reads a request body */
 #define API_OPEN	0x4		/* never needs authentication (/healthz) */
 
+/* Slots of the compat answer cache (answers of at most 64 KiB each). */
+#define API_ANSWER_SLOTS	512
+
 /* Most hosts in one POST /v1/hosts. */
 #define API_BATCH_MAX	10000
+/* A batch of at least this many hosts is parsed on two threads. */
+#define API_BATCH_THREADED	16
 
 struct api_route {
 	const char *method;
@@ -66,6 +71,7 @@ struct api {
 	int wake[2];			/* pipe: wake the poll loop */
 	struct store *store;		/* the API thread's connection */
 	struct pcache *cache;
+	struct acache *answers;		/* compat answers by hashes, VM spec, policy */
 	struct fleet *fleet;		/* the fleet index (API thread only) */
 	int64_t fleet_dv;		/* store data_version it was synced at */
 	int fleet_synced;
@@ -118,6 +124,9 @@ void api_reply(struct api_req *r, unsigned status, struct json_object *o);
 
 /* Reply with a text body (taken over) of the given content type. */
 void api_reply_text(struct api_req *r, unsigned status, char *text, const char *ctype);
+
+/* The text a JSON reply sends: compact, or pretty as "migcompat check --json", and a newline. */
+char *api_json_text(struct json_object *o, int pretty);
 
 /* Reply {"error": {"code": status, "message": ...}}. */
 void api_error(struct api_req *r, unsigned status, const char *fmt, ...)

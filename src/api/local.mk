@@ -6,4 +6,5 @@ libmigcompat_a_SOURCES += \
 	src/api/api_compat.c \
 	src/api/api_metrics.c \
 	src/api/api_fleet.c \
-	src/api/pcache.c src/api/pcache.h
+	src/api/pcache.c src/api/pcache.h \
+	src/api/acache.c src/api/acache.h

@@ -19,7 +19,7 @@
 #include "xmalloc.h"
 
 /* Statements of the upload path, prepared once per connection. */
-#define STORE_STMT_CACHE	12
+#define STORE_STMT_CACHE	16
 
 struct store {
 	sqlite3 *db;
@@ -556,7 +556,7 @@ store_get_host(struct store *s, const char *host_id, struct store_host *h,
 	sqlite3_stmt *st = NULL;
 	int ret = -1, rc;
 
-	if (sqlite3_prepare_v2(s->db, STORE_HOST_SELECT " WHERE h.id = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (store_prepare(s, STORE_HOST_SELECT " WHERE h.id = ?", &st) != SQLITE_OK) {
 		store_err(s, err, errsize, "reading a host");
 		goto cleanup;
 	}
@@ -574,7 +574,7 @@ store_get_host(struct store *s, const char *host_id, struct store_host *h,
 	store_row_host(st, h);
 	ret = 0;
 cleanup:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return ret;
 }
 
@@ -592,8 +592,8 @@ store_get_version(struct store *s, const char *host_id, int64_t version,
 		*v = h.cur;
 		return 0;
 	}
-	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_VERSION_COLS " FROM versions v "
-	    "WHERE v.host_id = ? AND v.version = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (store_prepare(s, "SELECT " STORE_VERSION_COLS " FROM versions v "
+	    "WHERE v.host_id = ? AND v.version = ?", &st) != SQLITE_OK) {
 		store_err(s, err, errsize, "reading a version");
 		goto cleanup;
 	}
@@ -612,7 +612,7 @@ store_get_version(struct store *s, const char *host_id, int64_t version,
 	store_row_version(st, 0, v);
 	ret = 0;
 cleanup:
-	sqlite3_finalize(st);
+	store_release(s, st);
 	return ret;
 }
 

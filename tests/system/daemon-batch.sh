@@ -42,6 +42,15 @@ bad_entry() {
 }
 check "a bad entry: 400 naming it" bad_entry
 check "a bad entry: the good one before it is not stored" expect_error 404 GET "$URL/v1/hosts/n4"
+# A large batch is parsed on two threads: a bad entry in the second half is
+# still the one named, and nothing of the batch is stored.
+awk 'BEGIN { printf "{\"hosts\":["; for (i = 0; i < 30; i++) printf "%s{\"id\":\"t%d\",\"profile\":{\"msrs\":{\"0x480\":\"%s\"}}}", (i ? "," : ""), i, (i == 20 ? "0xzz" : "0x1"); print "]}" }' >"$T/thirty"
+bad_second_half() {
+	expect_error 400 POST "$URL/v1/hosts" -H "$AUTH" -H "$JSON" --data-binary @"$T/thirty" &&
+	    jq -e '.error.message | startswith("hosts[20].profile (host t20)")' "$T/body"
+}
+check "30 entries, the 21st bad: 400 naming hosts[20]" bad_second_half
+check "none of the 30 stored" expect_error 404 GET "$URL/v1/hosts/t0"
 check "a bad host id: 400" expect_error 400 POST "$URL/v1/hosts" -H "$AUTH" -H "$JSON" --data "$(body n6 0x1 ../x 0x1)"
 check "nothing of it stored" expect_error 404 GET "$URL/v1/hosts/n6"
 check "no token: 401" expect_error 401 POST "$URL/v1/hosts" -H "$JSON" --data "$(body n7 0x1 n8 0x1)"

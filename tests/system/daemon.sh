@@ -74,6 +74,19 @@ for a in $FILES; do
 	done
 done
 check "GET /v1/compat equals migcompat check --json, byte for byte" test $cmp_ok = 1
+# The same questions again come from the answer cache, still byte for byte.
+cached_before=$(curl -s "$URL/metrics" | awk '$1 == "migcompat_compat_answers_cached_total" { print $2 }')
+cache_ok=1
+for a in $FILES; do
+	b=$(echo $FILES | cut -d' ' -f1)
+	"$MIGCOMPAT" check --json --scenario nested "$a" "$b" >"$T/cli.json" 2>/dev/null
+	curl -s "$URL/v1/compat?from=$(hostid "$a")&to=$(hostid "$b")&scenario=nested" >/dev/null
+	curl -s "$URL/v1/compat?from=$(hostid "$a")&to=$(hostid "$b")&scenario=nested" >"$T/api.json"
+	cmp -s "$T/cli.json" "$T/api.json" || cache_ok=0
+done
+cached_after=$(curl -s "$URL/metrics" | awk '$1 == "migcompat_compat_answers_cached_total" { print $2 }')
+check "a repeated compat question is answered from the cache ($cached_before -> $cached_after), byte for byte" \
+    sh -c "[ $cache_ok = 1 ] && [ \$(( ${cached_after:-0} - ${cached_before:-0} )) -ge $NFILES ]"
 a=$(echo $FILES | cut -d' ' -f1)
 b=$(echo $FILES | cut -d' ' -f$NFILES)
 "$MIGCOMPAT" check --json --scenario evmcs --policy effective "$a" "$b" >"$T/cli.json" 2>/dev/null
