@@ -8,4 +8,4 @@ tests_bench_bench_fleet_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/unit \
 tests_bench_bench_mhd_SOURCES = tests/bench/bench-mhd.c
 tests_bench_bench_ioctl_SOURCES = tests/bench/bench-ioctl.c
 CLEANFILES += $(EXTRA_PROGRAMS)
-EXTRA_DIST += tests/bench/run.sh tests/bench/README.md
+EXTRA_DIST += tests/bench/run.sh tests/bench/etcd.sh tests/bench/README.md
