@@ -28,7 +28,7 @@ cleanup() {
 	wait 2>/dev/null
 	rm -rf "$T"
 }
-trap cleanup EXIT INT TERM
+[ -n "${BENCH_KEEP:-}" ] && trap - EXIT || trap cleanup EXIT INT TERM
 say() { echo "$*"; }
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
@@ -70,15 +70,15 @@ daemon() {
 	name=$1
 	shift
 	"$build/migcompatd" -f /dev/null --listen 127.0.0.1:0 --socket "$T/$name.sock" \
-	    --db "$T/$name.db" --token-file "$T/token" --log-level warning --max-connections 512 \
+	    --db "$T/$name.db" --token-file "$T/token" --max-connections 512 \
 	    "$@" > "$T/$name.log" 2>&1 &
 	PIDS="$PIDS $!"
-	n=0
-	while [ $n -lt 100 ]; do
+	w=0
+	while [ $w -lt 100 ]; do
 		port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$T/$name.log" | head -1)
 		[ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/healthz" > /dev/null 2>&1 && break
 		sleep 0.1
-		n=$((n + 1))
+		w=$((w + 1))
 	done
 	eval "${name}_URL=http://127.0.0.1:$port"
 }
