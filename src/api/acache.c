@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "acache.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct acache_slot {
@@ -20,19 +21,6 @@ struct acache {
 	size_t n;
 	unsigned long long hits, lookups;
 };
-
-/* FNV-1a, 64 bits. */
-static uint64_t
-acache_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
 
 struct acache *
 acache_new(size_t nslots)
@@ -62,7 +50,7 @@ acache_free(struct acache *c)
 const char *
 acache_get(struct acache *c, const char *key)
 {
-	struct acache_slot *s = &c->slot[acache_hash(key) % c->n];
+	struct acache_slot *s = &c->slot[util_hash_str(key) % c->n];
 
 	c->lookups++;
 	if (s->key == NULL || strcmp(s->key, key) != 0)
@@ -74,7 +62,7 @@ acache_get(struct acache *c, const char *key)
 void
 acache_put(struct acache *c, const char *key, const char *text)
 {
-	struct acache_slot *s = &c->slot[acache_hash(key) % c->n];
+	struct acache_slot *s = &c->slot[util_hash_str(key) % c->n];
 
 	if (strlen(text) > ACACHE_MAX_TEXT)
 		return;

@@ -27,16 +27,6 @@ struct pcache {
 	size_t count;
 };
 
-static uint64_t
-pcache_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 struct pcache *
 pcache_new(void)
 {
@@ -76,7 +66,7 @@ pcache_grow(struct pcache *c)
 	for (i = 0; i < c->nbuckets; i++) {
 		for (e = c->bucket[i]; e != NULL; e = next) {
 			next = e->next;
-			h = pcache_hash(e->p.hash) & (n - 1);
+			h = util_hash_str(e->p.hash) & (n - 1);
 			e->next = nb[h];
 			nb[h] = e;
 		}
@@ -91,7 +81,7 @@ pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_
 {
 	struct pcache_entry *e;
 	char *json = NULL;
-	size_t h = pcache_hash(hash) & (c->nbuckets - 1), len;
+	size_t h = util_hash_str(hash) & (c->nbuckets - 1), len;
 
 	for (e = c->bucket[h]; e != NULL; e = e->next)
 		if (strcmp(e->p.hash, hash) == 0)
@@ -117,7 +107,7 @@ pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_
 	rules_prepare(&e->p);
 	if (c->count + 1 > c->nbuckets * 2) {
 		pcache_grow(c);
-		h = pcache_hash(hash) & (c->nbuckets - 1);
+		h = util_hash_str(hash) & (c->nbuckets - 1);
 	}
 	e->next = c->bucket[h];
 	c->bucket[h] = e;

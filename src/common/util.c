@@ -190,3 +190,13 @@ util_parse_time(const char *s, int64_t *t)
 	*t = (int64_t)timegm(&tm);
 	return 0;
 }
+
+uint64_t
+util_hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}

@@ -45,6 +45,9 @@ int util_kernel_version(const char *release, unsigned *major, unsigned *minor);
 /* Current time in nanoseconds from CLOCK_MONOTONIC. */
 uint64_t util_now_ns(void);
 
+/* FNV-1a (64 bits) of a C string: for in-memory hash tables, not for content addressing. */
+uint64_t util_hash_str(const char *s);
+
 /* Format a UNIX time as RFC 3339 UTC ("2026-11-25T00:35:26Z") into buf. */
 void util_format_time(int64_t t, char *buf, size_t bufsize);
 

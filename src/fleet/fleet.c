@@ -95,16 +95,11 @@ struct fleet {
 
 /* ---- the string index ---- */
 
+/* The 32 bits of the string hash the index keeps. */
 static uint32_t
 fleet_hash_str(const char *s)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
+	return (uint32_t)util_hash_str(s);
 }
 
 static void
