@@ -115,7 +115,20 @@ rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
 			out->ev_kind[pv] = RULES_EV_EMULATED;
 		} else if (row != NULL && profile_layer_ok(&em->layer) &&
 		    (em->views_present & (1u << views[pv]))) {
+			/*
+			 * A stored emulated view without the raw MSRs: what
+			 * the row's filter can show of it, ranged like the
+			 * views computed above (a stored view never shows
+			 * more than its own row keeps).
+			 */
+			ranged = 1;
 			rules_evmcs_slots(&em->view[views[pv]], out->ev_view[pv]);
+			for (i = 0; i < RULES_E_NUM; i++) {
+				out->ev_view[pv][i] &= i == RULES_E_VMFUNC ?
+				    0xffffffff00000000ull | wide[i] : ((uint64_t)wide[i] << 32) | 0xffffffffull;
+				out->ev_view_narrow[pv][i] = rules_evmcs_half(i, out->ev_view[pv][i]) &
+				    out->ev_keep[pv][i];
+			}
 			out->ev_kind[pv] = RULES_EV_EMULATED;
 		}
 		/* Measured or stored views are what they are: no range. */
