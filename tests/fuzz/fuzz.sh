@@ -26,6 +26,17 @@ seed() {
 	echo "$dir"
 }
 
+# fuzz_run NAME TARGET ARGS...: run a target with its whole output in
+# tests/fuzz/NAME.out of the build tree; on failure print what libFuzzer
+# and the sanitizers said went wrong, where, and which input it kept.
+fuzz_run() {
+	out="$top_builddir/tests/fuzz/$1.out"
+	shift
+	"$@" >"$out" 2>&1 && return 0
+	grep -E 'ERROR|SUMMARY|fuzz-[a-z]+:|Test unit written|out-of-memory|in LLVMFuzzerTestOneInput|in fuzz_|in api_|in rules_|in profile_|in store_' "$out" | head -20
+	return 1
+}
+
 for t in "$top_builddir"/tests/fuzz/fuzz-*; do
 	[ -x "$t" ] || continue
 	name=${t##*/fuzz-}
@@ -35,7 +46,7 @@ for t in "$top_builddir"/tests/fuzz/fuzz-*; do
 	extra=
 	[ "$name" = http ] && extra=-detect_leaks=0
 	check "fuzz target $name runs ${secs}s without a crash" \
-	    "$t" $extra -max_total_time="$secs" -max_len=65536 -timeout=10 -rss_limit_mb=1024 \
-	    -artifact_prefix="$crashes/$name-" -print_final_stats=1 "$corpus"
+	    fuzz_run "$name" "$t" $extra -max_total_time="$secs" -max_len=65536 -timeout=10 \
+	    -rss_limit_mb=1024 -artifact_prefix="$crashes/$name-" -print_final_stats=1 "$corpus"
 done
 done_testing

@@ -18,4 +18,5 @@ tests_fuzz_fuzz_rules_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 tests_fuzz_fuzz_http_SOURCES = tests/fuzz/fuzz_http.c
 tests_fuzz_fuzz_http_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 TESTS += tests/fuzz/fuzz.sh
+CLEANFILES += tests/fuzz/*.out
 endif
