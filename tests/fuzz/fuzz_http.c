@@ -165,6 +165,36 @@ fuzz_http_check(const char *ans, size_t n)
 	json_object_put(o);
 }
 
+/*
+ * Connect fd to the TCP or Unix listener.  libFuzzer's -timeout alarm can
+ * interrupt a connect that waits for the backlog: try again (a TCP
+ * connect then reports EALREADY until it is done, then EISCONN), for 15 s
+ * at most.  Returns 0 or -1.
+ */
+static int
+fuzz_http_connect(int fd, int is_unix)
+{
+	const struct sockaddr *sa = is_unix ? (const struct sockaddr *)&fuzz_http_unix :
+	    (const struct sockaddr *)&fuzz_http_tcp;
+	socklen_t len = is_unix ? sizeof(fuzz_http_unix) : sizeof(fuzz_http_tcp);
+	struct pollfd pfd;
+	int tries;
+
+	for (tries = 0; tries < 1500; tries++) {
+		if (connect(fd, sa, len) == 0 || errno == EISCONN)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EALREADY && errno != EINPROGRESS)
+			return -1;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		poll(&pfd, 1, 10);
+	}
+	errno = ETIMEDOUT;
+	return -1;
+}
+
 /* Nonzero once ans (n bytes) holds a whole answer: headers and Content-Length. */
 static int
 fuzz_http_complete(const char *ans, size_t n)
@@ -196,8 +226,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = socket(is_unix ? AF_UNIX : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		abort();
-	if ((is_unix ? connect(fd, (struct sockaddr *)&fuzz_http_unix, sizeof(fuzz_http_unix)) :
-	    connect(fd, (struct sockaddr *)&fuzz_http_tcp, sizeof(fuzz_http_tcp))) == -1) {
+	if (fuzz_http_connect(fd, is_unix) == -1) {
 		perror("fuzz-http: connect");
 		abort();
 	}
