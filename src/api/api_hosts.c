@@ -180,11 +180,23 @@ cleanup:
 	free(tmp);
 }
 
+/* What an upload stored: {"host", "version", "hash", "created"}. */
+static struct json_object *
+api_hosts_stored_json(const char *id, int64_t version, const char *hash, int created)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "host", json_object_new_string(id));
+	json_object_object_add(o, "version", json_object_new_int64(version));
+	json_object_object_add(o, "hash", json_object_new_string(hash));
+	json_object_object_add(o, "created", json_object_new_boolean(created));
+	return o;
+}
+
 void
 api_hosts_put(struct api_req *r)
 {
 	static const char *const q[] = { NULL };
-	struct json_object *o;
 	struct profile p;
 	char err[512];
 	const char *id;
@@ -215,12 +227,7 @@ api_hosts_put(struct api_req *r)
 	if (created)
 		log_info("host %s: version %lld (%s)", id, (long long)version, p.hash);
 	api_fleet_update(r->api, id, &p);
-	o = json_object_new_object();
-	json_object_object_add(o, "host", json_object_new_string(id));
-	json_object_object_add(o, "version", json_object_new_int64(version));
-	json_object_object_add(o, "hash", json_object_new_string(p.hash));
-	json_object_object_add(o, "created", json_object_new_boolean(created));
-	api_reply(r, created ? 201 : 200, o);
+	api_reply(r, created ? 201 : 200, api_hosts_stored_json(id, version, p.hash, created));
 cleanup:
 	profile_clear(&p);
 }
@@ -306,7 +313,7 @@ void
 api_hosts_post(struct api_req *r)
 {
 	static const char *const q[] = { NULL };
-	struct json_object *body = NULL, *list, *e, *v, *o, *a, *one;
+	struct json_object *body = NULL, *list, *e, *v, *o, *a;
 	struct store_put_item *items = NULL;
 	struct profile *ps = NULL;
 	char err[512];
@@ -370,12 +377,8 @@ api_hosts_post(struct api_req *r)
 	for (i = 0; i < n; i++) {
 		api_fleet_update(r->api, items[i].host_id, &ps[i]);
 		ncreated += items[i].created != 0;
-		one = json_object_new_object();
-		json_object_object_add(one, "host", json_object_new_string(items[i].host_id));
-		json_object_object_add(one, "version", json_object_new_int64(items[i].version));
-		json_object_object_add(one, "hash", json_object_new_string(ps[i].hash));
-		json_object_object_add(one, "created", json_object_new_boolean(items[i].created));
-		json_object_array_add(a, one);
+		json_object_array_add(a, api_hosts_stored_json(items[i].host_id, items[i].version,
+		    ps[i].hash, items[i].created));
 	}
 	log_info("batch upload: %zu hosts, %zu new versions", n, ncreated);
 	o = json_object_new_object();
