@@ -158,12 +158,9 @@ cmd_import_add(const struct httpc *h, struct cmd_import_batch *b, const char *id
 	if (b->n > 0 && (b->n == CMD_IMPORT_BATCH_HOSTS ||
 	    b->body.len + len + strlen(id) + 32 > CMD_IMPORT_BATCH_BYTES))
 		ret = cmd_import_flush(h, b);
-	if (b->n == 0) {
-		b->ids = xreallocarray(b->ids, CMD_IMPORT_BATCH_HOSTS, sizeof(*b->ids));
-		b->texts = xreallocarray(b->texts, CMD_IMPORT_BATCH_HOSTS, sizeof(*b->texts));
-		b->lens = xreallocarray(b->lens, CMD_IMPORT_BATCH_HOSTS, sizeof(*b->lens));
+	if (b->n == 0)
 		jbuf_puts(&b->body, "{\"hosts\":[");
-	} else
+	else
 		jbuf_puts(&b->body, ",");
 	jbuf_puts(&b->body, "{\"id\":");
 	jbuf_str(&b->body, id);
@@ -225,6 +222,9 @@ cmd_import_run(int argc, char **argv)
 	}
 	memset(&b, 0, sizeof(b));
 	jbuf_init(&b.body);
+	b.ids = xcalloc(CMD_IMPORT_BATCH_HOSTS, sizeof(*b.ids));
+	b.texts = xcalloc(CMD_IMPORT_BATCH_HOSTS, sizeof(*b.texts));
+	b.lens = xcalloc(CMD_IMPORT_BATCH_HOSTS, sizeof(*b.lens));
 	for (i = optind; i < argc; i++) {
 		profile_init(&p);
 		if ((text = util_read_file(argv[i], PROFILE_MAX_SIZE, &len)) == NULL) {
