@@ -18,7 +18,7 @@
 static int cmd_collect_run(int argc, char **argv);
 
 const struct cli_cmd cmd_collect_entry = {
-	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--push --server URL|--socket PATH [--token-file FILE]]",
+	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--libvirt-uri URI | --no-libvirt] [--push --server URL|--socket PATH [--token-file FILE]]",
 	"collect this host's KVM profile and print it", cmd_collect_run,
 };
 
@@ -30,6 +30,8 @@ cmd_collect_run(int argc, char **argv)
 		{ "text", no_argument, NULL, 't' },
 		{ "kvm", required_argument, NULL, 'k' },
 		{ "host-id", required_argument, NULL, 'i' },
+		{ "libvirt-uri", required_argument, NULL, 'L' },
+		{ "no-libvirt", no_argument, NULL, 'N' },
 		{ "push", no_argument, NULL, 'P' },
 		{ "server", required_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 'O' },
@@ -61,6 +63,12 @@ cmd_collect_run(int argc, char **argv)
 			break;
 		case 'i':
 			o.host_id = optarg;
+			break;
+		case 'L':
+			o.libvirt_uri = optarg;
+			break;
+		case 'N':
+			o.no_libvirt = 1;
 			break;
 		case 'P':
 			push = 1;

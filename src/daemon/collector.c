@@ -31,7 +31,7 @@ collector_result_clear(struct collector_result *res)
 }
 
 int
-collector_run(const char *probe, const char *host_id, unsigned timeout, int cancel_fd,
+collector_run(const char *probe, const char *host_id, const char *libvirt_uri, unsigned timeout, int cancel_fd,
     int (*cancel)(void *arg), void *arg, struct collector_result *res)
 {
 	static char *const envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
@@ -39,7 +39,7 @@ collector_run(const char *probe, const char *host_id, unsigned timeout, int canc
 	posix_spawnattr_t attr;
 	struct pollfd pfd[2];
 	sigset_t none, def;
-	char *argv[6];
+	char *argv[8];
 	uint64_t start = util_now_ns(), deadline;
 	size_t cap = 65536;
 	pid_t pid = -1;
@@ -54,6 +54,12 @@ collector_run(const char *probe, const char *host_id, unsigned timeout, int canc
 	if (host_id != NULL && host_id[0] != '\0') {
 		argv[n++] = "--host-id";
 		argv[n++] = (char *)host_id;
+	}
+	if (libvirt_uri != NULL && strcmp(libvirt_uri, "none") == 0) {
+		argv[n++] = "--no-libvirt";
+	} else if (libvirt_uri != NULL && libvirt_uri[0] != '\0') {
+		argv[n++] = "--libvirt-uri";
+		argv[n++] = (char *)libvirt_uri;
 	}
 	argv[n] = NULL;
 

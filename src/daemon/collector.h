@@ -16,7 +16,8 @@ struct collector_result {
 };
 
 /*
- * Run probe --compact [--host-id ID] with stdin on /dev/null, stdout
+ * Run probe --compact [--host-id ID] [--libvirt-uri URI | --no-libvirt]
+ * (libvirt_uri NULL or "": the probe's default; "none": --no-libvirt) with stdin on /dev/null, stdout
  * captured (at most PROFILE_MAX_SIZE bytes), stderr inherited, a minimal
  * environment and default signal dispositions.  It is killed after
  * timeout seconds.  When cancel_fd (if not -1) becomes readable, cancel(arg)
@@ -25,8 +26,8 @@ struct collector_result {
  * Returns 0 if it exited 0 having printed something, otherwise -1 with
  * res->message set.  res->out must be freed with collector_result_clear().
  */
-int collector_run(const char *probe, const char *host_id, unsigned timeout, int cancel_fd,
-    int (*cancel)(void *arg), void *arg, struct collector_result *res);
+int collector_run(const char *probe, const char *host_id, const char *libvirt_uri, unsigned timeout,
+    int cancel_fd, int (*cancel)(void *arg), void *arg, struct collector_result *res);
 
 /* Free what res owns.  NULL is fine. */
 void collector_result_clear(struct collector_result *res);

@@ -51,6 +51,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "collect", CONF_BOOL, CONF_OFF(collect), 0, 0, 0, "yes" },
 	{ "probe", CONF_STR, CONF_OFF(probe), 0, 0, 0, SBINDIR "/migcompat-probe" },
 	{ "probe_timeout", CONF_UINT, CONF_OFF(probe_timeout), 0, 1, 3600, "60" },
+	{ "libvirt_uri", CONF_STR, CONF_OFF(libvirt_uri), 0, 0, 0, "qemu:///system" },
 	{ "host_id", CONF_STR, CONF_OFF(host_id), 0, 0, 0, "" },
 	{ "max_body", CONF_SIZE, CONF_OFF(max_body), 0, 1024, PROFILE_MAX_SIZE * 4ull, "1M" },
 	{ "max_connections", CONF_UINT, CONF_OFF(max_connections), 0, 1, 65536, "256" },
@@ -87,6 +88,7 @@ const struct conf_optname conf_optnames[] = {
 	{ "collect", "no-collect", 0 },
 	{ "probe", "probe", 1 },
 	{ "probe_timeout", "probe-timeout", 1 },
+	{ "libvirt_uri", "libvirt-uri", 1 },
 	{ "host_id", "host-id", 1 },
 	{ "max_body", "max-body", 1 },
 	{ "max_connections", "max-connections", 1 },
@@ -548,6 +550,7 @@ conf_dump(const struct conf *c, FILE *f)
 	fprintf(f, "collect = %s\n", c->collect ? "yes" : "no");
 	fprintf(f, "probe = %s\n", c->probe);
 	fprintf(f, "probe_timeout = %u\n", c->probe_timeout);
+	fprintf(f, "libvirt_uri = %s\n", c->libvirt_uri);
 	fprintf(f, "host_id = %s\n", c->host_id);
 	fprintf(f, "max_body = %llu\n", (unsigned long long)c->max_body);
 	fprintf(f, "max_connections = %u\n", c->max_connections);

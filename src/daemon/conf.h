@@ -38,6 +38,7 @@ struct conf {
 	int collect;			/* 0: pure fleet node (--no-collect) */
 	char *probe;			/* migcompat-probe path */
 	unsigned probe_timeout;		/* seconds */
+	char *libvirt_uri;		/* the probe's --libvirt-uri; "none": --no-libvirt */
 	char *host_id;			/* "" from /etc/machine-id */
 	uint64_t max_body;		/* bytes */
 	unsigned max_connections;	/* per listener */

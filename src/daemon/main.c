@@ -323,7 +323,7 @@ main_collect(struct main_state *s)
 
 	profile_init(&p);
 	log_debug("collecting with %s", s->conf.probe);
-	if (collector_run(s->conf.probe, s->host_id, s->conf.probe_timeout, s->sigfd,
+	if (collector_run(s->conf.probe, s->host_id, s->conf.libvirt_uri, s->conf.probe_timeout, s->sigfd,
 	    main_collect_cancel, s, &res) == -1) {
 		util_strlcpy(err, res.message, sizeof(err));
 		goto done;
