@@ -9,9 +9,8 @@ AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; export top_srcdir; \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	QEMU_SYSTEM='$(QEMU_SYSTEM)'; export QEMU_SYSTEM;
-DISTCHECK_CONFIGURE_FLAGS = --with-fixtures='$(FIXTURES_DIR)'
 
-EXTRA_DIST += tests/unit/tap.h tests/system/common.sh
+EXTRA_DIST += tests/unit/tap.h tests/system/common.sh tests/fixtures
 
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
 check_PROGRAMS += tests/unit/test-evmcs tests/unit/test-rules tests/unit/test-rules-layers \

@@ -17,7 +17,7 @@
 set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BENCH_BUILD:-/tmp/migcompat-bench}
-fixtures=${MIGCOMPAT_FIXTURES:-$srcdir/../shared/fixtures}
+fixtures=${MIGCOMPAT_FIXTURES:-$srcdir/tests/fixtures}
 agents=${BENCH_AGENTS:-20}
 rounds=${BENCH_ROUNDS:-9}
 wrkdur=${BENCH_WRK_SECONDS:-10}

@@ -18,7 +18,7 @@
 set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BENCH_BUILD:-/tmp/migcompat-bench}
-fixtures=${MIGCOMPAT_FIXTURES:-/work/shared/fixtures}
+fixtures=${MIGCOMPAT_FIXTURES:-$srcdir/tests/fixtures}
 hosts=${BENCH_HOSTS:-100000}
 port=${BENCH_PORT:-17490}
 mhdport=$((port + 1))

@@ -5,7 +5,7 @@
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
-: "${MIGCOMPAT_FIXTURES:=$top_srcdir/../shared/fixtures}"
+: "${MIGCOMPAT_FIXTURES:=$top_srcdir/tests/fixtures}"
 MIGCOMPAT="$top_builddir/migcompat"
 PROBE="$top_builddir/migcompat-probe"
 MIGCOMPATD="$top_builddir/migcompatd"

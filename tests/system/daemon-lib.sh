@@ -22,7 +22,7 @@ start_daemon() {
 	log=$TMPDIR_TEST/$name.log
 	listen=${LISTEN_OVERRIDE:-127.0.0.1:0}
 	: >"$log"
-	"$MIGCOMPATD" -f /dev/null --listen "$listen" --socket "$sock" --db "$db" "$@" >>"$log" 2>&1 &
+	"$MIGCOMPATD" -f /dev/null --listen "$listen" --socket "$sock" --db "$db" --libvirt-uri none "$@" >>"$log" 2>&1 &
 	pid=$!
 	DAEMON_PIDS="$DAEMON_PIDS $pid"
 	port=""

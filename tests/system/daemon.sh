@@ -217,7 +217,7 @@ except socket.timeout:
 		i=$((i + 1))
 	done
 	NOTIFY_SOCKET=$T/notify "$MIGCOMPATD" -f /dev/null --listen 127.0.0.1:0 --socket "$T/n.sock" \
-	    --db "$T/n.db" --probe "$PROBE" --host-id self >"$T/n.log" 2>&1 &
+	    --db "$T/n.db" --probe "$PROBE" --libvirt-uri none --host-id self >"$T/n.log" 2>&1 &
 	dp=$!
 	DAEMON_PIDS="$DAEMON_PIDS $dp"
 	wait $np

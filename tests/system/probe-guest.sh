@@ -27,7 +27,7 @@ check "--guest-timeout rejects 0" test "$(status_of "$PROBE" --guest-timeout 0)"
 check "--guest-timeout rejects more than 600" test "$(status_of "$PROBE" --guest-timeout 601)" = 2
 
 if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ] || ! sh -c 'exec 3<>/dev/kvm' 2>/dev/null; then
-	check "no usable /dev/kvm: the probe gives up within 3 s" within 3000 "$PROBE" --compact
+	check "no usable /dev/kvm: the probe gives up within 3 s" within 3000 "$PROBE" --compact --no-libvirt
 	check "no usable /dev/kvm: status 2" test "$(cat "$TMPDIR_TEST/rc")" = 2
 	check "no usable /dev/kvm: the message names the device" grep -q /dev/kvm "$TMPDIR_TEST/err"
 	check "no usable /dev/kvm: nothing on standard output" test ! -s "$TMPDIR_TEST/out"
@@ -37,7 +37,7 @@ if ! [ -r /dev/kvm ] || ! [ -w /dev/kvm ] || ! sh -c 'exec 3<>/dev/kvm' 2>/dev/n
 fi
 command -v jq >/dev/null 2>&1 || skip_all "jq is not installed"
 
-check "the probe finishes within 3 s (guest deadline 2 s)" within 3000 "$PROBE" --compact --guest-timeout 2
+check "the probe finishes within 3 s (guest deadline 2 s)" within 3000 "$PROBE" --compact --no-libvirt --guest-timeout 2
 check "status 0" test "$(cat "$TMPDIR_TEST/rc")" = 0
 cp "$TMPDIR_TEST/out" "$TMPDIR_TEST/p.json"
 j() { jq -r "$1" "$TMPDIR_TEST/p.json"; }
@@ -54,7 +54,7 @@ if [ "$(j .layers.vmx.status)" = measured ]; then
 fi
 check "hw_msrs layer present" test "$(j '.layers.hw_msrs.status')" != null
 
-check "--no-guest: guest layer unavailable with that reason" sh -c "'$PROBE' --compact --no-guest | jq -r .layers.guest.reason | grep -q -- --no-guest"
+check "--no-guest: guest layer unavailable with that reason" sh -c "'$PROBE' --compact --no-libvirt --no-guest | jq -r .layers.guest.reason | grep -q -- --no-guest"
 
 # A fake /dev/cpu: two identical CPUs and a third with another 0x48b.
 mkdir -p "$TMPDIR_TEST/cpu/0" "$TMPDIR_TEST/cpu/1" "$TMPDIR_TEST/cpu/2"
@@ -66,7 +66,7 @@ for c in 0 1 2; do
 	printf "\\00$v" | dd of="$TMPDIR_TEST/cpu/$c/msr" bs=1 seek=$((8 * 0x48b)) conv=notrunc 2>/dev/null
 	dd if=/dev/zero of="$TMPDIR_TEST/cpu/$c/msr" bs=1 count=7 seek=$((8 * 0x48b + 1)) conv=notrunc 2>/dev/null
 done
-check "--msr-dir: the fake tree is read" sh -c "'$PROBE' --compact --no-guest --msr-dir '$TMPDIR_TEST/cpu' >'$TMPDIR_TEST/m.json'"
+check "--msr-dir: the fake tree is read" sh -c "'$PROBE' --compact --no-libvirt --no-guest --msr-dir '$TMPDIR_TEST/cpu' >'$TMPDIR_TEST/m.json'"
 check "--msr-dir: three CPUs, CPU 2 differs in 0x48b" sh -c "jq -e '.layers.hw_msrs.cpus == 3 and .layers.hw_msrs.per_cpu_differences[0].cpu == 2 and (.layers.hw_msrs.per_cpu_differences[0].msrs | has(\"0x48b\"))' '$TMPDIR_TEST/m.json'"
 
 done_testing

@@ -3,12 +3,16 @@
  *
  * tap_ok() prints "ok N - ..." or "not ok N - ..."; tap_skip() prints a
  * skipped test; tap_done() prints the plan and returns the exit status.
+ * tap_fixtures() is the directory of the test data (tests/fixtures, passed
+ * by the build as MIGCOMPAT_FIXTURES); without it the test bails out.
  */
 #ifndef MIGCOMPAT_TAP_H
 #define MIGCOMPAT_TAP_H
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 static int tap_count, tap_failed;
 
@@ -52,6 +56,18 @@ tap_diag(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+__attribute__((unused)) static const char *
+tap_fixtures(void)
+{
+	const char *d = getenv("MIGCOMPAT_FIXTURES");
+
+	if (d == NULL || *d == '\0' || access(d, R_OK | X_OK) != 0) {
+		printf("Bail out! test data not found (MIGCOMPAT_FIXTURES=%s)\n", d != NULL ? d : "unset");
+		exit(1);
+	}
+	return d;
 }
 
 __attribute__((unused)) static int

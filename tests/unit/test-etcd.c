@@ -668,14 +668,12 @@ cmp_double(const void *a, const void *b)
 static size_t
 fixtures(char **paths, size_t max)
 {
-	const char *base = getenv("MIGCOMPAT_FIXTURES");
+	const char *base = tap_fixtures();
 	struct dirent *de;
 	char *dir;
 	DIR *d;
 	size_t n = 0, len;
 
-	if (base == NULL)
-		return 0;
 	dir = xasprintf("%s/instlatx64", base);
 	if ((d = opendir(dir)) != NULL) {
 		while ((de = readdir(d)) != NULL && n < max) {
@@ -713,7 +711,7 @@ test_node(void)
 
 	n = fixtures(paths, 6);
 	if (n < 6) {
-		tap_skip("fleet node mirror: fewer than 6 fixture dumps in MIGCOMPAT_FIXTURES");
+		tap_ok(0, "fleet node mirror: 6 fixture profiles in MIGCOMPAT_FIXTURES (%zu)", n);
 		for (i = 0; i < n; i++)
 			free(paths[i]);
 		return;

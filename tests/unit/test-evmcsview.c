@@ -21,11 +21,11 @@
 static int
 load(struct profile *p, const char *kernel)
 {
-	const char *fx = getenv("MIGCOMPAT_FIXTURES");
+	const char *fx = tap_fixtures();
 	char path[1024], err[512];
 
 	snprintf(path, sizeof(path), "%s/instlatx64/GenuineIntel0090672_AlderLake_01_LC_BC_CPUID.json",
-	    fx != NULL ? fx : "../shared/fixtures");
+	    fx);
 	profile_init(p);
 	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
 		tap_diag("%s", err);

@@ -69,10 +69,10 @@ rm_tree(const char *dir, unsigned ncpus)
 static int
 load_fixture(const char *name, struct profile *p)
 {
-	const char *fx = getenv("MIGCOMPAT_FIXTURES");
+	const char *fx = tap_fixtures();
 	char path[1024], err[512];
 
-	snprintf(path, sizeof(path), "%s/instlatx64/%s", fx != NULL ? fx : "../shared/fixtures", name);
+	snprintf(path, sizeof(path), "%s/instlatx64/%s", fx, name);
 	profile_init(p);
 	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
 		tap_diag("%s", err);
@@ -85,13 +85,13 @@ load_fixture(const char *name, struct profile *p)
 static int
 lakefield_core_48b(uint64_t *v)
 {
-	const char *fx = getenv("MIGCOMPAT_FIXTURES");
+	const char *fx = tap_fixtures();
 	struct json_object *o, *d, *c, *x;
 	char path[1024];
 	int ret = -1;
 
 	snprintf(path, sizeof(path), "%s/instlatx64/GenuineIntel00806A1_Lakefield_CPUID.json",
-	    fx != NULL ? fx : "../shared/fixtures");
+	    fx);
 	if ((o = json_object_from_file(path)) == NULL)
 		return -1;
 	if (json_object_object_get_ex(o, "per_cpu_differences", &d) &&

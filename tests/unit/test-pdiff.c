@@ -46,10 +46,10 @@ main(void)
 	struct profile a, b;
 	struct json_object *d;
 	char path[1024], err[512];
-	const char *fx = getenv("MIGCOMPAT_FIXTURES");
+	const char *fx = tap_fixtures();
 	uint64_t v;
 
-	snprintf(path, sizeof(path), "%s/vbox/vbox_cpudb_i7-6700K.json", fx != NULL ? fx : "../shared/fixtures");
+	snprintf(path, sizeof(path), "%s/vbox/vbox_cpudb_i7-6700K.json", fx);
 	profile_init(&a);
 	profile_init(&b);
 	if (profile_load_file(path, &a, err, sizeof(err)) == -1 ||

@@ -231,16 +231,12 @@ test_bad_input(void)
 int
 main(void)
 {
-	const char *dir = getenv("MIGCOMPAT_FIXTURES");
+	const char *dir = tap_fixtures();
 	int ndumps = 0, nother = 0;
 
 	test_full_round_trip();
 	test_bad_input();
-	if (dir == NULL || access(dir, R_OK) != 0) {
-		tap_skip("fixtures directory not found (MIGCOMPAT_FIXTURES=%s)", dir ? dir : "unset");
-	} else {
-		test_fixture_dir(dir, &ndumps, &nother);
-		tap_ok(ndumps >= 170, "%d fixture dumps loaded (%d other files refused)", ndumps, nother);
-	}
+	test_fixture_dir(dir, &ndumps, &nother);
+	tap_ok(ndumps >= 170, "%d fixture dumps loaded (%d other files refused)", ndumps, nother);
 	return tap_done();
 }

@@ -1015,11 +1015,7 @@ main(void)
 {
 	size_t i;
 
-	fxdir = getenv("MIGCOMPAT_FIXTURES");
-	if (fxdir == NULL || *fxdir == '\0') {
-		tap_skip("MIGCOMPAT_FIXTURES not set: no fixtures");
-		return tap_done();
-	}
+	fxdir = tap_fixtures();
 	list_dir("instlatx64");
 	list_dir("vbox");
 	qsort(fxpath, nfx, sizeof(fxpath[0]), cmpstr);

@@ -24,9 +24,9 @@ static int
 load(const char *name, struct profile *p)
 {
 	char path[1024], err[512];
-	const char *fx = getenv("MIGCOMPAT_FIXTURES");
+	const char *fx = tap_fixtures();
 
-	snprintf(path, sizeof(path), "%s/%s", fx != NULL ? fx : "../shared/fixtures", name);
+	snprintf(path, sizeof(path), "%s/%s", fx, name);
 	profile_init(p);
 	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
 		tap_diag("%s", err);
