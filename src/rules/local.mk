@@ -30,3 +30,17 @@ src/rules/cpuidfeat-table.c: $(top_srcdir)/data/cpuid-features.tsv $(top_srcdir)
 	$(AM_V_GEN)$(MKDIR_P) src/rules && \
 	$(TSV2C) -v header=cpuidfeat.h -v type=cpuidfeat_entry -v name=cpuidfeat_table \
 	    -v src=data/cpuid-features.tsv $(top_srcdir)/data/cpuid-features.tsv > $@.tmp && mv $@.tmp $@
+
+libmigcompat_a_SOURCES += \
+	src/rules/rules_msr.c \
+	src/rules/msrfeat.c src/rules/msrfeat.h
+
+nodist_libmigcompat_a_SOURCES += src/rules/msrfeat-table.c
+BUILT_SOURCES += src/rules/msrfeat-table.c
+CLEANFILES += src/rules/msrfeat-table.c
+dist_pkgdata_DATA += data/msr-features.tsv
+
+src/rules/msrfeat-table.c: $(top_srcdir)/data/msr-features.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/rules && \
+	$(TSV2C) -v header=msrfeat.h -v type=msrfeat_entry -v name=msrfeat_table \
+	    -v src=data/msr-features.tsv $(top_srcdir)/data/msr-features.tsv > $@.tmp && mv $@.tmp $@
