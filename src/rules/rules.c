@@ -22,6 +22,7 @@ static const struct vmspec rules_default_vm = {
 
 static const char *const rules_nc_names[] = {
 	"vmx", "evmcs", "cpuid", "kvm", "tsc", "vmx:0x491", "cpu-model", "machine", "hyperv-cpuid",
+	"feature-msrs",
 };
 
 int
@@ -63,6 +64,7 @@ rules_prep_fill(const struct profile *p, struct rules_prep *out)
 	rules_evmcs_prepare(p, out);
 	rules_cpuid_prepare(p, out);
 	rules_host_prepare(p, out);
+	rules_msr_prepare(p, out);
 	out->magic = RULES_PREP_MAGIC;
 }
 
@@ -160,6 +162,8 @@ rules_eval(struct rules_ctx *c, const struct profile *src, const struct profile 
 			return;
 	}
 	if (rules_cpuid_check(c, s, d))
+		return;
+	if (rules_msr_check(c, s, d))
 		return;
 	if (rules_host_check(c, s, d))
 		return;

@@ -49,7 +49,10 @@ void rules_prepare(struct profile *p);
  * vm NULL means the default scenario (nested, host-passthrough CPU).
  * Layers: "vmx" (the raw VMX MSRs as the destination KVM's
  * vmx_set_vmx_msr accepts them), "evmcs" (the eVMCS-filtered guest view),
- * "cpuid" (vendor and feature flags), "kvm" (capabilities), "tsc".  A layer
+ * "cpuid" (vendor and feature flags), "feature_msrs" (the QEMU-named bits
+ * of IA32_ARCH_CAPABILITIES, IA32_CORE_CAPABILITIES and
+ * IA32_PERF_CAPABILITIES, data/msr-features.tsv), "kvm" (capabilities),
+ * "tsc".  A layer
  * neither profile has is listed as not checked; a layer the VM needs that
  * only one side has makes the verdict unknown, as does an eVMCS question
  * without a known kernel or a measured view.  A blocking reason anywhere
@@ -58,7 +61,7 @@ void rules_prepare(struct profile *p);
  * src NULL: the source host is unknown (the libvirt hook).  Only what the
  * VM spec pins is checked against dst: the vmx-* features it enables must
  * be allowed on dst (and dst must expose nested VMX at all), the CPU
- * features it enables must be in dst's CPUID, eVMCS must be possible on
+ * features it enables must be in dst's CPUID or feature MSRs, eVMCS must be possible on
  * dst and, with the PV bit and the strict policy, honoured; dst must have
  * the KVM capabilities the VM needs; a pinned TSC frequency must equal
  * dst's or dst must scale the TSC.
@@ -81,7 +84,7 @@ enum rules_verdict rules_verdict_of(const struct profile *src, const struct prof
  *
  * Every reason carries all eight keys (null where they do not apply) and
  * "effect" ("blocks" or "unknown").  msr is the MSR index in lower-case hex
- * for vmx and evmcs reasons.  For control MSRs bit is the control bit
+ * for vmx, evmcs and feature_msrs reasons.  For control MSRs bit is the control bit
  * (0-31) and "half" says which half ("allowed-1" or "must-be-1"),
  * "msr_bit" the position in the 64-bit MSR; for other MSRs bit is the
  * position in the 64-bit value; rules on multi-bit fields (VMCS

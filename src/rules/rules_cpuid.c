@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cpuidfeat.h"
+#include "msrfeat.h"
 #include "rules_priv.h"
 
 /*
@@ -216,6 +217,9 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		if (strncmp(name, "vmx-", 4) == 0 || strncmp(name, "hv-", 3) == 0)
 			continue;
 		if ((e = cpuidfeat_find(name)) == NULL || (w = rules_cpuid_word_of(e)) < 0) {
+			/* Feature-MSR bits are the feature_msrs layer's (rules_msr.c). */
+			if (e == NULL && msrfeat_find(name) != NULL)
+				continue;
 			if (vm->features[i].enabled &&
 			    rules_cpuid_note(c, RULES_R_FEATURE_UNKNOWN, 0, RULES_SIDE_NONE, name))
 				return 1;

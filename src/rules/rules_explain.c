@@ -12,6 +12,7 @@
 
 #include "cpuidfeat.h"
 #include "jsonu.h"
+#include "msrfeat.h"
 #include "rules_priv.h"
 #include "vmxbits.h"
 
@@ -22,6 +23,7 @@ static const char *const rules_layer_names[RULES_LAYER_NUM] = {
 	[RULES_LAYER_KVM] = "kvm",
 	[RULES_LAYER_TSC] = "tsc",
 	[RULES_LAYER_LIBVIRT] = "libvirt",
+	[RULES_LAYER_FEATURE_MSR] = "feature_msrs",
 };
 
 static const char *const rules_rule_names[RULES_R_NUM] = {
@@ -54,6 +56,9 @@ static const char *const rules_rule_names[RULES_R_NUM] = {
 	[RULES_R_TSC_FREQ] = "tsc-frequency",
 	[RULES_R_INVTSC_UNPINNED] = "invtsc-unpinned",
 	[RULES_R_LAYER_MISSING] = "layer-missing",
+	[RULES_R_MSR_MISSING] = "msr-subset",
+	[RULES_R_MSR_REQUIRED] = "msr-required",
+	[RULES_R_MSR_FIELD] = "msr-field-equal",
 };
 
 static const char *const rules_cr0_bits[32] = {
@@ -140,6 +145,22 @@ rules_explain_cpuidbit(const struct rules_reason *r, char *buf, size_t bufsize)
 	    e != NULL ? cpuidfeat_name(e, name, sizeof(name)) : "flag", r->msr, r->sub,
 	    r->reg < 4 ? (r->reg == 0 ? "EAX" : r->reg == 1 ? "EBX" : r->reg == 2 ? "ECX" : "EDX") : "?",
 	    r->bit);
+	return buf;
+}
+
+/* "feature MSR 0x10a bit 5 mds-no" (or "bits 5:0 lbr-fmt") for a feature-MSR reason. */
+static const char *
+rules_explain_msrbit(const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	const struct msrfeat_entry *e = r->ref;
+
+	if (e == NULL)
+		snprintf(buf, bufsize, "feature MSR 0x%" PRIx32, r->msr);
+	else if (e->width > 1)
+		snprintf(buf, bufsize, "feature MSR 0x%" PRIx32 " bits %u:%u %s", e->msr,
+		    e->bit + e->width - 1, e->bit, e->qemu_name);
+	else
+		snprintf(buf, bufsize, "feature MSR 0x%" PRIx32 " bit %u %s", e->msr, e->bit, e->qemu_name);
 	return buf;
 }
 
@@ -297,8 +318,25 @@ rules_explain_text(const struct rules_ctx *c, const struct rules_reason *r, char
 		    "blocks it); set the frequency");
 		break;
 	case RULES_R_LAYER_MISSING:
-		snprintf(buf, bufsize, "%s: the %s profile lacks this layer, the other side has it",
-		    rules_explain_layer(r->layer), side);
+		if (r->layer == RULES_LAYER_FEATURE_MSR)
+			snprintf(buf, bufsize, "%s: required by the VM; the %s profile has no feature MSRs "
+			    "(layers.feature_msrs)", rules_explain_msrbit(r, bit, sizeof(bit)), side);
+		else
+			snprintf(buf, bufsize, "%s: the %s profile lacks this layer, the other side has it",
+			    rules_explain_layer(r->layer), side);
+		break;
+	case RULES_R_MSR_MISSING:
+		snprintf(buf, bufsize, "%s: on the source, not on the destination",
+		    rules_explain_msrbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_MSR_REQUIRED:
+		snprintf(buf, bufsize, "%s: required by the VM, not on the destination",
+		    rules_explain_msrbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_MSR_FIELD:
+		snprintf(buf, bufsize, "%s: LBR format %u on the source, %u on the destination; KVM refuses "
+		    "another nonzero format, so a VM using LBR cannot move", rules_explain_msrbit(r, bit,
+		    sizeof(bit)), (unsigned)(r->src & 0x3f), (unsigned)(r->dst & 0x3f));
 		break;
 	default:
 		snprintf(buf, bufsize, "%s: rule %u", rules_explain_layer(r->layer), r->rule);
@@ -348,7 +386,9 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 	const struct cpuidfeat_entry *ce;
 	const struct rules_field *f;
 	char buf[1024], msr[16];
-	int vmxish = r->layer == RULES_LAYER_VMX || r->layer == RULES_LAYER_EVMCS;
+	const struct msrfeat_entry *me = r->layer == RULES_LAYER_FEATURE_MSR ? r->ref : NULL;
+	int vmxish = r->layer == RULES_LAYER_VMX || r->layer == RULES_LAYER_EVMCS ||
+	    r->layer == RULES_LAYER_FEATURE_MSR;
 	int hasbit = r->bit >= 0;
 	int values;
 
@@ -360,8 +400,12 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 		json_object_object_add(o, "msr", NULL);
 	}
 	json_object_object_add(o, "bit", hasbit ? json_object_new_int(r->bit) : NULL);
-	if ((f = rules_explain_field(r->rule)) != NULL)
+	if ((f = rules_explain_field(r->rule)) != NULL) {
 		json_object_object_add(o, "field", json_object_new_string(f->bits));
+	} else if (me != NULL && me->width > 1) {
+		snprintf(buf, sizeof(buf), "%u:%u", me->bit + me->width - 1, me->bit);
+		json_object_object_add(o, "field", json_object_new_string(buf));
+	}
 	if (r->half != RULES_HALF_NONE) {
 		json_object_object_add(o, "half", json_object_new_string(
 		    r->half == RULES_HALF_ALLOWED1 ? "allowed-1" : "must-be-1"));
@@ -370,7 +414,9 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 	}
 
 	/* The name: QEMU vmx-* name, else Linux name; the CPUID flag; the capability. */
-	if (vmxish && hasbit && (e = vmxbits_lookup(r->msr, (unsigned)r->bit)) != NULL &&
+	if (me != NULL)
+		json_object_object_add(o, "name", json_object_new_string(me->qemu_name));
+	else if (vmxish && hasbit && (e = vmxbits_lookup(r->msr, (unsigned)r->bit)) != NULL &&
 	    (e->qemu_name != NULL || e->linux_name != NULL))
 		json_object_object_add(o, "name",
 		    json_object_new_string(e->qemu_name != NULL ? e->qemu_name : e->linux_name));
@@ -388,7 +434,7 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 		json_object_object_add(o, "name", NULL);
 
 	/* Values: the whole MSR or register, null when a side is unknown. */
-	values = (vmxish && r->msr != 0) || (r->layer == RULES_LAYER_CPUID && hasbit) ||
+	values = (vmxish && r->msr != 0 && r->rule != RULES_R_LAYER_MISSING) || (r->layer == RULES_LAYER_CPUID && hasbit) ||
 	    r->rule == RULES_R_TSC_FREQ;
 	json_object_object_add(o, "src", rules_explain_hex(values && c->srcp != NULL &&
 	    r->side != RULES_SIDE_DST, r->src));

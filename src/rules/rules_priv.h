@@ -1,7 +1,7 @@
 /*
  * rules_priv.h - internals shared by the modules of the rules engine
- * (rules.c, rules_vmx.c, rules_evmcs.c, rules_cpuid.c, rules_host.c,
- * rules_explain.c).  Not an interface for other areas.
+ * (rules.c, rules_vmx.c, rules_evmcs.c, rules_cpuid.c, rules_msr.c,
+ * rules_host.c, rules_explain.c).  Not an interface for other areas.
  */
 #ifndef MIGCOMPAT_RULES_PRIV_H
 #define MIGCOMPAT_RULES_PRIV_H
@@ -21,6 +21,7 @@ enum rules_layer {
 	RULES_LAYER_KVM,
 	RULES_LAYER_TSC,
 	RULES_LAYER_LIBVIRT,
+	RULES_LAYER_FEATURE_MSR,	/* "feature_msrs": 0x10A, 0xCF, 0x345 */
 	RULES_LAYER_NUM,
 };
 
@@ -55,6 +56,9 @@ enum rules_rule {
 	RULES_R_TSC_FREQ,
 	RULES_R_INVTSC_UNPINNED,
 	RULES_R_LAYER_MISSING,
+	RULES_R_MSR_MISSING,		/* feature-MSR bit on src, not on dst */
+	RULES_R_MSR_REQUIRED,		/* feature-MSR bit the VM requires, not on dst */
+	RULES_R_MSR_FIELD,		/* numeric feature-MSR field differs (LBR format) */
 	RULES_R_NUM,
 };
 
@@ -69,6 +73,7 @@ enum rules_nc {
 	RULES_NC_CPU_MODEL = 1u << 6,	/* custom CPU model: only listed features */
 	RULES_NC_MACHINE = 1u << 7,	/* profiles carry no machine types */
 	RULES_NC_HV_CPUID = 1u << 8,	/* enlightenments without a KVM capability */
+	RULES_NC_FEATURE_MSRS = 1u << 9,	/* a side without layers.feature_msrs */
 };
 
 /* Halves of a control MSR. */
@@ -88,9 +93,9 @@ enum rules_side {
 
 /*
  * One reason, recorded without any formatting: the explanation is built
- * from it by rules_explain.c.  msr is the VMX MSR index, the CPUID leaf or
- * the KVM capability; bit is the control bit (half != NONE), the bit in
- * the 64-bit MSR, the CPUID bit, or -1.
+ * from it by rules_explain.c.  msr is the VMX or feature MSR index, the
+ * CPUID leaf or the KVM capability; bit is the control bit (half != NONE),
+ * the bit in the 64-bit MSR (the lowest of a field), the CPUID bit, or -1.
  */
 struct rules_reason {
 	uint8_t layer;
@@ -164,6 +169,14 @@ enum rules_ev_kind {
 #define RULES_CPUID_WORDS	24
 #define RULES_PREP_MAGIC	0x52505245u	/* "ERPR" */
 
+/* The feature MSRs of data/msr-features.tsv, one slot each in rules_prep. */
+enum rules_fmsr_slot {
+	RULES_M_ARCH = 0,		/* 0x10A IA32_ARCH_CAPABILITIES */
+	RULES_M_CORE,			/* 0xCF IA32_CORE_CAPABILITIES */
+	RULES_M_PERF,			/* 0x345 IA32_PERF_CAPABILITIES */
+	RULES_M_NUM,
+};
+
 /* KVM capabilities the rules look at, one bit each in rules_prep.caps. */
 enum rules_cap {
 	RULES_CAP_HYPERV = 0,		/* 73 */
@@ -221,12 +234,24 @@ struct __attribute__((may_alias)) rules_prep {
 	uint32_t caps;			/* bit per enum rules_cap */
 	uint32_t tsc_khz;
 	uint8_t tsc_scaling;
+
+	/*
+	 * Feature MSRs: the named flag bits of each slot that the host's KVM
+	 * reports and whose gating CPUID flag it has (all of them when the
+	 * profile has no CPUID layer), and the LBR format (bits 5:0 of 0x345,
+	 * gated the same way).  An MSR the profile does not list counts as 0.
+	 */
+	uint8_t has_fmsr;
+	uint8_t lbr_fmt;
+	uint64_t fmsr[RULES_M_NUM];
 };
 
 /* The MSR index a VMX slot reports (the TRUE index for control MSRs). */
 extern const uint32_t rules_vmx_slot_msr[RULES_V_NUM];
 /* The MSR index an eVMCS slot reports. */
 extern const uint32_t rules_ev_slot_msr[RULES_E_NUM];
+/* The MSR index of a feature-MSR slot. */
+extern const uint32_t rules_fmsr_slot_msr[RULES_M_NUM];
 /* KVM capability numbers and names by enum rules_cap. */
 extern const struct rules_cap_info {
 	uint32_t id;
@@ -250,6 +275,7 @@ void rules_vmx_prepare(const struct profile *p, struct rules_prep *out);
 void rules_evmcs_prepare(const struct profile *p, struct rules_prep *out);
 void rules_cpuid_prepare(const struct profile *p, struct rules_prep *out);
 void rules_host_prepare(const struct profile *p, struct rules_prep *out);
+void rules_msr_prepare(const struct profile *p, struct rules_prep *out);
 
 /*
  * The per-layer checks.  s is NULL when the source is unknown.  Each
@@ -261,6 +287,14 @@ int rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const str
 /* The vendor rule (never across vendors), run before every other layer. */
 int rules_cpuid_vendor(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
 int rules_host_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+/*
+ * The feature-MSR layer.  host-passthrough and maximum CPUs with a known
+ * source need every named bit of the source on the destination; every CPU
+ * mode needs the bits of the table names the VM requires.  A side without
+ * the layer leaves the comparison not checked (RULES_NC_FEATURE_MSRS); a
+ * required name and a destination without the layer answer unknown.
+ */
+int rules_msr_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
 
 /* Text of a reason, one line without newline, into buf. */
 const char *rules_explain_text(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
