@@ -21,3 +21,6 @@ src/common/vmxbits-table.c: $(top_srcdir)/data/vmx-bits.tsv $(top_srcdir)/data/t
 	$(AM_V_GEN)$(MKDIR_P) src/common && \
 	$(TSV2C) -v header=vmxbits.h -v type=vmxbits_entry -v name=vmxbits_table \
 	    -v src=data/vmx-bits.tsv $(top_srcdir)/data/vmx-bits.tsv > $@.tmp && mv $@.tmp $@
+
+## AIDA64 CPUID+MSR text dumps to profiles (migcompat convert).
+libmigcompat_a_SOURCES += src/common/aida64.c src/common/aida64.h
