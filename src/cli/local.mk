@@ -16,3 +16,4 @@ libmigcompat_a_SOURCES += \
 
 bin_PROGRAMS += migcompat
 migcompat_SOURCES = src/cli/main.c
+libmigcompat_a_SOURCES += src/cli/cmd_convert.c

@@ -19,6 +19,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_targets_entry,
 	&cmd_groups_entry,
 	&cmd_baseline_entry,
+	&cmd_convert_entry,
 };
 
 int
