@@ -61,3 +61,5 @@ EXTRA_DIST += \
 	tests/system/cli.sh \
 	tests/system/check.sh \
 	tests/system/probe.sh
+check_PROGRAMS += tests/unit/test-rules-msr
+tests_unit_test_rules_msr_SOURCES = tests/unit/test-rules-msr.c
