@@ -63,3 +63,12 @@ EXTRA_DIST += \
 	tests/system/probe.sh
 check_PROGRAMS += tests/unit/test-rules-msr
 tests_unit_test_rules_msr_SOURCES = tests/unit/test-rules-msr.c
+check_PROGRAMS += tests/unit/test-aida64
+tests_unit_test_aida64_SOURCES = tests/unit/test-aida64.c
+EXTRA_DIST += \
+	tests/data/aida64/amd-zen4.txt \
+	tests/data/aida64/garbage.txt \
+	tests/data/aida64/hybrid-percpu.txt \
+	tests/data/aida64/no-msr.txt \
+	tests/data/aida64/old-single.txt \
+	tests/data/aida64/report-layout.txt
