@@ -2,8 +2,9 @@
  * test-rules-msr.c - the feature_msrs layer (IA32_ARCH_CAPABILITIES,
  * IA32_CORE_CAPABILITIES, IA32_PERF_CAPABILITIES) on profiles built here:
  * passthrough subsets, VM-required names, disabled names, missing layers,
- * CPUID gating, AMD hosts, the LBR format, the prepared cache and the
- * agreement of the fast verdict with the full answer.
+ * CPUID gating, AMD hosts, the LBR format, the prepared cache, libvirt's
+ * expanded host-model domain and the agreement of the fast verdict with
+ * the full answer.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "domxml.h"
 #include "msrfeat.h"
 #include "profile.h"
 #include "rules.h"
@@ -361,6 +363,48 @@ test_prepared(void)
 	profile_free(b);
 }
 
+/* libvirt's expanded host-model lists six 0x10A names: none is unknown any more. */
+static void
+test_host_model_xml(void)
+{
+	static const char *const names[] = {
+		"rdctl-no", "ibrs-all", "skip-l1dfl-vmentry", "mds-no", "pschange-mc-no", "tsx-ctrl",
+	};
+	static struct vmspec vm;
+	const char *top = getenv("top_srcdir");
+	struct profile *s = host("GenuineIntel", 0xeb, 0), *d = host("GenuineIntel", 0xeb & ~MDS_NO, 0);
+	struct json_object *o, *rs, *v;
+	char path[1024], err[256], *text;
+	size_t len, i, k;
+	int unknown = 0;
+
+	snprintf(path, sizeof(path), "%s/tests/data/domains/host-model-expanded.xml", top != NULL ? top : ".");
+	text = util_read_file(path, 4u << 20, &len);
+	tap_ok(text != NULL && domxml_parse(text, len, &vm, err, sizeof(err)) == 0, "%s parses", path);
+	free(text);
+	o = rules_check_json(s, d, &vm, RULES_POLICY_STRICT);
+	if (json_object_object_get_ex(o, "reasons", &rs)) {
+		for (i = 0; i < json_object_array_length(rs); i++) {
+			struct json_object *r = json_object_array_get_idx(rs, i);
+
+			if (!json_object_object_get_ex(r, "rule", &v) ||
+			    strcmp(json_object_get_string(v), "feature-unknown") != 0)
+				continue;
+			for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+				if (strcmp(str(r, "name"), names[k]) == 0)
+					unknown++;
+		}
+	}
+	json_object_put(o);
+	tap_ok(unknown == 0, "no feature-unknown for the six ARCH_CAPABILITIES names");
+	o = reason(s, d, &vm, "msr-required");
+	tap_ok(o != NULL && strcmp(str(o, "name"), "mds-no") == 0,
+	    "a destination without mds-no: blocked by msr-required (%s)", str(o, "message"));
+	json_object_put(o);
+	profile_free(s);
+	profile_free(d);
+}
+
 int
 main(void)
 {
@@ -370,5 +414,6 @@ main(void)
 	test_missing_layer();
 	test_gate_vendor_lbr();
 	test_prepared();
+	test_host_model_xml();
 	return tap_done();
 }
