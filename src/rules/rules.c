@@ -133,7 +133,8 @@ rules_eval(struct rules_ctx *c, const struct profile *src, const struct profile 
 	d = rules_prep_of(dst, &dtmp);
 	if (src != NULL)
 		s = rules_prep_of(src, &stmp);
-	if (rules_cpuid_vendor(c, s, d))
+	/* Across vendors nothing else is worth saying: the vendor reason stands alone. */
+	if (rules_cpuid_vendor(c, s, d) || c->blocked)
 		return;
 
 	if (vm->nested) {
