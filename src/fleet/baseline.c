@@ -18,6 +18,7 @@
 #include "evmcs.h"
 #include "jbuf.h"
 #include "jsonu.h"
+#include "msrfeat.h"
 #include "profile.h"
 #include "rules.h"
 #include "util.h"
@@ -534,6 +535,48 @@ baseline_caps(const struct baseline_in *in, int vm, struct profile *out)
 	}
 }
 
+/*
+ * The feature MSRs every host reports, ANDed; a numeric field (the LBR
+ * format) is kept only where every host has the same value.
+ */
+static void
+baseline_feature_msrs(const struct baseline_in *in, struct profile *out)
+{
+	const struct profile *p0 = in->h[0];
+	size_t i, j, k, t;
+
+	for (k = 0; k < p0->n_msrs; k++) {
+		uint32_t idx = p0->msrs[k].index;
+		uint64_t fields = 0, v = p0->msrs[k].value;
+
+		if (msrfeat_msr_name(idx) == NULL)
+			continue;
+		for (t = 0; t < msrfeat_table_count; t++)
+			if (msrfeat_table[t].msr == idx && msrfeat_table[t].width > 1)
+				fields |= msrfeat_mask(&msrfeat_table[t]);
+		for (i = 1; i < in->n; i++) {
+			const struct profile *h = in->h[i];
+
+			for (j = 0; j < h->n_msrs && h->msrs[j].index != idx; j++)
+				;
+			if (j == h->n_msrs)
+				break;
+			for (t = 0; t < msrfeat_table_count; t++) {
+				uint64_t m = msrfeat_mask(&msrfeat_table[t]);
+
+				if (msrfeat_table[t].msr == idx && msrfeat_table[t].width > 1 &&
+				    (h->msrs[j].value & m) != (v & m))
+					v &= ~m;
+			}
+			v &= h->msrs[j].value | fields;
+		}
+		if (i == in->n)
+			profile_add_msr(out, idx, v);
+	}
+	profile_layer_set(&out->feature_msrs, LAYER_EMULATED, "baseline: feature MSRs of %zu hosts ANDed",
+	    in->n);
+}
+
 /* KVM's tolerance for a TSC frequency without scaling (tsc_tolerance_ppm). */
 #define BASELINE_TSC_PPM	250
 
@@ -583,7 +626,7 @@ baseline_compute_in(const struct baseline_in *in, enum vmspec_scenario sc, struc
 {
 	const struct profile *p0 = in->h[0];
 	size_t i;
-	int ret = -1;
+	int ret = -1, amd;
 
 	profile_clear(out);
 	if (in->n == 0) {
@@ -612,7 +655,14 @@ baseline_compute_in(const struct baseline_in *in, enum vmspec_scenario sc, struc
 	for (i = 1; i < in->n; i++)
 		out->is_dump &= in->h[i]->is_dump;
 
-	if (sc != VMSPEC_PLAIN || baseline_all_ok(in, offsetof(struct profile, vmx))) {
+	/* On AMD, nested virtualization is SVM, which the CPUID layer carries. */
+	amd = strcmp(p0->cpu.vendor, "AuthenticAMD") == 0 || strcmp(p0->cpu.vendor, "HygonGenuine") == 0;
+	if (amd && (sc == VMSPEC_EVMCS || sc == VMSPEC_EVMCS_PV)) {
+		jsonu_err(in->err, in->errsize, NULL, "no common configuration: eVMCS needs Intel VMX, "
+		    "the hosts are %s", p0->cpu.vendor);
+		goto cleanup;
+	}
+	if (!amd && (sc != VMSPEC_PLAIN || baseline_all_ok(in, offsetof(struct profile, vmx)))) {
 		if (baseline_vmx(in, &out->vmx_raw) == -1) {
 			if (sc != VMSPEC_PLAIN)
 				goto cleanup;
@@ -632,6 +682,8 @@ baseline_compute_in(const struct baseline_in *in, enum vmspec_scenario sc, struc
 		baseline_note(in, "CPUID is not known for every host: the baseline carries no CPUID layer");
 	if (baseline_all_ok(in, offsetof(struct profile, hv_cpuid)))
 		baseline_hv_cpuid(in, out);
+	if (baseline_all_ok(in, offsetof(struct profile, feature_msrs)))
+		baseline_feature_msrs(in, out);
 	if (baseline_all_ok(in, offsetof(struct profile, kvm))) {
 		out->api_version = p0->api_version;
 		baseline_caps(in, 0, out);
@@ -737,6 +789,7 @@ static void
 baseline_each_feature(const struct profile *b, enum vmspec_scenario sc,
     void (*fn)(const char *qemu_name, int on, int is_vmx, void *arg), void *arg)
 {
+	const struct cpuidfeat_entry *svm;
 	struct baseline_feat *v = NULL;
 	int nested = sc != VMSPEC_PLAIN;
 	size_t k, n = 0;
@@ -746,15 +799,19 @@ baseline_each_feature(const struct profile *b, enum vmspec_scenario sc,
 			const struct cpuidfeat_entry *f = &cpuidfeat_table[k];
 
 			if (f->qemu_name == NULL || strcmp(f->qemu_name, "vmx") == 0 ||
-			    strcmp(f->qemu_name, "svm") == 0 || f->leaf >= 0x40000000u)
+			    strcmp(f->qemu_name, "svm") == 0 ||
+			    (f->leaf >= 0x40000000u && f->leaf < 0x80000000u))
 				continue;
 			if (strcmp(f->scope, "nested") == 0 && !nested)
 				continue;
 			baseline_feat_add(&v, &n, f->qemu_name, baseline_has_flag(b, f), 0);
 		}
 	}
-	if (strcmp(b->cpu.vendor, "AuthenticAMD") != 0)
+	if (strcmp(b->cpu.vendor, "AuthenticAMD") != 0 && strcmp(b->cpu.vendor, "HygonGenuine") != 0)
 		baseline_feat_add(&v, &n, "vmx", nested, 0);
+	else if ((svm = cpuidfeat_find("svm")) != NULL)
+		baseline_feat_add(&v, &n, "svm", nested && profile_layer_ok(&b->cpuid) &&
+		    baseline_has_flag(b, svm), 0);
 	for (k = 0; nested && profile_layer_ok(&b->vmx) && k < vmxbits_table_count; k++) {
 		const struct vmxbits_entry *e = &vmxbits_table[k];
 		uint64_t val;
