@@ -1,6 +1,7 @@
 #!/bin/sh
-# check.sh - "migcompat check" on the real fixture dumps: verdicts and exit
-# statuses, the JSON answer, scenarios, policies, VM specs, bad input.
+# check.sh - "migcompat check" on the real hardware profiles and dumps:
+# verdicts and exit statuses, the JSON answer, scenarios, policies, VM
+# specs, Intel and AMD, bad input.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/common.sh"
 
 [ -d "$MIGCOMPAT_FIXTURES" ] || skip_all "fixtures not found at $MIGCOMPAT_FIXTURES"
@@ -18,12 +19,48 @@ vb9750="$V/vboxlog_coffeelake_i7-9750H_msi-gs65.json"
 with_kernel() {
 	sed "s/^{/{ \"kernel\": \"$2\",/" "$1" >"$3"
 }
+# The VMX MSRs of a hardware profile as an MSR dump (what a VMX-only tool sees).
+vmx_dump() {
+	jq '{cpu: .cpu.model_name, msrs: .layers.vmx.msrs}' "$1" >"$2"
+}
+# The layers of the reasons of a check --json answer, sorted and unique.
+reason_layers() {
+	jq -r '[.reasons[].layer] | unique | join(",")' "$1"
+}
 
-check "same CPU from two tools: exit 0" "$MIGCOMPAT" check "$V/vbox_cpudb_i7-6700K.json" "$sky"
-check "... and back" "$MIGCOMPAT" check "$sky" "$V/vbox_cpudb_i7-6700K.json"
+vmx_dump "$sky" "$T/sky-vmx.json"
+check "same CPU from two tools (VMX MSRs): exit 0" "$MIGCOMPAT" check "$V/vbox_cpudb_i7-6700K.json" "$T/sky-vmx.json"
+check "... and back" "$MIGCOMPAT" check "$T/sky-vmx.json" "$V/vbox_cpudb_i7-6700K.json"
+st=$(status_of "$MIGCOMPAT" check "$sky" "$V/vbox_cpudb_i7-6700K.json")
+check "full profile -> VMX-only dump: the CPUID cannot be checked, unknown (exit 3)" test "$st" -eq 3
+"$MIGCOMPAT" check --json "$sky" "$V/vbox_cpudb_i7-6700K.json" >"$T/lm.json"
+check "... the reason: the destination lacks the CPUID layer" \
+    jq -e '[.reasons[] | select(.layer == "cpuid" and .rule == "layer-missing")] | length == 1' "$T/lm.json"
 check "Haswell -> Broadwell: exit 0" "$MIGCOMPAT" check "$haswell" "$broadwell"
 st=$(status_of "$MIGCOMPAT" check "$broadwell" "$haswell")
 check "Broadwell -> Haswell: exit 1" test "$st" -eq 1
+"$MIGCOMPAT" check --json --scenario plain "$broadwell" "$haswell" >"$T/bh.json"
+check "Broadwell -> Haswell, plain: blocked by CPUID (adx, rdseed: Broadwell's new instructions)" \
+    jq -e '[.reasons[] | select(.layer == "cpuid") | .name] | index("adx") != null and index("rdseed") != null' "$T/bh.json"
+
+# AMD: the CPUID layer (and nested SVM in it) of real EPYC generations.
+naples="$X/AuthenticAMD0800F12_K17_Zen_CPUID.json"
+rome="$X/AuthenticAMD0830F10_K17_Rome_CPUID.json"
+milan="$X/AuthenticAMD0A00F11_K19_Milan_02_CPUID.json"
+genoa="$X/AuthenticAMD0A10F11_K19_Genoa_01_CPUID.json"
+for f in "$naples" "$rome" "$milan" "$genoa"; do
+	check "$(basename "$f") against itself, nested: exit 0" "$MIGCOMPAT" check "$f" "$f"
+done
+check "EPYC Naples -> Rome: exit 0" "$MIGCOMPAT" check --scenario plain "$naples" "$rome"
+"$MIGCOMPAT" check --json --scenario plain "$rome" "$naples" >"$T/rn.json"
+check "EPYC Rome -> Naples: blocked on Zen 2's clwb, wbnoinvd and rdpid" \
+    jq -e '.verdict == "incompatible" and ([.reasons[] | select(.layer == "cpuid") | .name] | index("clwb") != null and index("wbnoinvd") != null and index("rdpid") != null)' "$T/rn.json"
+"$MIGCOMPAT" check --json --scenario plain "$genoa" "$milan" >"$T/gm.json"
+check "EPYC Genoa -> Milan: blocked on AVX-512" \
+    jq -e '.verdict == "incompatible" and ([.reasons[] | select(.layer == "cpuid") | .name] | index("avx512f") != null)' "$T/gm.json"
+"$MIGCOMPAT" check --json "$genoa" "$X/GenuineIntel0050654_SkylakeX_CPUID.json" >"$T/gi.json"
+check "EPYC -> Xeon: blocked by the vendor rule alone" \
+    jq -e '.verdict == "incompatible" and ([.reasons[].rule] | unique == ["vendor"])' "$T/gi.json"
 
 "$MIGCOMPAT" check "$coffee" "$sky" >"$T/out.txt"
 check "text names the control, the bit and the MSR" grep -qx \
@@ -36,7 +73,7 @@ check "--json compatible false" grep -q '"compatible": false' "$T/out.json"
 check "--json msr in lower-case hex" grep -q '"msr": "0x48b"' "$T/out.json"
 check "--json bit and half" grep -q '"half": "allowed-1"' "$T/out.json"
 check "--json rule" grep -q '"rule": "allowed-1-subset"' "$T/out.json"
-check "--json not_checked lists the layers dumps lack" grep -q '"cpuid"' "$T/out.json"
+check "--json not_checked lists the layers hardware profiles lack" grep -q '"kvm"' "$T/out.json"
 if command -v python3 >/dev/null 2>&1; then
 	check "--json is one valid JSON document with every key" python3 -c '
 import json, sys
@@ -46,14 +83,19 @@ for k in ("compatible", "verdict", "scenario", "policy", "other_policy_differs",
 for r in a["reasons"]:
     for k in ("layer", "msr", "bit", "name", "src", "dst", "rule", "message"):
         assert k in r, k
-    assert r["msr"] == r["msr"].lower() and r["src"].startswith("0x")
+    assert r["msr"] is None or r["msr"] == r["msr"].lower()
+    assert r["src"].startswith("0x")
 ' "$T/out.json"
 else
 	skip "--json keys" "no python3"
 fi
 
-st=$(status_of "$MIGCOMPAT" check --scenario plain "$coffee" "$sky")
-check "plain scenario does not judge VMX: exit 0" test "$st" -eq 0
+"$MIGCOMPAT" check --json --scenario plain "$coffee" "$sky" >"$T/plain.json"
+check "plain scenario does not judge VMX" \
+    jq -e '[.reasons[] | select(.layer == "vmx")] | length == 0' "$T/plain.json"
+vmx_dump "$coffee" "$T/coffee-vmx.json"
+st=$(status_of "$MIGCOMPAT" check --scenario plain "$T/coffee-vmx.json" "$T/sky-vmx.json")
+check "plain scenario between VMX-only dumps: exit 0" test "$st" -eq 0
 st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$sky" "$sky")
 check "eVMCS without a kernel: unknown, exit 3" test "$st" -eq 3
 

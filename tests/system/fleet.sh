@@ -15,14 +15,18 @@ I=$MIGCOMPAT_FIXTURES/instlatx64
 mkdir "$T/fleet"
 n=0
 # Skylake and Coffee Lake parts (one VMCS revision), two Alder Lakes (another),
-# and copies under other names: identical profiles, one class.
+# and copies under other names: identical profiles, one class.  Each host
+# is the real profile under its own host id.
+as_host() {	# FILE ID
+	jq --arg id "$2" '.host.id = $id' "$1" >"$T/fleet/$2.json"
+}
 for f in "$I"/GenuineIntel0050654_Skylake*.json "$I"/GenuineIntel00906EA_Coffeelake_CPUID*.json \
     "$I"/GenuineIntel0090672_AlderLake_02_CPUID.json "$I"/GenuineIntel0090672_AlderLake_03_CPUID.json; do
 	n=$((n + 1))
-	cp "$f" "$T/fleet/h$(printf %02d $n).json"
+	as_host "$f" "h$(printf %02d $n)"
 done
-cp "$T/fleet/h01.json" "$T/fleet/dup1.json"
-cp "$T/fleet/h01.json" "$T/fleet/dup2.json"
+as_host "$T/fleet/h01.json" dup1
+as_host "$T/fleet/h01.json" dup2
 HOSTS=$(ls "$T/fleet" | sed 's/\.json$//')
 NHOSTS=$(echo $HOSTS | wc -w)
 
@@ -70,9 +74,45 @@ for f in $SAME; do
 	check "migcompat check baseline -> $(basename "$f" .json)" "$MIGCOMPAT" check "$T/baseline-profile.json" "$f"
 done
 check "baseline libvirt <cpu> and QEMU -cpu" \
-    sh -c "'$MIGCOMPAT' baseline --libvirt $SAME | grep -q \"<feature policy='require' name='vmx-ept'/>\" && '$MIGCOMPAT' baseline --qemu $SAME | grep -q '^kvm64,+vmx,'"
+    sh -c "'$MIGCOMPAT' baseline --libvirt $SAME | grep -q \"<feature policy='require' name='vmx-ept'/>\" && '$MIGCOMPAT' baseline --qemu $SAME | grep -q '^kvm64,.*,+vmx,'"
 check "baseline across VMCS revisions is refused (exit 1)" \
     sh -c "'$MIGCOMPAT' baseline $T/fleet/h01.json $T/fleet/h17.json 2>'$T/err'; [ \$? -eq 1 ] && grep -q 'VMCS revision' '$T/err'"
+
+# ---- AMD: real EPYC and Ryzen profiles (nested virtualization is SVM, in CPUID) ----
+mkdir "$T/amd"
+n=0
+for f in "$I"/AuthenticAMD0800F12_K17_Zen_CPUID*.json "$I"/AuthenticAMD0830F10_K17_Rome_CPUID*.json \
+    "$I"/AuthenticAMD0A00F11_K19_Milan*.json "$I"/AuthenticAMD0A10F11_K19_Genoa*.json \
+    "$I"/AuthenticAMD0B00F21_K20_Turin_01_CPUID.json "$I"/AuthenticAMD0A60F12_K19_Raphael_0[1-3]_CPUID.json; do
+	n=$((n + 1))
+	jq --arg id "a$(printf %02d $n)" '.host.id = $id' "$f" >"$T/amd/a$(printf %02d $n).json"
+done
+AMD_HOSTS=$(ls "$T/amd" | sed 's/\.json$//')
+check "AMD fleet: $n real profiles" test "$n" -ge 10
+amd_pairwise() {	# SRC SCENARIO
+	for h in $AMD_HOSTS; do
+		[ "$h" = "$1" ] && continue
+		"$MIGCOMPAT" check --scenario "$2" "$T/amd/$1.json" "$T/amd/$h.json" >/dev/null 2>&1 && echo "$h"
+	done | sort
+}
+for src in a01 a05; do
+	for sc in plain nested; do
+		amd_pairwise $src $sc >"$T/amd-want"
+		check "AMD targets of $src ($sc) agree with migcompat check on every pair ($(wc -l <"$T/amd-want") targets)" \
+		    sh -c "'$MIGCOMPAT' targets --json --scenario $sc $src '$T/amd' | jq -r '.targets[]' | sort | diff - '$T/amd-want'"
+	done
+done
+"$MIGCOMPAT" groups --json "$T/amd" >"$T/amd-g.json"
+check "AMD groups: every host in exactly one class" \
+    sh -c "[ \$(jq '[.classes[].host_ids[]] | length' '$T/amd-g.json') -eq $n ]"
+ROME_ON=$(ls "$T"/amd/*.json | sed -n '3,6p' | tr '\n' ' ')
+check "AMD baseline (Rome, Milan, ...) for nested SVM" sh -c "'$MIGCOMPAT' baseline --json $ROME_ON >'$T/amd-b.json'"
+check "AMD baseline checks compatible with every member, CPUID and SVM included" \
+    jq -e '.check.compatible == 4 and .check.incompatible == 0 and .check.unknown == 0 and (.profile.layers | has("cpuid")) and (.profile.layers | has("vmx") | not)' "$T/amd-b.json"
+check "AMD baseline CPU: qemu64 with +svm and the SVM features every host has" \
+    sh -c "'$MIGCOMPAT' baseline --qemu $ROME_ON | grep -q '^qemu64,.*+svm' && '$MIGCOMPAT' baseline --qemu $ROME_ON | grep -q '+npt'"
+check "an AMD and an Intel host have no baseline (exit 1, the vendors named)" \
+    sh -c "'$MIGCOMPAT' baseline '$T/amd/a01.json' '$T/fleet/h01.json' 2>'$T/err'; [ \$? -eq 1 ] && grep -q AuthenticAMD '$T/err'"
 
 # ---- API ----
 echo "tok-$$" > "$T/token"

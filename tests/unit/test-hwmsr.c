@@ -90,13 +90,17 @@ lakefield_core_48b(uint64_t *v)
 	char path[1024];
 	int ret = -1;
 
+	/* The converted dump's hardware layer: logical CPU 4 differs in 0x48b. */
 	snprintf(path, sizeof(path), "%s/instlatx64/GenuineIntel00806A1_Lakefield_CPUID.json",
 	    fx);
 	if ((o = json_object_from_file(path)) == NULL)
 		return -1;
-	if (json_object_object_get_ex(o, "per_cpu_differences", &d) &&
-	    json_object_object_get_ex(d, "MSR Registers / Logical CPU #4", &c) &&
-	    json_object_object_get_ex(c, "0x48b", &x) &&
+	if (json_object_object_get_ex(o, "layers", &d) && json_object_object_get_ex(d, "hw_msrs", &d) &&
+	    json_object_object_get_ex(d, "per_cpu_differences", &d) &&
+	    json_object_is_type(d, json_type_array) && json_object_array_length(d) == 1 &&
+	    (c = json_object_array_get_idx(d, 0)) != NULL &&
+	    json_object_object_get_ex(c, "cpu", &x) && json_object_get_int(x) == 4 &&
+	    json_object_object_get_ex(c, "msrs", &c) && json_object_object_get_ex(c, "0x48b", &x) &&
 	    util_parse_hex64(json_object_get_string(x), v) == 0)
 		ret = 0;
 	json_object_put(o);

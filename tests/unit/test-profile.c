@@ -18,15 +18,26 @@
 #include "tap.h"
 #include "util.h"
 
-/* Check every VMX value of a dump against an independent read of the file. */
+/*
+ * Check every VMX value of a dump (top-level "msrs") or of a converted
+ * hardware profile (layers.vmx.msrs) against an independent read of the
+ * file.
+ */
 static int
 check_dump_values(const char *path, const struct profile *p)
 {
-	struct json_object *obj = json_object_from_file(path), *msrs;
+	struct json_object *obj = json_object_from_file(path), *msrs = NULL, *l;
 	int ok = 1;
 
-	if (obj == NULL || !json_object_object_get_ex(obj, "msrs", &msrs))
+	if (obj == NULL)
 		return 0;
+	if (!json_object_object_get_ex(obj, "msrs", &msrs) && json_object_object_get_ex(obj, "layers", &l) &&
+	    json_object_object_get_ex(l, "vmx", &l))
+		json_object_object_get_ex(l, "msrs", &msrs);
+	if (msrs == NULL) {
+		json_object_put(obj);
+		return 0;
+	}
 	json_object_object_foreach(msrs, key, val) {
 		unsigned long long idx = strtoull(key, NULL, 16);
 		unsigned long long v = strtoull(json_object_get_string(val), NULL, 16);
@@ -40,16 +51,44 @@ check_dump_values(const char *path, const struct profile *p)
 	return ok;
 }
 
+/* 1: an MSR dump, 2: a profile (schema_version), 0: anything else. */
 static int
-file_has_msrs(const char *path)
+file_kind(const char *path)
 {
-	struct json_object *obj = json_object_from_file(path), *msrs;
-	int has;
+	struct json_object *obj = json_object_from_file(path), *v;
+	int kind = 0;
 
-	has = obj != NULL && json_object_is_type(obj, json_type_object) &&
-	    json_object_object_get_ex(obj, "msrs", &msrs);
+	if (obj != NULL && json_object_is_type(obj, json_type_object)) {
+		if (json_object_object_get_ex(obj, "schema_version", &v))
+			kind = 2;
+		else if (json_object_object_get_ex(obj, "msrs", &v))
+			kind = 1;
+	}
 	json_object_put(obj);
-	return has;
+	return kind;
+}
+
+/*
+ * A hardware profile converted from a CPUID and MSR dump: CPU identity,
+ * a CPUID layer, VMX values exactly as in the file where the CPU is an
+ * Intel one with VMX, and a hash that is the file's own.
+ */
+static int
+check_hw_profile(const char *path, const struct profile *p)
+{
+	struct json_object *obj = json_object_from_file(path), *h, *v;
+	int ok;
+
+	ok = obj != NULL && json_object_object_get_ex(obj, "host", &h) &&
+	    json_object_object_get_ex(h, "hash", &v) && strcmp(json_object_get_string(v), p->hash) == 0;
+	json_object_put(obj);
+	if (!ok || !p->is_dump || p->cpu.vendor[0] == '\0' || p->cpu.family <= 0 ||
+	    p->cpuid.status != LAYER_MEASURED || p->n_cpuid == 0 || profile_cpuid_find(p, 0, 1, 0) == NULL)
+		return 0;
+	if (strcmp(p->cpu.vendor, "GenuineIntel") == 0)
+		return p->vmx.status == LAYER_MEASURED && vmx_msr_has(&p->vmx_raw, MSR_VMX_BASIC) &&
+		    check_dump_values(path, p);
+	return p->vmx.status != LAYER_MEASURED;
 }
 
 /* Round trip: to JSON, parse back, same JSON and same hash. */
@@ -83,7 +122,7 @@ test_fixture_dir(const char *dir, int *ndumps, int *nother)
 	char path[4096], err[768];
 	struct profile p;
 	struct stat st;
-	int n, i;
+	int n, i, kind;
 
 	if ((n = scandir(dir, &names, NULL, alphasort)) < 0)
 		return;
@@ -98,7 +137,16 @@ test_fixture_dir(const char *dir, int *ndumps, int *nother)
 		if (strlen(path) < 5 || strcmp(path + strlen(path) - 5, ".json") != 0)
 			goto next;
 		profile_init(&p);
-		if (file_has_msrs(path)) {
+		err[0] = '\0';
+		kind = file_kind(path);
+		if (kind == 2) {
+			int r = profile_load_file(path, &p, err, sizeof(err));
+
+			tap_ok(r == 0 && check_hw_profile(path, &p) && round_trip(&p),
+			    "hardware profile %s (%s) loads with its CPUID, VMX values and hash, and round-trips%s%s",
+			    names[i]->d_name, p.cpu.vendor, r == 0 ? "" : ": ", r == 0 ? "" : err);
+			(*ndumps)++;
+		} else if (kind == 1) {
 			int r = profile_load_file(path, &p, err, sizeof(err));
 
 			tap_ok(r == 0 && p.is_dump && p.vmx.status == LAYER_MEASURED &&
@@ -237,6 +285,6 @@ main(void)
 	test_full_round_trip();
 	test_bad_input();
 	test_fixture_dir(dir, &ndumps, &nother);
-	tap_ok(ndumps >= 170, "%d fixture dumps loaded (%d other files refused)", ndumps, nother);
+	tap_ok(ndumps >= 266 + 3, "%d fixture profiles and dumps loaded (%d other files refused)", ndumps, nother);
 	return tap_done();
 }
