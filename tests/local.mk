@@ -63,6 +63,8 @@ EXTRA_DIST += \
 	tests/system/probe.sh
 check_PROGRAMS += tests/unit/test-rules-msr
 tests_unit_test_rules_msr_SOURCES = tests/unit/test-rules-msr.c
+check_PROGRAMS += tests/unit/test-rules-hw
+tests_unit_test_rules_hw_SOURCES = tests/unit/test-rules-hw.c
 check_PROGRAMS += tests/unit/test-aida64
 tests_unit_test_aida64_SOURCES = tests/unit/test-aida64.c
 EXTRA_DIST += \
