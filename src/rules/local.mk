@@ -44,3 +44,27 @@ src/rules/msrfeat-table.c: $(top_srcdir)/data/msr-features.tsv $(top_srcdir)/dat
 	$(AM_V_GEN)$(MKDIR_P) src/rules && \
 	$(TSV2C) -v header=msrfeat.h -v type=msrfeat_entry -v name=msrfeat_table \
 	    -v src=data/msr-features.tsv $(top_srcdir)/data/msr-features.tsv > $@.tmp && mv $@.tmp $@
+
+libmigcompat_a_SOURCES += src/rules/cpunames.c src/rules/cpunames.h
+
+nodist_libmigcompat_a_SOURCES += src/rules/cpunames-table.c
+BUILT_SOURCES += src/rules/cpunames-table.c
+CLEANFILES += src/rules/cpunames-table.c
+dist_pkgdata_DATA += data/cpu-names.tsv data/qemu-deps.tsv data/qemu-models.tsv \
+	data/libvirt-models.tsv data/qemu-machines.tsv
+
+src/rules/cpunames-table.c: $(top_srcdir)/data/cpu-names.tsv $(top_srcdir)/data/qemu-deps.tsv \
+	    $(top_srcdir)/data/qemu-models.tsv $(top_srcdir)/data/libvirt-models.tsv \
+	    $(top_srcdir)/data/qemu-machines.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/rules && \
+	$(TSV2C) -v header=cpunames.h -v type=cpunames_entry -v name=cpunames_table \
+	    -v src=data/cpu-names.tsv $(top_srcdir)/data/cpu-names.tsv > $@.tmp && \
+	$(TSV2C) -v header=cpunames.h -v type=cpunames_dep -v name=cpunames_deps \
+	    -v src=data/qemu-deps.tsv $(top_srcdir)/data/qemu-deps.tsv >> $@.tmp && \
+	$(TSV2C) -v header=cpunames.h -v type=cpunames_qmodel -v name=cpunames_qmodels -v strcols=1,3 \
+	    -v src=data/qemu-models.tsv $(top_srcdir)/data/qemu-models.tsv >> $@.tmp && \
+	$(TSV2C) -v header=cpunames.h -v type=cpunames_lvmodel -v name=cpunames_lvmodels -v strcols=1,4 \
+	    -v src=data/libvirt-models.tsv $(top_srcdir)/data/libvirt-models.tsv >> $@.tmp && \
+	$(TSV2C) -v header=cpunames.h -v type=cpunames_machine -v name=cpunames_machines \
+	    -v src=data/qemu-machines.tsv $(top_srcdir)/data/qemu-machines.tsv >> $@.tmp && \
+	mv $@.tmp $@
