@@ -74,3 +74,5 @@ EXTRA_DIST += \
 	tests/data/aida64/no-msr.txt \
 	tests/data/aida64/old-single.txt \
 	tests/data/aida64/report-layout.txt
+check_PROGRAMS += tests/unit/test-cpunames
+tests_unit_test_cpunames_SOURCES = tests/unit/test-cpunames.c
