@@ -1,5 +1,10 @@
 /*
  * log.c - the one logging API of migcompat.
+ *
+ * A line is formatted whole, its message escaped vis(3)-style (as tmux and
+ * the OpenBSD daemons do), and written with one write(2): lines of
+ * concurrent threads never interleave, and text a client chose (a URL, a
+ * host id) cannot start a line of its own or carry terminal escapes.
  */
 #include "config.h"
 
@@ -7,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -28,10 +34,49 @@ log_set_level(enum log_level max_level)
 	log_max = max_level;
 }
 
+size_t
+log_vis(char *dst, size_t dstsize, const char *src)
+{
+	static const char oct[] = "01234567";
+	const unsigned char *s = (const unsigned char *)src;
+	char e[5];
+	size_t n = 0, k, el;
+
+	if (dstsize == 0)
+		return 0;
+	for (; *s != '\0'; s++) {
+		el = 0;
+		switch (*s) {
+		case '\n': e[el++] = '\\'; e[el++] = 'n'; break;
+		case '\r': e[el++] = '\\'; e[el++] = 'r'; break;
+		case '\t': e[el++] = '\\'; e[el++] = 't'; break;
+		case '\\': e[el++] = '\\'; e[el++] = '\\'; break;
+		default:
+			if (*s < 0x20 || *s >= 0x7f) {
+				e[el++] = '\\';
+				e[el++] = oct[*s >> 6];
+				e[el++] = oct[(*s >> 3) & 7];
+				e[el++] = oct[*s & 7];
+			} else {
+				e[el++] = (char)*s;
+			}
+		}
+		if (n + el >= dstsize)
+			break;
+		for (k = 0; k < el; k++)
+			dst[n++] = e[k];
+	}
+	dst[n] = '\0';
+	return n;
+}
+
 static void __attribute__((format(printf, 3, 0)))
 log_vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[1024], line[4200];
+	size_t n = 0, off;
+	ssize_t w;
+	int k;
 
 	if (level > log_max)
 		return;
@@ -39,11 +84,25 @@ log_vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 		log_journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_journal)
-		fprintf(stderr, "<%d>", (int)level);
-	if (errnum != 0)
-		fprintf(stderr, "%s: %s: %s\n", log_tag, msg, strerror(errnum));
-	else
-		fprintf(stderr, "%s: %s\n", log_tag, msg);
+		n = (size_t)snprintf(line, sizeof(line), "<%d>", (int)level);
+	k = snprintf(line + n, sizeof(line) - n, "%s: ", log_tag);
+	n += k > 0 ? (size_t)k : 0;
+	n += log_vis(line + n, sizeof(line) - n - 2, msg);
+	if (errnum != 0) {
+		k = snprintf(line + n, sizeof(line) - n - 1, ": %s", strerror(errnum));
+		n += k > 0 && (size_t)k < sizeof(line) - n - 1 ? (size_t)k : 0;
+	}
+	line[n++] = '\n';
+	/* One write(2) per line; a short write to a pipe is finished, not interleaved. */
+	for (off = 0; off < n; off += (size_t)w) {
+		w = write(STDERR_FILENO, line + off, n - off);
+		if (w == -1 && errno == EINTR) {
+			w = 0;
+			continue;
+		}
+		if (w <= 0)
+			break;
+	}
 }
 
 void

@@ -1,15 +1,18 @@
 /*
  * log.h - the one logging API of migcompat.
  *
- * Lines go to stderr.  When stderr is connected to the journal (systemd
- * sets JOURNAL_STREAM), each line carries a "<N>" syslog priority prefix so
- * journald records the right level.  The *_warn variants append
+ * Lines go to stderr, each in one write(2) (threads never tear a line).
+ * When stderr is connected to the journal (systemd sets JOURNAL_STREAM),
+ * each line carries a "<N>" syslog priority prefix so journald records the
+ * right level.  The message is escaped as log_vis() does, so a line is
+ * always exactly one line of printable ASCII whatever a client sent.  The *_warn variants append
  * strerror(errno); the *x variants do not.
  */
 #ifndef MIGCOMPAT_LOG_H
 #define MIGCOMPAT_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 3,
@@ -22,6 +25,14 @@ enum log_level {
 void log_init(const char *tag, enum log_level max_level);
 /* Change the most verbose level printed. */
 void log_set_level(enum log_level max_level);
+
+/*
+ * Copy src into dst escaped vis(3)-style (VIS_CSTYLE | VIS_OCTAL | VIS_TAB |
+ * VIS_NL): \n \r \t and \\ as such, other control characters and bytes
+ * over 0x7e as \ooo.  Stops before an escape that would not fit; dst is
+ * always NUL-terminated (dstsize > 0).  Returns the length written.
+ */
+size_t log_vis(char *dst, size_t dstsize, const char *src);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
