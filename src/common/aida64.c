@@ -411,7 +411,7 @@ aida64_cpu_info(struct aida64_state *s, struct profile *p, char *err, size_t err
 {
 	const struct profile_cpuid *l0 = aida64_leaf(s, 0), *l1 = aida64_leaf(s, 1), *b;
 	char name[49];
-	uint32_t sig, fam, model, fn;
+	uint32_t fn;
 	size_t i, n = 0, start;
 
 	if (l0 == NULL || l1 == NULL)
@@ -421,16 +421,7 @@ aida64_cpu_info(struct aida64_state *s, struct profile *p, char *err, size_t err
 	memcpy(p->cpu.vendor + 4, &l0->edx, 4);
 	memcpy(p->cpu.vendor + 8, &l0->ecx, 4);
 	p->cpu.vendor[12] = '\0';
-	sig = l1->eax;
-	fam = (sig >> 8) & 0xf;
-	model = (sig >> 4) & 0xf;
-	if (fam == 0xf)
-		fam += (sig >> 20) & 0xff;
-	if (fam == 6 || fam >= 0xf)
-		model |= ((sig >> 16) & 0xf) << 4;
-	p->cpu.family = (int)fam;
-	p->cpu.model = (int)model;
-	p->cpu.stepping = (int)(sig & 0xf);
+	profile_cpu_signature(p, l1->eax);
 	for (fn = 0x80000002u; fn <= 0x80000004u; fn++) {
 		if ((b = aida64_leaf(s, fn)) == NULL) {
 			n = 0;

@@ -1045,6 +1045,20 @@ profile_parse_cpu(struct json_object *cpu, struct profile *p, char *err, size_t 
 	return 0;
 }
 
+void
+profile_cpu_signature(struct profile *p, uint32_t sig)
+{
+	unsigned fam = (sig >> 8) & 0xf, model = (sig >> 4) & 0xf;
+
+	if (fam == 0xf)
+		fam += (sig >> 20) & 0xff;
+	if (fam == 6 || fam >= 0xf)
+		model |= ((sig >> 16) & 0xf) << 4;
+	p->cpu.family = (int)fam;
+	p->cpu.model = (int)model;
+	p->cpu.stepping = (int)(sig & 0xf);
+}
+
 /* A fixture-format dump: {"cpu": "...", "kernel": "...", "msrs": {...}}. */
 static int
 profile_parse_dump(struct json_object *obj, struct profile *p, char *err, size_t errsize)
@@ -1064,15 +1078,7 @@ profile_parse_dump(struct json_object *obj, struct profile *p, char *err, size_t
 	if (json_object_object_get_ex(obj, "cpuid_1_eax", &v) && json_object_is_type(v, json_type_string) &&
 	    jsonu_str(v, "cpuid_1_eax", buf, sizeof(buf), err, errsize) == 0 &&
 	    util_parse_hex64(buf, &sig) == 0 && sig <= UINT32_MAX) {
-		unsigned fam = (sig >> 8) & 0xf, model = (sig >> 4) & 0xf;
-
-		if (fam == 0xf)
-			fam += (sig >> 20) & 0xff;
-		if (fam == 6 || fam >= 0xf)
-			model |= ((sig >> 16) & 0xf) << 4;
-		p->cpu.family = (int)fam;
-		p->cpu.model = (int)model;
-		p->cpu.stepping = (int)(sig & 0xf);
+		profile_cpu_signature(p, (uint32_t)sig);
 		util_strlcpy(p->cpu.vendor, "GenuineIntel", sizeof(p->cpu.vendor));
 	}
 	if (!json_object_object_get_ex(obj, "msrs", &v))

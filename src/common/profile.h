@@ -225,6 +225,12 @@ void profile_add_evmcs_mismatch(struct profile_evmcs *e, enum evmcs_view view, u
     uint64_t measured, uint64_t emulated);
 void profile_add_hw_cpu(struct profile *p, const struct profile_hw_cpu *c);
 
+/*
+ * Set p's family, model and stepping from a CPU signature (CPUID.1:EAX),
+ * with the extended family and model as Intel and AMD define them.
+ */
+void profile_cpu_signature(struct profile *p, uint32_t sig);
+
 /* The value of capability id (system fd first, then VM fd), or -1 if unknown. */
 int64_t profile_cap(const struct profile *p, uint32_t id);
 

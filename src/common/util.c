@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -119,6 +120,25 @@ cleanup:
 	close(fd);
 	errno = saved;
 	return ret;
+}
+
+int
+util_name_eq(const char *a, const char *b)
+{
+	int ca, cb;
+
+	for (;; a++, b++) {
+		ca = tolower((unsigned char)*a);
+		cb = tolower((unsigned char)*b);
+		if (ca == '_' || ca == '.')
+			ca = '-';
+		if (cb == '_' || cb == '.')
+			cb = '-';
+		if (ca != cb)
+			return 0;
+		if (ca == '\0')
+			return 1;
+	}
 }
 
 size_t

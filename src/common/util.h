@@ -36,6 +36,13 @@ char *util_read_file(const char *path, size_t max_size, size_t *len);
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
 
 /*
+ * Nonzero when two feature names are the same name as QEMU, libvirt and
+ * Linux spell it: case ignored, '-', '_' and '.' taken alike
+ * ("tsc_adjust", "tsc-adjust", "SSE4.1", "sse4-1").
+ */
+int util_name_eq(const char *a, const char *b);
+
+/*
  * Extract major.minor from a kernel release string ("6.1.0-13-amd64",
  * "5.15.0-91-generic", "v6.3").  Returns 0 and sets *major, *minor, or -1
  * if the string does not start with a version.

@@ -3,11 +3,11 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cpuidfeat.h"
+#include "util.h"
 
 int
 cpuidfeat_reg_index(const char *reg)
@@ -21,26 +21,6 @@ cpuidfeat_reg_index(const char *reg)
 	return -1;
 }
 
-/* Compare feature names ignoring case and the '-', '_', '.' spelling. */
-static int
-cpuidfeat_name_eq(const char *a, const char *b)
-{
-	int ca, cb;
-
-	for (;; a++, b++) {
-		ca = tolower((unsigned char)*a);
-		cb = tolower((unsigned char)*b);
-		if (ca == '_' || ca == '.')
-			ca = '-';
-		if (cb == '_' || cb == '.')
-			cb = '-';
-		if (ca != cb)
-			return 0;
-		if (ca == '\0')
-			return 1;
-	}
-}
-
 const struct cpuidfeat_entry *
 cpuidfeat_find(const char *name)
 {
@@ -49,8 +29,8 @@ cpuidfeat_find(const char *name)
 	for (i = 0; i < cpuidfeat_table_count; i++) {
 		const struct cpuidfeat_entry *e = &cpuidfeat_table[i];
 
-		if ((e->qemu_name != NULL && cpuidfeat_name_eq(e->qemu_name, name)) ||
-		    (e->linux_name != NULL && cpuidfeat_name_eq(e->linux_name, name)))
+		if ((e->qemu_name != NULL && util_name_eq(e->qemu_name, name)) ||
+		    (e->linux_name != NULL && util_name_eq(e->linux_name, name)))
 			return e;
 	}
 	return NULL;

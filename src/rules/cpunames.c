@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpunames.h"
+#include "util.h"
 
 /* Longest feature name or model name the tables hold, with room to spare. */
 #define CPUNAMES_NAME_MAX	96
@@ -58,33 +59,13 @@ cpunames_since_ok(const char *since, const char *release)
 	return since != NULL && cpunames_vercmp(since, release) <= 0;
 }
 
-/* Compare names ignoring case and the '-', '_', '.' spelling. */
-static int
-cpunames_name_eq(const char *a, const char *b)
-{
-	int ca, cb;
-
-	for (;; a++, b++) {
-		ca = tolower((unsigned char)*a);
-		cb = tolower((unsigned char)*b);
-		if (ca == '_' || ca == '.')
-			ca = '-';
-		if (cb == '_' || cb == '.')
-			cb = '-';
-		if (ca != cb)
-			return 0;
-		if (ca == '\0')
-			return 1;
-	}
-}
-
 /* 1 if name matches s (exactly, or loosely if loose). */
 static int
 cpunames_match(const char *s, const char *name, int loose)
 {
 	if (s == NULL)
 		return 0;
-	return loose ? cpunames_name_eq(s, name) : strcmp(s, name) == 0;
+	return loose ? util_name_eq(s, name) : strcmp(s, name) == 0;
 }
 
 /* 1 if the comma-separated list has name (exactly, or loosely). */

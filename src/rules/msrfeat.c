@@ -3,30 +3,10 @@
  */
 #include "config.h"
 
-#include <ctype.h>
 #include <string.h>
 
 #include "msrfeat.h"
-
-/* Compare feature names ignoring case and the '-', '_', '.' spelling. */
-static int
-msrfeat_name_eq(const char *a, const char *b)
-{
-	int ca, cb;
-
-	for (;; a++, b++) {
-		ca = tolower((unsigned char)*a);
-		cb = tolower((unsigned char)*b);
-		if (ca == '_' || ca == '.')
-			ca = '-';
-		if (cb == '_' || cb == '.')
-			cb = '-';
-		if (ca != cb)
-			return 0;
-		if (ca == '\0')
-			return 1;
-	}
-}
+#include "util.h"
 
 const struct msrfeat_entry *
 msrfeat_find(const char *name)
@@ -38,8 +18,8 @@ msrfeat_find(const char *name)
 
 		if (e->width != 1)
 			continue;
-		if ((e->qemu_name != NULL && msrfeat_name_eq(e->qemu_name, name)) ||
-		    (e->libvirt_name != NULL && msrfeat_name_eq(e->libvirt_name, name)))
+		if ((e->qemu_name != NULL && util_name_eq(e->qemu_name, name)) ||
+		    (e->libvirt_name != NULL && util_name_eq(e->libvirt_name, name)))
 			return e;
 	}
 	return NULL;
