@@ -20,10 +20,23 @@ static const struct vmspec rules_default_vm = {
 	.nested = 1,
 };
 
-static const char *const rules_nc_names[] = {
-	"vmx", "evmcs", "cpuid", "kvm", "tsc", "vmx:0x491", "cpu-model", "machine", "hyperv-cpuid",
-	"feature-msrs",
+const struct rules_layer_def rules_layers[RULES_LAYER_NUM] = {
+	[RULES_LAYER_VMX] = { "vmx", { "vmx", "vmx:0x491" },
+	    rules_vmx_prepare, rules_vmx_check, rules_vmx_explain },
+	[RULES_LAYER_EVMCS] = { "evmcs", { "evmcs" },
+	    rules_evmcs_prepare, rules_evmcs_check, rules_evmcs_explain },
+	[RULES_LAYER_CPUID] = { "cpuid", { "cpuid", "cpu-model" },
+	    rules_cpuid_prepare, rules_cpuid_check, rules_cpuid_explain },
+	[RULES_LAYER_FEATURE_MSR] = { "feature_msrs", { "feature-msrs" },
+	    rules_msr_prepare, rules_msr_check, rules_msr_explain },
+	[RULES_LAYER_KVM] = { "kvm", { "kvm", "hyperv-cpuid" },
+	    rules_host_kvm_prepare, rules_host_kvm_check, rules_host_kvm_explain },
+	[RULES_LAYER_TSC] = { "tsc", { "tsc" },
+	    rules_host_tsc_prepare, rules_host_tsc_check, rules_host_tsc_explain },
+	[RULES_LAYER_LIBVIRT] = { "libvirt", { "machine" },
+	    NULL, rules_libvirt_check, NULL },
 };
+_Static_assert(RULES_LAYER_NUM * RULES_NC_PER_LAYER <= 64, "not_checked has 64 bits");
 
 int
 rules_policy_parse(const char *s, enum rules_policy *p)
@@ -59,12 +72,12 @@ rules_verdict_name(enum rules_verdict v)
 void
 rules_prep_fill(const struct profile *p, struct rules_prep *out)
 {
+	int i;
+
 	memset(out, 0, sizeof(*out));
-	rules_vmx_prepare(p, out);
-	rules_evmcs_prepare(p, out);
-	rules_cpuid_prepare(p, out);
-	rules_host_prepare(p, out);
-	rules_msr_prepare(p, out);
+	for (i = 0; i < RULES_LAYER_NUM; i++)
+		if (rules_layers[i].prepare != NULL)
+			rules_layers[i].prepare(p, out);
 	out->magic = RULES_PREP_MAGIC;
 }
 
@@ -107,28 +120,16 @@ rules_add(struct rules_ctx *c, const struct rules_reason *r)
 	return 0;
 }
 
-/* A "layer missing" reason: the VM needs the layer, one side lacks it. */
-static int
-rules_missing(struct rules_ctx *c, uint8_t layer, uint8_t side)
-{
-	struct rules_reason r;
-
-	memset(&r, 0, sizeof(r));
-	r.layer = layer;
-	r.rule = RULES_R_LAYER_MISSING;
-	r.side = side;
-	r.bit = -1;
-	return rules_add(c, &r);
-}
-
-/* Evaluate every layer.  The verdict is in c->blocked / c->unknown. */
+/*
+ * Evaluate every layer, in table order.  The verdict is in c->blocked /
+ * c->unknown.
+ */
 static void
 rules_eval(struct rules_ctx *c, const struct profile *src, const struct profile *dst)
 {
 	struct rules_prep stmp, dtmp;
 	const struct rules_prep *s = NULL, *d;
-	const struct vmspec *vm = c->vm;
-	int svm_only;
+	int i;
 
 	d = rules_prep_of(dst, &dtmp);
 	if (src != NULL)
@@ -136,40 +137,42 @@ rules_eval(struct rules_ctx *c, const struct profile *src, const struct profile 
 	/* Across vendors nothing else is worth saying: the vendor reason stands alone. */
 	if (rules_cpuid_vendor(c, s, d) || c->blocked)
 		return;
-
-	if (vm->nested) {
-		/* On AMD hosts VMX does not apply: nested SVM is judged from CPUID. */
-		svm_only = (d->vendor == RULES_VENDOR_AMD || d->vendor == RULES_VENDOR_OTHER) &&
-		    (s == NULL || s->vendor == RULES_VENDOR_AMD || s->vendor == RULES_VENDOR_OTHER);
-		if (svm_only) {
-			/* Nothing here: the CPUID layer carries SVM. */
-		} else if (s == NULL) {
-			if (d->has_vmx) {
-				if (rules_vmx_check(c, NULL, d))
-					return;
-			} else if (rules_missing(c, RULES_LAYER_VMX, RULES_SIDE_DST)) {
-				return;
-			}
-		} else if (s->has_vmx && d->has_vmx) {
-			if (rules_vmx_check(c, s, d))
-				return;
-		} else if (s->has_vmx || d->has_vmx) {
-			if (rules_missing(c, RULES_LAYER_VMX, s->has_vmx ? RULES_SIDE_DST : RULES_SIDE_SRC))
-				return;
-		} else {
-			c->not_checked |= RULES_NC_VMX;
-		}
-		if (vm->evmcs && rules_evmcs_check(c, s, d))
+	for (i = 0; i < RULES_LAYER_NUM; i++)
+		if (rules_layers[i].check(c, s, d))
 			return;
-	}
-	if (rules_cpuid_check(c, s, d))
-		return;
-	if (rules_msr_check(c, s, d))
-		return;
-	if (rules_host_check(c, s, d))
-		return;
-	if (vm->machine[0] != '\0')
-		c->not_checked |= RULES_NC_MACHINE;
+}
+
+/* Call fn(name, arg) for every not_checked item of c, in layer order. */
+static void
+rules_nc_each(const struct rules_ctx *c, void (*fn)(const char *name, void *arg), void *arg)
+{
+	int i, k;
+
+	for (i = 0; i < RULES_LAYER_NUM; i++)
+		for (k = 0; k < RULES_NC_PER_LAYER; k++)
+			if ((c->not_checked & RULES_NC_BIT(i, k)) && rules_layers[i].nc[k] != NULL)
+				fn(rules_layers[i].nc[k], arg);
+}
+
+/* rules_nc_each() callbacks: a JSON array, a text line. */
+static void
+rules_nc_json(const char *name, void *arg)
+{
+	json_object_array_add(arg, json_object_new_string(name));
+}
+
+struct rules_nc_line {
+	FILE *f;
+	int first;
+};
+
+static void
+rules_nc_text(const char *name, void *arg)
+{
+	struct rules_nc_line *l = arg;
+
+	fprintf(l->f, "%s%s", l->first ? "not checked: " : ", ", name);
+	l->first = 0;
 }
 
 /* The verdict of an evaluated context. */
@@ -250,9 +253,7 @@ rules_check_json(const struct profile *src, const struct profile *dst, const str
 	if (c.dropped > 0)
 		json_object_object_add(o, "truncated", json_object_new_int64((int64_t)c.dropped));
 	nc = json_object_new_array();
-	for (i = 0; i < sizeof(rules_nc_names) / sizeof(rules_nc_names[0]); i++)
-		if (c.not_checked & (1u << i))
-			json_object_array_add(nc, json_object_new_string(rules_nc_names[i]));
+	rules_nc_each(&c, rules_nc_json, nc);
 	json_object_object_add(o, "not_checked", nc);
 	free(c.r);
 	return o;
@@ -262,11 +263,11 @@ enum rules_verdict
 rules_check_print(FILE *f, const struct profile *src, const struct profile *dst, const struct vmspec *vm,
     enum rules_policy policy)
 {
+	struct rules_nc_line line = { f, 1 };
 	struct rules_ctx c;
 	enum rules_verdict v;
-	char line[1024];
+	char text[1024];
 	size_t i;
-	int first = 1;
 
 	rules_eval_full(&c, src, dst, vm, policy);
 	v = rules_ctx_verdict(&c);
@@ -274,16 +275,11 @@ rules_check_print(FILE *f, const struct profile *src, const struct profile *dst,
 	    vmspec_scenario_name(vmspec_scenario_of(c.vm)), rules_policy_name(policy));
 	for (i = 0; i < c.n; i++)
 		fprintf(f, "%s%s\n", c.r[i].blocking ? "" : "unknown: ",
-		    rules_explain_text(&c, &c.r[i], line, sizeof(line)));
+		    rules_explain_text(&c, &c.r[i], text, sizeof(text)));
 	if (c.dropped > 0)
 		fprintf(f, "... and %zu more reasons\n", c.dropped);
-	for (i = 0; i < sizeof(rules_nc_names) / sizeof(rules_nc_names[0]); i++) {
-		if ((c.not_checked & (1u << i)) == 0)
-			continue;
-		fprintf(f, "%s%s", first ? "not checked: " : ", ", rules_nc_names[i]);
-		first = 0;
-	}
-	if (!first)
+	rules_nc_each(&c, rules_nc_text, &line);
+	if (!line.first)
 		fputc('\n', f);
 	if (rules_other_differs(src, dst, vm, policy, v))
 		fprintf(f, "policy %s would answer %s\n",

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cpuidfeat.h"
@@ -194,21 +195,6 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	from_src = s != NULL && vm->cpu_mode != VMSPEC_CPU_CUSTOM;
 	if (s != NULL && vm->cpu_mode == VMSPEC_CPU_CUSTOM)
 		c->not_checked |= RULES_NC_CPU_MODEL;
-	if (vm->n_features == 0) {
-		if (!from_src || !s->has_cpuid || !d->has_cpuid)
-			goto layers;
-		/* The fast path of a plain pair. */
-		for (w = 0; w < d->nwords; w++) {
-			viol = s->cpuid[w] & ~d->cpuid[w];
-			if (!vm->nested)
-				viol &= ~s->cpuid_nested[w];
-			if (viol != 0)
-				break;
-		}
-		if (w == d->nwords)
-			return 0;
-	}
-
 	memset(req, 0, sizeof(req));
 	memset(off, 0, sizeof(off));
 	for (i = 0; i < vm->n_features; i++) {
@@ -233,7 +219,6 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		}
 	}
 
-layers:
 	if (!d->has_cpuid || (from_src && !s->has_cpuid)) {
 		if (d->has_cpuid || (s != NULL && s->has_cpuid) || (!from_src && any_required))
 			return rules_cpuid_note(c, RULES_R_LAYER_MISSING, 0,
@@ -282,4 +267,34 @@ rules_cpuid_vendor(struct rules_ctx *c, const struct rules_prep *s, const struct
 	r.side = RULES_SIDE_BOTH;
 	r.bit = -1;
 	return rules_add(c, &r);
+}
+
+const char *
+rules_cpuid_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	char bit[160];
+
+	switch (r->rule) {
+	case RULES_R_VENDOR:
+		snprintf(buf, bufsize, "CPU vendor: %s on source, %s on destination; live migration across "
+		    "CPU vendors is impossible",
+		    c->srcp != NULL && c->srcp->cpu.vendor[0] != '\0' ? c->srcp->cpu.vendor : "VMX host",
+		    c->dstp->cpu.vendor[0] != '\0' ? c->dstp->cpu.vendor : "VMX host");
+		break;
+	case RULES_R_CPUID_MISSING:
+		snprintf(buf, bufsize, "CPUID: %s on source, not on destination",
+		    rules_explain_cpuidbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_CPUID_REQUIRED:
+		snprintf(buf, bufsize, "CPUID: %s is required by the VM, not on destination",
+		    rules_explain_cpuidbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_FEATURE_UNKNOWN:
+		snprintf(buf, bufsize, "CPUID: the VM requires \"%s\", which migcompat cannot map to a CPUID "
+		    "flag", (const char *)r->ref);
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
 }

@@ -6,9 +6,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rules_priv.h"
+#include "vmxbits.h"
 
 const uint32_t rules_ev_slot_msr[RULES_E_NUM] = {
 	[RULES_E_PIN] = MSR_VMX_TRUE_PINBASED,
@@ -198,10 +200,12 @@ int
 rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
 	int pv = c->vm->evmcs_pv ? 1 : 0;
-	uint32_t sv, dv, viol, bad = 0;
+	uint32_t sv, dv, viol;
 	uint64_t dfull;
 	int i;
 
+	if (!c->vm->nested || !c->vm->evmcs)
+		return 0;
 	if (d->vendor == RULES_VENDOR_AMD || d->vendor == RULES_VENDOR_OTHER)
 		return rules_evmcs_note(c, RULES_R_EVMCS_UNSUPPORTED, 1, RULES_SIDE_DST);
 	if (d->ev_kind[pv] == RULES_EV_NONE) {
@@ -234,26 +238,10 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	/*
 	 * What the guest saw on the source must stay visible on the
 	 * destination: the destination's own measured view, or its kernel's
-	 * filter applied to the same VM values.
-	 */
-	for (i = 0; i < RULES_E_NUM; i++) {
-		sv = rules_evmcs_half(i, s->ev_view[pv][i]);
-		dv = d->ev_kind[pv] == RULES_EV_MEASURED ? rules_evmcs_half(i, d->ev_view[pv][i]) :
-		    d->ev_keep[pv][i];
-		bad |= sv & ~dv;
-	}
-	if (d->ev_host && !s->ev_host) {
-		for (i = 0; i < RULES_E_NUM; i++)
-			bad |= rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) &
-			    ~rules_evmcs_host_keep(d, pv, i);
-	}
-	if (bad == 0)
-		return 0;
-
-	/*
-	 * A bit every variant of the source kernel shows and no variant of
-	 * the destination's keeps blocks; one only some combination of
-	 * stable backports hides makes the answer unknown.
+	 * filter applied to the same VM values.  A bit every variant of the
+	 * source kernel shows and no variant of the destination's keeps
+	 * blocks; one only some combination of stable backports hides makes
+	 * the answer unknown.
 	 */
 	for (i = 0; i < RULES_E_NUM; i++) {
 		uint32_t sure, dwide;
@@ -293,4 +281,57 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		}
 	}
 	return 0;
+}
+
+const char *
+rules_evmcs_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	const char *title = vmxbits_msr_title(r->msr);
+	const char *dker = rules_explain_dkernel(c);
+	char bit[160], a[96], b[96];
+
+	if (title == NULL)
+		title = "VMX";
+	switch (r->rule) {
+	case RULES_R_EVMCS_HIDDEN:
+		snprintf(buf, bufsize, "eVMCS: %s: %s visible to the eVMCS guest on source (%s), hidden on "
+		    "destination (%s)", title, rules_explain_vmxbit(r, bit, sizeof(bit)),
+		    rules_explain_evsrc(c, c->srcp, a, sizeof(a)), rules_explain_evsrc(c, c->dstp, b, sizeof(b)));
+		break;
+	case RULES_R_EVMCS_BACKPORT:
+		snprintf(buf, bufsize, "eVMCS: %s: %s may be visible to the eVMCS guest on source (%s) and "
+		    "hidden on destination (%s), depending on which stable backports the kernels carry; a "
+		    "measured eVMCS view settles it", title, rules_explain_vmxbit(r, bit, sizeof(bit)),
+		    rules_explain_evsrc(c, c->srcp, a, sizeof(a)), rules_explain_evsrc(c, c->dstp, b, sizeof(b)));
+		break;
+	case RULES_R_EVMCS_HOST_NARROWED:
+		snprintf(buf, bufsize, "eVMCS: %s: %s is stripped from the vCPU's own VMX MSRs when the "
+		    "destination (%s) enables eVMCS, so restoring the source's value fails", title,
+		    rules_explain_vmxbit(r, bit, sizeof(bit)), rules_explain_evsrc(c, c->dstp, b, sizeof(b)));
+		break;
+	case RULES_R_EVMCS_PV_NOT_HONOURED:
+		snprintf(buf, bufsize, "eVMCS: the VM sets the PV bit 0x4000000A.EBX[0] (PERF_GLOBAL_CTRL) but "
+		    "the destination kernel (%s) does not honour it (v6.1 or newer does); policy strict", dker);
+		break;
+	case RULES_R_EVMCS_PV_UNKNOWN:
+		snprintf(buf, bufsize, "eVMCS: whether the destination kernel (%s) honours the PV bit "
+		    "0x4000000A.EBX[0] is unknown", dker);
+		break;
+	case RULES_R_EVMCS_UNSUPPORTED:
+		if (strcmp(c->dstp->cpu.vendor, "GenuineIntel") != 0 && c->dstp->cpu.vendor[0] != '\0')
+			snprintf(buf, bufsize, "eVMCS: needs Intel VMX, the destination is %s", c->dstp->cpu.vendor);
+		else
+			snprintf(buf, bufsize, "eVMCS: the destination kernel (%s) predates nested eVMCS (v4.20)",
+			    dker);
+		break;
+	case RULES_R_EVMCS_VIEW_UNKNOWN:
+		snprintf(buf, bufsize, "eVMCS: the %s kernel (\"%s\") is not in the filter table and the "
+		    "profile has no measured eVMCS view: what the guest sees there is unknown",
+		    r->side == RULES_SIDE_SRC ? "source" : "destination",
+		    r->side == RULES_SIDE_SRC ? (c->srcp != NULL ? c->srcp->kernel : "") : c->dstp->kernel);
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
 }

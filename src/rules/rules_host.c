@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rules_priv.h"
@@ -41,7 +43,7 @@ static const struct {
 #define RULES_TSC_TOLERANCE_PPM	250
 
 void
-rules_host_prepare(const struct profile *p, struct rules_prep *out)
+rules_host_kvm_prepare(const struct profile *p, struct rules_prep *out)
 {
 	int i;
 
@@ -50,6 +52,11 @@ rules_host_prepare(const struct profile *p, struct rules_prep *out)
 	for (i = 0; i < RULES_CAP_NUM; i++)
 		if (profile_cap(p, rules_caps[i].id) > 0)
 			out->caps |= 1u << i;
+}
+
+void
+rules_host_tsc_prepare(const struct profile *p, struct rules_prep *out)
+{
 	out->has_tsc = profile_layer_ok(&p->tsc) && p->tsc_khz != 0 ? 1 : 0;
 	out->tsc_khz = p->tsc_khz;
 	out->tsc_scaling = p->tsc_scaling ? 1 : 0;
@@ -110,50 +117,58 @@ rules_host_tsc_equal(uint32_t a, uint32_t b)
 }
 
 int
-rules_host_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+rules_host_kvm_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
 	const struct vmspec *vm = c->vm;
 	unsigned unmapped;
-	uint32_t need, missing, khz;
+	uint32_t need, missing;
 	int i;
 
-	/* QEMU's own migration blockers. */
+	/* QEMU's own migration blocker. */
 	if (vm->hyperv_passthrough &&
 	    rules_host_note(c, RULES_LAYER_KVM, RULES_R_HV_PASSTHROUGH, 1, RULES_SIDE_NONE, 0, 0, 0))
-		return 1;
-	if (vm->invtsc && vm->tsc_khz == 0 &&
-	    rules_host_note(c, RULES_LAYER_TSC, RULES_R_INVTSC_UNPINNED, 1, RULES_SIDE_NONE, 0, 0, 0))
 		return 1;
 
 	/* KVM capabilities: only the destination's matter. */
 	need = rules_host_needed(vm, &unmapped);
 	if (unmapped > 0)
 		c->not_checked |= RULES_NC_HV_CPUID;
-	if (need != 0) {
-		if (!d->has_kvm) {
-			if (s != NULL && s->has_kvm) {
-				if (rules_host_note(c, RULES_LAYER_KVM, RULES_R_LAYER_MISSING, 0, RULES_SIDE_DST,
-				    0, 0, 0))
-					return 1;
-			} else {
-				c->not_checked |= RULES_NC_KVM;
-			}
-		} else if ((missing = need & ~d->caps) != 0) {
-			for (i = 0; i < RULES_CAP_NUM; i++) {
-				if ((missing & (1u << i)) == 0)
-					continue;
-				if (rules_host_note(c, RULES_LAYER_KVM, RULES_R_CAP_MISSING, 1, RULES_SIDE_DST,
-				    rules_caps[i].id, s != NULL && (s->caps & (1u << i)), 0))
-					return 1;
-			}
-		}
+	if (need == 0)
+		return 0;
+	if (!d->has_kvm) {
+		if (s != NULL && s->has_kvm)
+			return rules_host_note(c, RULES_LAYER_KVM, RULES_R_LAYER_MISSING, 0, RULES_SIDE_DST,
+			    0, 0, 0);
+		c->not_checked |= RULES_NC_KVM;
+		return 0;
 	}
+	if ((missing = need & ~d->caps) == 0)
+		return 0;
+	for (i = 0; i < RULES_CAP_NUM; i++) {
+		if ((missing & (1u << i)) == 0)
+			continue;
+		if (rules_host_note(c, RULES_LAYER_KVM, RULES_R_CAP_MISSING, 1, RULES_SIDE_DST,
+		    rules_caps[i].id, s != NULL && (s->caps & (1u << i)), 0))
+			return 1;
+	}
+	return 0;
+}
 
-	/*
-	 * TSC: the VM's frequency (pinned, else the source's) must be the
-	 * destination's within KVM's tolerance, or the destination must
-	 * scale the TSC.
-	 */
+/*
+ * The TSC: the VM's frequency (pinned, else the source's) must be the
+ * destination's within KVM's tolerance, or the destination must scale the
+ * TSC.
+ */
+int
+rules_host_tsc_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+{
+	const struct vmspec *vm = c->vm;
+	uint32_t khz;
+
+	/* QEMU's own migration blocker. */
+	if (vm->invtsc && vm->tsc_khz == 0 &&
+	    rules_host_note(c, RULES_LAYER_TSC, RULES_R_INVTSC_UNPINNED, 1, RULES_SIDE_NONE, 0, 0, 0))
+		return 1;
 	if (vm->tsc_khz != 0)
 		khz = vm->tsc_khz;
 	else if (s == NULL)
@@ -173,4 +188,41 @@ rules_host_check(struct rules_ctx *c, const struct rules_prep *s, const struct r
 		return rules_host_note(c, RULES_LAYER_TSC, RULES_R_TSC_FREQ, 1, RULES_SIDE_DST, 0, khz,
 		    d->tsc_khz);
 	return 0;
+}
+
+const char *
+rules_host_kvm_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	switch (r->rule) {
+	case RULES_R_CAP_MISSING:
+		snprintf(buf, bufsize, "KVM: destination lacks %s (%" PRIu32 "), which the VM needs%s",
+		    rules_explain_cap(r->msr), r->msr,
+		    r->msr == 157 || r->msr == 164 ? " to migrate a nested guest" : "");
+		break;
+	case RULES_R_HV_PASSTHROUGH:
+		snprintf(buf, bufsize, "Hyper-V: hv-passthrough prevents migration (QEMU refuses it); list the "
+		    "hv-* enlightenments explicitly");
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
+}
+
+const char *
+rules_host_tsc_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	switch (r->rule) {
+	case RULES_R_TSC_FREQ:
+		snprintf(buf, bufsize, "TSC: the VM runs at %" PRIu64 " kHz, the destination at %" PRIu64
+		    " kHz and it cannot scale the TSC", r->src, r->dst);
+		break;
+	case RULES_R_INVTSC_UNPINNED:
+		snprintf(buf, bufsize, "TSC: invtsc without a pinned TSC frequency is not migratable (QEMU "
+		    "blocks it); set the frequency");
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
 }

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "cpuidfeat.h"
@@ -209,4 +210,34 @@ rules_msr_check(struct rules_ctx *c, const struct rules_prep *s, const struct ru
 	    msrfeat_lookup(MSRFEAT_PERF_CAPABILITIES, 0)))
 		return 1;
 	return 0;
+}
+
+const char *
+rules_msr_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	char bit[160];
+
+	switch (r->rule) {
+	case RULES_R_LAYER_MISSING:
+		snprintf(buf, bufsize, "%s: required by the VM; the %s profile has no feature MSRs "
+		    "(layers.feature_msrs)", rules_explain_msrbit(r, bit, sizeof(bit)),
+		    r->side == RULES_SIDE_SRC ? "source" : "destination");
+		break;
+	case RULES_R_MSR_MISSING:
+		snprintf(buf, bufsize, "%s: on the source, not on the destination",
+		    rules_explain_msrbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_MSR_REQUIRED:
+		snprintf(buf, bufsize, "%s: required by the VM, not on the destination",
+		    rules_explain_msrbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_MSR_FIELD:
+		snprintf(buf, bufsize, "%s: LBR format %u on the source, %u on the destination; KVM refuses "
+		    "another nonzero format, so a VM using LBR cannot move", rules_explain_msrbit(r, bit,
+		    sizeof(bit)), (unsigned)(r->src & 0x3f), (unsigned)(r->dst & 0x3f));
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
 }

@@ -1,7 +1,7 @@
 /*
  * rules_priv.h - internals shared by the modules of the rules engine
  * (rules.c, rules_vmx.c, rules_evmcs.c, rules_cpuid.c, rules_msr.c,
- * rules_host.c, rules_explain.c).  Not an interface for other areas.
+ * rules_host.c, rules_libvirt.c, rules_explain.c).  Not an interface for other areas.
  */
 #ifndef MIGCOMPAT_RULES_PRIV_H
 #define MIGCOMPAT_RULES_PRIV_H
@@ -14,67 +14,84 @@
 #include "rules.h"
 #include "vmspec.h"
 
+/*
+ * The layers, in the order rules_eval() runs them: the index of a row of
+ * rules_layers[] (rules.c) and the "layer" of a reason.  A new layer is a
+ * value here and a row there.
+ */
 enum rules_layer {
 	RULES_LAYER_VMX = 0,
 	RULES_LAYER_EVMCS,
 	RULES_LAYER_CPUID,
+	RULES_LAYER_FEATURE_MSR,	/* "feature_msrs": 0x10A, 0xCF, 0x345 */
 	RULES_LAYER_KVM,
 	RULES_LAYER_TSC,
 	RULES_LAYER_LIBVIRT,
-	RULES_LAYER_FEATURE_MSR,	/* "feature_msrs": 0x10A, 0xCF, 0x345 */
 	RULES_LAYER_NUM,
 };
 
-/* Every rule a reason can cite.  Names in rules_explain.c. */
+/*
+ * Every rule a reason can cite, with its name in the answer: one list, from
+ * which enum rules_rule and rules_explain_rule() are made.
+ */
+#define RULES_RULE_LIST(X) \
+	X(ALLOWED1, "allowed-1-subset")		/* src allowed-1 must be in dst allowed-1 */ \
+	X(MUSTBE1, "must-be-1-subset")		/* dst must-be-1 must be in src must-be-1 */ \
+	X(SUBSET, "subset")			/* src bit must be set on dst */ \
+	X(BASIC_32BIT, "basic-32bit-only")	/* BASIC bit 48 set on src */ \
+	X(BASIC_REVISION, "vmcs-revision-equal") \
+	X(BASIC_SIZE, "vmcs-size") \
+	X(MISC_CR3, "misc-cr3-targets") \
+	X(MISC_MAXMSR, "misc-max-msr-list") \
+	X(MISC_MSEG, "mseg-revision-equal") \
+	X(MISC_TIMER_RATE, "preemption-timer-rate-equal") \
+	X(FIXED0, "fixed0-subset")		/* dst FIXED0 bit must be set on src */ \
+	X(VM_REQUIRES, "vm-requires")		/* a vmx-* feature the VM enables, not on dst */ \
+	X(NESTED_UNAVAILABLE, "nested-unavailable") \
+	X(EVMCS_HIDDEN, "evmcs-hidden") \
+	X(EVMCS_HOST_NARROWED, "evmcs-host-narrowed") \
+	X(EVMCS_PV_NOT_HONOURED, "evmcs-pv-not-honoured") \
+	X(EVMCS_PV_UNKNOWN, "evmcs-pv-unknown") \
+	X(EVMCS_UNSUPPORTED, "evmcs-unsupported") \
+	X(EVMCS_VIEW_UNKNOWN, "evmcs-view-unknown") \
+	X(EVMCS_BACKPORT, "evmcs-backport-dependent")	/* hidden or not depending on backports */ \
+	X(VENDOR, "vendor") \
+	X(CPUID_MISSING, "cpuid-subset") \
+	X(CPUID_REQUIRED, "cpuid-required") \
+	X(FEATURE_UNKNOWN, "feature-unknown") \
+	X(CAP_MISSING, "kvm-cap") \
+	X(HV_PASSTHROUGH, "hyperv-passthrough") \
+	X(TSC_FREQ, "tsc-frequency") \
+	X(INVTSC_UNPINNED, "invtsc-unpinned") \
+	X(LAYER_MISSING, "layer-missing") \
+	X(MSR_MISSING, "msr-subset")		/* feature-MSR bit on src, not on dst */ \
+	X(MSR_REQUIRED, "msr-required")		/* feature-MSR bit the VM requires, not on dst */ \
+	X(MSR_FIELD, "msr-field-equal")		/* numeric feature-MSR field differs (LBR format) */
+
+#define RULES_RULE_ENUM(id, name)	RULES_R_##id,
 enum rules_rule {
-	RULES_R_ALLOWED1 = 0,		/* src allowed-1 must be in dst allowed-1 */
-	RULES_R_MUSTBE1,		/* dst must-be-1 must be in src must-be-1 */
-	RULES_R_SUBSET,			/* src bit must be set on dst */
-	RULES_R_BASIC_32BIT,		/* BASIC bit 48 set on src */
-	RULES_R_BASIC_REVISION,
-	RULES_R_BASIC_SIZE,
-	RULES_R_MISC_CR3,
-	RULES_R_MISC_MAXMSR,
-	RULES_R_MISC_MSEG,
-	RULES_R_MISC_TIMER_RATE,
-	RULES_R_FIXED0,			/* dst FIXED0 bit must be set on src */
-	RULES_R_VM_REQUIRES,		/* a vmx-* feature the VM enables, not on dst */
-	RULES_R_NESTED_UNAVAILABLE,
-	RULES_R_EVMCS_HIDDEN,
-	RULES_R_EVMCS_HOST_NARROWED,
-	RULES_R_EVMCS_PV_NOT_HONOURED,
-	RULES_R_EVMCS_PV_UNKNOWN,
-	RULES_R_EVMCS_UNSUPPORTED,
-	RULES_R_EVMCS_VIEW_UNKNOWN,
-	RULES_R_EVMCS_BACKPORT,		/* hidden or not depending on stable backports */
-	RULES_R_VENDOR,
-	RULES_R_CPUID_MISSING,
-	RULES_R_CPUID_REQUIRED,
-	RULES_R_FEATURE_UNKNOWN,
-	RULES_R_CAP_MISSING,
-	RULES_R_HV_PASSTHROUGH,
-	RULES_R_TSC_FREQ,
-	RULES_R_INVTSC_UNPINNED,
-	RULES_R_LAYER_MISSING,
-	RULES_R_MSR_MISSING,		/* feature-MSR bit on src, not on dst */
-	RULES_R_MSR_REQUIRED,		/* feature-MSR bit the VM requires, not on dst */
-	RULES_R_MSR_FIELD,		/* numeric feature-MSR field differs (LBR format) */
+	RULES_RULE_LIST(RULES_RULE_ENUM)
 	RULES_R_NUM,
 };
+#undef RULES_RULE_ENUM
 
-/* Items of the "not_checked" list, one bit each. */
-enum rules_nc {
-	RULES_NC_VMX = 1u << 0,
-	RULES_NC_EVMCS = 1u << 1,
-	RULES_NC_CPUID = 1u << 2,
-	RULES_NC_KVM = 1u << 3,
-	RULES_NC_TSC = 1u << 4,
-	RULES_NC_VMFUNC = 1u << 5,	/* a dump that does not report 0x491 */
-	RULES_NC_CPU_MODEL = 1u << 6,	/* custom CPU model: only listed features */
-	RULES_NC_MACHINE = 1u << 7,	/* profiles carry no machine types */
-	RULES_NC_HV_CPUID = 1u << 8,	/* enlightenments without a KVM capability */
-	RULES_NC_FEATURE_MSRS = 1u << 9,	/* a side without layers.feature_msrs */
-};
+/*
+ * Items of the "not_checked" list: up to RULES_NC_PER_LAYER per layer, bit
+ * k of a layer's group naming rules_layers[layer].nc[k].  The list is
+ * printed in layer order.
+ */
+#define RULES_NC_PER_LAYER	4
+#define RULES_NC_BIT(layer, k)	(1ull << ((layer) * RULES_NC_PER_LAYER + (k)))
+#define RULES_NC_VMX		RULES_NC_BIT(RULES_LAYER_VMX, 0)
+#define RULES_NC_VMFUNC		RULES_NC_BIT(RULES_LAYER_VMX, 1)	/* a dump without 0x491 */
+#define RULES_NC_EVMCS		RULES_NC_BIT(RULES_LAYER_EVMCS, 0)
+#define RULES_NC_CPUID		RULES_NC_BIT(RULES_LAYER_CPUID, 0)
+#define RULES_NC_CPU_MODEL	RULES_NC_BIT(RULES_LAYER_CPUID, 1)	/* custom model: only listed features */
+#define RULES_NC_FEATURE_MSRS	RULES_NC_BIT(RULES_LAYER_FEATURE_MSR, 0)	/* a side without the layer */
+#define RULES_NC_KVM		RULES_NC_BIT(RULES_LAYER_KVM, 0)
+#define RULES_NC_HV_CPUID	RULES_NC_BIT(RULES_LAYER_KVM, 1)	/* enlightenments without a KVM capability */
+#define RULES_NC_TSC		RULES_NC_BIT(RULES_LAYER_TSC, 0)
+#define RULES_NC_MACHINE	RULES_NC_BIT(RULES_LAYER_LIBVIRT, 0)	/* machine type */
 
 /* Halves of a control MSR. */
 enum rules_half {
@@ -121,7 +138,7 @@ struct rules_ctx {
 	struct rules_reason *r;		/* NULL: fast mode, stop at the first block */
 	size_t cap, n, dropped;
 	int blocked, unknown, stop;
-	unsigned not_checked;		/* enum rules_nc bits */
+	uint64_t not_checked;		/* RULES_NC_BIT()s */
 };
 
 /* Vendor classes. */
@@ -270,31 +287,81 @@ const struct rules_prep *rules_prep_of(const struct profile *p, struct rules_pre
 /* Fill a prep from a profile (every field). */
 void rules_prep_fill(const struct profile *p, struct rules_prep *out);
 
-/* The per-layer parts of rules_prep_fill(). */
+/*
+ * One layer: a row of rules_layers[], indexed by enum rules_layer and run
+ * in that order by rules_prep_fill() and rules_eval(), for the verdict
+ * alone (c->r NULL: stop at the first block) and for the explained answer
+ * alike, so both are computed by the same check on the same prepared data.
+ *
+ * name	the "layer" of its reasons in the answer.
+ * nc	the not_checked items the layer can report (RULES_NC_BIT(layer, k)
+ *	names nc[k]); NULL where unused.
+ * prepare	fills the layer's fields of a rules_prep from a profile (the
+ *	prep is zeroed first); NULL when it has none.
+ * check	records the layer's reasons; s is NULL when the source is
+ *	unknown.  Returns nonzero when the evaluation should stop (fast mode
+ *	and a blocking reason).  Runs for every VM: it decides itself whether
+ *	the VM needs the layer.
+ * explain	writes the text of one of the layer's reasons into buf and
+ *	returns buf, or NULL for a rule it leaves to the generic text
+ *	(rules_explain_text()).
+ */
+struct rules_layer_def {
+	const char *name;
+	const char *nc[RULES_NC_PER_LAYER];
+	void (*prepare)(const struct profile *p, struct rules_prep *out);
+	int (*check)(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+	const char *(*explain)(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+	    size_t bufsize);
+};
+
+extern const struct rules_layer_def rules_layers[RULES_LAYER_NUM];
+
+/* rules_vmx.c: the raw VMX MSRs (nested guests on Intel). */
 void rules_vmx_prepare(const struct profile *p, struct rules_prep *out);
+int rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_vmx_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+
+/* rules_evmcs.c: the eVMCS-filtered guest view (eVMCS guests). */
 void rules_evmcs_prepare(const struct profile *p, struct rules_prep *out);
+int rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_evmcs_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+
+/* rules_cpuid.c: vendor and CPUID feature flags. */
 void rules_cpuid_prepare(const struct profile *p, struct rules_prep *out);
-void rules_host_prepare(const struct profile *p, struct rules_prep *out);
-void rules_msr_prepare(const struct profile *p, struct rules_prep *out);
+int rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_cpuid_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+/* The vendor rule (never across vendors), run by rules_eval() before every layer. */
+int rules_cpuid_vendor(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
 
 /*
- * The per-layer checks.  s is NULL when the source is unknown.  Each
- * returns nonzero when the evaluation should stop.
+ * rules_msr.c: the feature-MSR layer.  host-passthrough and maximum CPUs
+ * with a known source need every named bit of the source on the
+ * destination; every CPU mode needs the bits of the table names the VM
+ * requires.  A side without the layer leaves the comparison not checked
+ * (RULES_NC_FEATURE_MSRS); a required name and a destination without the
+ * layer answer unknown.
  */
-int rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
-int rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
-int rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
-/* The vendor rule (never across vendors), run before every other layer. */
-int rules_cpuid_vendor(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
-int rules_host_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
-/*
- * The feature-MSR layer.  host-passthrough and maximum CPUs with a known
- * source need every named bit of the source on the destination; every CPU
- * mode needs the bits of the table names the VM requires.  A side without
- * the layer leaves the comparison not checked (RULES_NC_FEATURE_MSRS); a
- * required name and a destination without the layer answer unknown.
- */
+void rules_msr_prepare(const struct profile *p, struct rules_prep *out);
 int rules_msr_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_msr_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+
+/* rules_host.c: the KVM capabilities and the TSC, two layers. */
+void rules_host_kvm_prepare(const struct profile *p, struct rules_prep *out);
+int rules_host_kvm_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_host_kvm_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+void rules_host_tsc_prepare(const struct profile *p, struct rules_prep *out);
+int rules_host_tsc_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_host_tsc_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+
+/* rules_libvirt.c: what the destination's libvirt and QEMU offer. */
+int rules_libvirt_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
 
 /* Text of a reason, one line without newline, into buf. */
 const char *rules_explain_text(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
@@ -306,5 +373,20 @@ struct json_object *rules_explain_json(const struct rules_ctx *c, const struct r
 /* Names. */
 const char *rules_explain_layer(unsigned layer);
 const char *rules_explain_rule(unsigned rule);
+
+/* Pieces of reason texts shared by the layers (rules_explain.c). */
+/* "TSC scaling (bit 25 of IA32_VMX_PROCBASED_CTLS2)" for a VMX or eVMCS reason. */
+const char *rules_explain_vmxbit(const struct rules_reason *r, char *buf, size_t bufsize);
+/* "avx512f (CPUID.(EAX=0x7,ECX=0):EBX bit 16)" for a CPUID reason. */
+const char *rules_explain_cpuidbit(const struct rules_reason *r, char *buf, size_t bufsize);
+/* "feature MSR 0x10a bit 5 mds-no" for a feature-MSR reason. */
+const char *rules_explain_msrbit(const struct rules_reason *r, char *buf, size_t bufsize);
+/* The name of KVM capability id ("KVM_CAP_NESTED_STATE"), or "capability". */
+const char *rules_explain_cap(uint32_t id);
+/* The kernel row or "measured" that gave a side's eVMCS view (p NULL: "unknown"). */
+const char *rules_explain_evsrc(const struct rules_ctx *c, const struct profile *p, char *buf,
+    size_t bufsize);
+/* The kernel release of the destination, or "unknown". */
+const char *rules_explain_dkernel(const struct rules_ctx *c);
 
 #endif

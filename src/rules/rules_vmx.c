@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "rules_priv.h"
@@ -67,8 +69,8 @@ rules_vmx_prepare(const struct profile *p, struct rules_prep *out)
 }
 
 /* Record one reason per set bit of bits (bit positions in the 64-bit MSR). */
-static int
-rules_vmx_bits(struct rules_ctx *c, uint8_t layer, uint8_t rule, int control, uint32_t msr,
+static int __attribute__((noinline))
+rules_vmx_bits_add(struct rules_ctx *c, uint8_t layer, uint8_t rule, int control, uint32_t msr,
     uint64_t bits, uint64_t src, uint64_t dst)
 {
 	struct rules_reason r;
@@ -95,6 +97,14 @@ rules_vmx_bits(struct rules_ctx *c, uint8_t layer, uint8_t rule, int control, ui
 			return 1;
 	}
 	return 0;
+}
+
+/* The same, inline for the usual case of no failing bit. */
+static inline int
+rules_vmx_bits(struct rules_ctx *c, uint8_t layer, uint8_t rule, int control, uint32_t msr,
+    uint64_t bits, uint64_t src, uint64_t dst)
+{
+	return bits != 0 && rules_vmx_bits_add(c, layer, rule, control, msr, bits, src, dst);
 }
 
 /* A field rule (revision, size, counts) with the field values in src/dst. */
@@ -206,8 +216,9 @@ rules_vmx_required(struct rules_ctx *c, const struct rules_prep *d)
 	return 0;
 }
 
-int
-rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+/* The rules of vmx_set_vmx_msr() on the two VMX layers (s NULL: what the VM pins). */
+static int
+rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
 	uint64_t sv[RULES_V_NUM];
 	const uint64_t *v, *w = d->vmx;
@@ -237,38 +248,10 @@ rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct ru
 			return 1;
 	}
 
-	/* The fast path: every rule holds. */
-	if ((v[RULES_V_PIN] >> 32 & ~(w[RULES_V_PIN] >> 32)) == 0 &&
-	    ((uint32_t)w[RULES_V_PIN] & ~(uint32_t)v[RULES_V_PIN]) == 0 &&
-	    (v[RULES_V_PROC] >> 32 & ~(w[RULES_V_PROC] >> 32)) == 0 &&
-	    ((uint32_t)w[RULES_V_PROC] & ~(uint32_t)v[RULES_V_PROC]) == 0 &&
-	    (v[RULES_V_EXIT] >> 32 & ~(w[RULES_V_EXIT] >> 32)) == 0 &&
-	    ((uint32_t)w[RULES_V_EXIT] & ~(uint32_t)v[RULES_V_EXIT]) == 0 &&
-	    (v[RULES_V_ENTRY] >> 32 & ~(w[RULES_V_ENTRY] >> 32)) == 0 &&
-	    ((uint32_t)w[RULES_V_ENTRY] & ~(uint32_t)v[RULES_V_ENTRY]) == 0 &&
-	    (v[RULES_V_PROC2] >> 32 & ~(w[RULES_V_PROC2] >> 32)) == 0 &&
-	    ((uint32_t)w[RULES_V_PROC2] & ~(uint32_t)v[RULES_V_PROC2]) == 0 &&
-	    (v[RULES_V_EPT] & ~w[RULES_V_EPT]) == 0 &&
-	    ((v[RULES_V_VMFUNC] & ~w[RULES_V_VMFUNC]) == 0 || s->vmfunc_unreported ||
-	     d->vmfunc_unreported) &&
-	    (v[RULES_V_BASIC] & RULES_BASIC_FEATURES & ~w[RULES_V_BASIC]) == 0 &&
-	    (v[RULES_V_BASIC] & RULES_BASIC_32BIT) == 0 &&
-	    RULES_BASIC_REV(v[RULES_V_BASIC]) == RULES_BASIC_REV(w[RULES_V_BASIC]) &&
-	    RULES_BASIC_SIZE(v[RULES_V_BASIC]) >= RULES_BASIC_SIZE(w[RULES_V_BASIC]) &&
-	    (v[RULES_V_MISC] & RULES_MISC_FEATURES & ~w[RULES_V_MISC]) == 0 &&
-	    RULES_MISC_CR3(v[RULES_V_MISC]) <= RULES_MISC_CR3(w[RULES_V_MISC]) &&
-	    RULES_MISC_MAXMSR(v[RULES_V_MISC]) <= RULES_MISC_MAXMSR(w[RULES_V_MISC]) &&
-	    RULES_MISC_MSEG(v[RULES_V_MISC]) == RULES_MISC_MSEG(w[RULES_V_MISC]) &&
-	    ((v[RULES_V_PIN] & RULES_PIN_PREEMPTION) == 0 ||
-	     RULES_MISC_RATE(v[RULES_V_MISC]) == RULES_MISC_RATE(w[RULES_V_MISC])) &&
-	    (w[RULES_V_CR0F0] & ~v[RULES_V_CR0F0]) == 0 &&
-	    (w[RULES_V_CR4F0] & ~v[RULES_V_CR4F0]) == 0) {
-		if (s->vmfunc_unreported || d->vmfunc_unreported)
-			c->not_checked |= RULES_NC_VMFUNC;
-		return 0;
-	}
-
-	/* Something fails: find every reason. */
+	/*
+	 * Every rule, in the fast path too: each records a reason only for
+	 * the bits that fail.
+	 */
 	for (slot = RULES_V_PIN; slot <= RULES_V_ENTRY; slot++) {
 		if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_ALLOWED1, 1, rules_vmx_slot_msr[slot],
 		    v[slot] & ~w[slot] & 0xffffffff00000000ull, v[slot], w[slot]) ||
@@ -333,4 +316,112 @@ rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct ru
 	    w[RULES_V_CR4F0] & ~v[RULES_V_CR4F0], v[RULES_V_CR4F0], w[RULES_V_CR4F0]))
 		return 1;
 	return 0;
+}
+
+/* A "layer missing" reason: the VM needs the layer, one side lacks it. */
+static int
+rules_vmx_missing(struct rules_ctx *c, uint8_t side)
+{
+	struct rules_reason r;
+
+	memset(&r, 0, sizeof(r));
+	r.layer = RULES_LAYER_VMX;
+	r.rule = RULES_R_LAYER_MISSING;
+	r.side = side;
+	r.bit = -1;
+	return rules_add(c, &r);
+}
+
+int
+rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
+{
+	if (!c->vm->nested)
+		return 0;
+	/* On AMD hosts VMX does not apply: nested SVM is judged from CPUID. */
+	if ((d->vendor == RULES_VENDOR_AMD || d->vendor == RULES_VENDOR_OTHER) &&
+	    (s == NULL || s->vendor == RULES_VENDOR_AMD || s->vendor == RULES_VENDOR_OTHER))
+		return 0;
+	if (s == NULL)
+		return d->has_vmx ? rules_vmx_compare(c, NULL, d) : rules_vmx_missing(c, RULES_SIDE_DST);
+	if (s->has_vmx && d->has_vmx)
+		return rules_vmx_compare(c, s, d);
+	if (s->has_vmx || d->has_vmx)
+		return rules_vmx_missing(c, s->has_vmx ? RULES_SIDE_DST : RULES_SIDE_SRC);
+	/* Neither profile has VMX MSRs (not a nested-capable pair, or two partial profiles). */
+	c->not_checked |= RULES_NC_VMX;
+	return 0;
+}
+
+const char *
+rules_vmx_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
+{
+	const char *title = vmxbits_msr_title(r->msr);
+	char bit[160];
+
+	if (title == NULL)
+		title = "VMX";
+	switch (r->rule) {
+	case RULES_R_ALLOWED1:
+		snprintf(buf, bufsize, "%s: %s allowed on source, not on destination", title,
+		    rules_explain_vmxbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_MUSTBE1:
+	case RULES_R_FIXED0:
+		snprintf(buf, bufsize, "%s: %s must be 1 on destination, may be 0 on source", title,
+		    rules_explain_vmxbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_SUBSET:
+		snprintf(buf, bufsize, "%s: %s supported on source, not on destination", title,
+		    rules_explain_vmxbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_BASIC_32BIT:
+		snprintf(buf, bufsize, "%s: %s set on source; KVM refuses it", title,
+		    rules_explain_vmxbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_BASIC_REVISION:
+		snprintf(buf, bufsize, "%s: VMCS revision 0x%" PRIx32 " (bits 30:0 of IA32_VMX_BASIC) on source, "
+		    "0x%" PRIx32 " on destination; KVM requires them equal", title,
+		    (uint32_t)(r->src & 0x7fffffff), (uint32_t)(r->dst & 0x7fffffff));
+		break;
+	case RULES_R_BASIC_SIZE:
+		snprintf(buf, bufsize, "%s: VMCS region of %u bytes (bits 44:32 of IA32_VMX_BASIC) on source, "
+		    "smaller than the destination's %u", title, (unsigned)(r->src >> 32 & 0x1fff),
+		    (unsigned)(r->dst >> 32 & 0x1fff));
+		break;
+	case RULES_R_MISC_CR3:
+		snprintf(buf, bufsize, "%s: %u CR3-target values (bits 24:16 of IA32_VMX_MISC) on source, "
+		    "only %u on destination", title, (unsigned)(r->src >> 16 & 0x1ff),
+		    (unsigned)(r->dst >> 16 & 0x1ff));
+		break;
+	case RULES_R_MISC_MAXMSR:
+		snprintf(buf, bufsize, "%s: MSR lists of %u entries (bits 27:25 of IA32_VMX_MISC) on source, "
+		    "only %u on destination", title, 512u * ((unsigned)(r->src >> 25 & 7) + 1),
+		    512u * ((unsigned)(r->dst >> 25 & 7) + 1));
+		break;
+	case RULES_R_MISC_MSEG:
+		snprintf(buf, bufsize, "%s: MSEG revision 0x%" PRIx32 " (bits 63:32 of IA32_VMX_MISC) on source, "
+		    "0x%" PRIx32 " on destination; KVM requires them equal", title, (uint32_t)(r->src >> 32),
+		    (uint32_t)(r->dst >> 32));
+		break;
+	case RULES_R_MISC_TIMER_RATE:
+		snprintf(buf, bufsize, "%s: VMX-preemption timer ticks every 2^%u TSC cycles (bits 4:0 of "
+		    "IA32_VMX_MISC) on source, 2^%u on destination; KVM requires them equal when the timer "
+		    "is exposed", title, (unsigned)(r->src & 0x1f), (unsigned)(r->dst & 0x1f));
+		break;
+	case RULES_R_VM_REQUIRES:
+		snprintf(buf, bufsize, "%s: %s is enabled in the VM (%s), not allowed on destination", title,
+		    rules_explain_vmxbit(r, bit, sizeof(bit)), (const char *)r->ref);
+		break;
+	case RULES_R_NESTED_UNAVAILABLE:
+		snprintf(buf, bufsize, "VMX: destination exposes no nested VMX (IA32_VMX_BASIC is 0: "
+		    "kvm_intel nested=0?)");
+		break;
+	case RULES_R_FEATURE_UNKNOWN:
+		snprintf(buf, bufsize, "VMX: the VM requires \"%s\", which migcompat cannot map to a VMX "
+		    "capability bit", (const char *)r->ref);
+		break;
+	default:
+		return NULL;
+	}
+	return buf;
 }
