@@ -8,7 +8,8 @@ libjson-c-dev libmicrohttpd-dev libsqlite3-dev libxml2-dev libgnutls28-dev nettl
 libvirt-dev libsystemd-dev libcurl4-openssl-dev
 clang libclang-rt-14-dev qemu-system-x86 binutils valgrind curl jq sqlite3 ca-certificates python3
 libvirt-daemon-system libvirt-clients systemd
-etcd-server etcd-client openssl wrk bash coreutils"
+etcd-server etcd-client openssl wrk bash coreutils
+dpkg-dev debhelper fakeroot lintian git mandoc prometheus nodejs npm"
 
 missing=""
 for p in $PKGS; do
