@@ -52,10 +52,14 @@ void rules_prepare(struct profile *p);
  * "cpuid" (vendor and feature flags), "feature_msrs" (the QEMU-named bits
  * of IA32_ARCH_CAPABILITIES, IA32_CORE_CAPABILITIES and
  * IA32_PERF_CAPABILITIES, data/msr-features.tsv), "kvm" (capabilities),
- * "tsc".  A layer
- * neither profile has is listed as not checked; a layer the VM needs that
- * only one side has makes the verdict unknown, as does an eVMCS question
- * without a known kernel or a measured view.  A blocking reason anywhere
+ * "tsc", "libvirt" (machine type, CPU model and Hyper-V enlightenments
+ * the destination's libvirt and QEMU offer).  A comparison with the source
+ * that neither profile can make is listed as not checked; a layer the VM
+ * needs that only one side has makes the verdict unknown, as does an eVMCS
+ * question without a known kernel or a measured view, and what the VM
+ * requires of the destination when its profile cannot tell (a machine
+ * type or CPU model without a usable libvirt layer; KVM capabilities
+ * without a KVM layer and without a source).  A blocking reason anywhere
  * makes the verdict incompatible.
  *
  * src NULL: the source host is unknown (the libvirt hook).  Only what the
@@ -64,7 +68,8 @@ void rules_prepare(struct profile *p);
  * features it enables must be in dst's CPUID or feature MSRs, eVMCS must be possible on
  * dst and, with the PV bit and the strict policy, honoured; dst must have
  * the KVM capabilities the VM needs; a pinned TSC frequency must equal
- * dst's or dst must scale the TSC.
+ * dst's or dst must scale the TSC; the machine type, CPU model and
+ * enlightenments must be offered by dst's libvirt.
  */
 
 /*

@@ -234,7 +234,8 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 	    (ce = cpuidfeat_lookup(r->msr, r->sub, r->reg, (unsigned)r->bit)) != NULL)
 		json_object_object_add(o, "name",
 		    json_object_new_string(cpuidfeat_name(ce, buf, sizeof(buf))));
-	else if (r->rule == RULES_R_FEATURE_UNKNOWN || r->rule == RULES_R_VM_REQUIRES)
+	else if (r->rule == RULES_R_FEATURE_UNKNOWN || r->rule == RULES_R_VM_REQUIRES ||
+	    (r->layer == RULES_LAYER_LIBVIRT && r->ref != NULL))
 		json_object_object_add(o, "name", json_object_new_string((const char *)r->ref));
 	else if (r->rule == RULES_R_CAP_MISSING)
 		json_object_object_add(o, "name", json_object_new_string(rules_explain_cap(r->msr)));

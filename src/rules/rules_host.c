@@ -135,10 +135,15 @@ rules_host_kvm_check(struct rules_ctx *c, const struct rules_prep *s, const stru
 		c->not_checked |= RULES_NC_HV_CPUID;
 	if (need == 0)
 		return 0;
+	/*
+	 * Without the destination's capabilities the VM's needs are unknown;
+	 * only a pair of profiles neither of which has the layer (MSR dumps)
+	 * leaves them not checked, as every layer both lack.
+	 */
 	if (!d->has_kvm) {
-		if (s != NULL && s->has_kvm)
+		if (s == NULL || s->has_kvm)
 			return rules_host_note(c, RULES_LAYER_KVM, RULES_R_LAYER_MISSING, 0, RULES_SIDE_DST,
-			    0, 0, 0);
+			    0, need, 0);
 		c->not_checked |= RULES_NC_KVM;
 		return 0;
 	}
@@ -193,11 +198,30 @@ rules_host_tsc_check(struct rules_ctx *c, const struct rules_prep *s, const stru
 const char *
 rules_host_kvm_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf, size_t bufsize)
 {
+	const char *sep = "";
+	size_t len;
+	int i;
+
 	switch (r->rule) {
 	case RULES_R_CAP_MISSING:
 		snprintf(buf, bufsize, "KVM: destination lacks %s (%" PRIu32 "), which the VM needs%s",
 		    rules_explain_cap(r->msr), r->msr,
 		    r->msr == 157 || r->msr == 164 ? " to migrate a nested guest" : "");
+		break;
+	case RULES_R_LAYER_MISSING:
+		if (c->srcp != NULL)
+			return NULL;
+		/* The capabilities the VM needs, from the bits in src. */
+		len = (size_t)snprintf(buf, bufsize, "KVM: the destination profile has no KVM layer: the "
+		    "capabilities the VM needs cannot be checked (");
+		for (i = 0; i < RULES_CAP_NUM && len < bufsize; i++) {
+			if ((r->src & (1u << i)) == 0)
+				continue;
+			len += (size_t)snprintf(buf + len, bufsize - len, "%s%s", sep, rules_caps[i].name);
+			sep = ", ";
+		}
+		if (len < bufsize)
+			snprintf(buf + len, bufsize - len, ")");
 		break;
 	case RULES_R_HV_PASSTHROUGH:
 		snprintf(buf, bufsize, "Hyper-V: hv-passthrough prevents migration (QEMU refuses it); list the "

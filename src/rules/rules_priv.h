@@ -66,7 +66,10 @@ enum rules_layer {
 	X(LAYER_MISSING, "layer-missing") \
 	X(MSR_MISSING, "msr-subset")		/* feature-MSR bit on src, not on dst */ \
 	X(MSR_REQUIRED, "msr-required")		/* feature-MSR bit the VM requires, not on dst */ \
-	X(MSR_FIELD, "msr-field-equal")		/* numeric feature-MSR field differs (LBR format) */
+	X(MSR_FIELD, "msr-field-equal")		/* numeric feature-MSR field differs (LBR format) */ \
+	X(MACHINE, "machine-type")		/* machine type not offered by dst's QEMU */ \
+	X(CPU_MODEL, "cpu-model-usable")	/* CPU model not usable on dst */ \
+	X(HV_OFFERED, "hyperv-offered")		/* enlightenment dst's libvirt does not offer */
 
 #define RULES_RULE_ENUM(id, name)	RULES_R_##id,
 enum rules_rule {
@@ -91,7 +94,6 @@ enum rules_rule {
 #define RULES_NC_KVM		RULES_NC_BIT(RULES_LAYER_KVM, 0)
 #define RULES_NC_HV_CPUID	RULES_NC_BIT(RULES_LAYER_KVM, 1)	/* enlightenments without a KVM capability */
 #define RULES_NC_TSC		RULES_NC_BIT(RULES_LAYER_TSC, 0)
-#define RULES_NC_MACHINE	RULES_NC_BIT(RULES_LAYER_LIBVIRT, 0)	/* machine type */
 
 /* Halves of a control MSR. */
 enum rules_half {
@@ -360,8 +362,21 @@ int rules_host_tsc_check(struct rules_ctx *c, const struct rules_prep *s, const 
 const char *rules_host_tsc_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
     size_t bufsize);
 
-/* rules_libvirt.c: what the destination's libvirt and QEMU offer. */
+/*
+ * rules_libvirt.c: what the destination's libvirt and QEMU offer
+ * (layers.libvirt of its profile, read at check time: no prepared data).
+ * The VM's machine type must be one of the destination's (an alias "pc",
+ * "q35", "pc-i440fx" or "pc-q35" is any of its family, as QEMU resolves it
+ * to its newest), a named custom or host-model CPU model must be among its
+ * usable models, and the Hyper-V enlightenments the VM uses must be among
+ * those libvirt offers there when its profile lists them.  A machine type
+ * or model the destination's layer cannot answer for (absent, unavailable,
+ * without domain capabilities, an empty list) makes the answer unknown,
+ * with one reason each.
+ */
 int rules_libvirt_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_libvirt_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
 
 /* Text of a reason, one line without newline, into buf. */
 const char *rules_explain_text(const struct rules_ctx *c, const struct rules_reason *r, char *buf,

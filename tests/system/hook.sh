@@ -99,7 +99,14 @@ with_domain() {
 	jq --arg u "$2" '.layers.libvirt = {"status": "measured", "reason": "test", "virttype": "kvm",
 	    "domains": [$u]}' "$T/p.json"
 }
-check "upload this host (Gulftown)" put dst "$OLD"
+# This host (Gulftown) with the libvirt layer the probe records: the
+# machine types and CPU models the domains name are checked against it
+# (without it, a domain naming a machine type answers unknown).
+"$MIGCOMPAT" show --json "$OLD" | jq '.layers.libvirt = {"status": "measured", "reason": "test",
+    "virttype": "kvm", "qemu_version": "8.2.2", "libvirt_version": "10.0.0", "domain_capabilities": true,
+    "machines": ["pc", "pc-i440fx-8.2", "pc-q35-7.2", "pc-q35-8.2", "q35"],
+    "cpu_models": ["Nehalem", "Westmere", "qemu64"], "hyperv_features": ["relaxed", "vapic"]}' >"$T/dst.json"
+check "upload this host (Gulftown)" put dst "$T/dst.json"
 with_domain "$OLD" $U1 >"$T/src-same.json"
 with_domain "$NEW" $U2 >"$T/src-newer.json"
 check "upload a twin running vm-same" put twin "$T/src-same.json"
@@ -121,7 +128,7 @@ check "incompatible is refused even with on_error = allow" expect 1
 # What the line tells the operator to run: the same answer from the CLI.
 check "migcompat check --domain (offline): incompatible, exit 1" sh -c "'$MIGCOMPAT' check --domain '$T/newer.xml' '$T/src-newer.json' '$OLD' >'$T/cli.out' 2>&1; [ \$? = 1 ]"
 check "migcompat check --domain (offline) lists the reason of the hook's line" sh -c "grep -q 'posted interrupts' '$T/cli.out' && grep -q 'posted interrupts' '$T/err'"
-check "migcompat check --domain (offline): compatible twin, exit 0" "$MIGCOMPAT" check --domain "$T/same.xml" "$T/src-same.json" "$OLD"
+check "migcompat check --domain (offline): compatible twin, exit 0" "$MIGCOMPAT" check --domain "$T/same.xml" "$T/src-same.json" "$T/dst.json"
 check "migcompat check --socket --domain: incompatible, exit 1" sh -c "'$MIGCOMPAT' check --socket '$D_SOCK' --domain '$T/newer.xml' skylake dst >/dev/null 2>&1; [ \$? = 1 ]"
 check "migcompat check --domain refuses broken XML" sh -c "printf '<domain>' >'$T/bad.xml'; ! '$MIGCOMPAT' check --domain '$T/bad.xml' '$OLD' '$OLD' 2>'$T/e' && grep -q 'not well-formed' '$T/e'"
 

@@ -1,7 +1,8 @@
 /*
  * test-rules-layers.c - the CPUID, KVM and TSC layers, the vendor rule,
- * VM specs with features, layer presence (unknown / not checked) and
- * checks without a source, on profiles built here bit by bit.
+ * VM specs with features, layer presence (unknown / not checked),
+ * checks without a source and the libvirt layer (machine types, CPU
+ * models, Hyper-V), on profiles built here bit by bit.
  */
 #include "config.h"
 
@@ -514,6 +515,151 @@ test_cpuid_table(void)
 	    "feature names: QEMU and Linux spellings, case and separators ignored");
 }
 
+/* Give p a measured libvirt layer: QEMU 8.2.2's x86 machine types, two models, some Hyper-V. */
+static void
+libvirt_layer(struct profile *p)
+{
+	static const char *const machines[] = { "pc", "pc-i440fx-8.1", "pc-i440fx-8.2", "pc-q35-7.2",
+	    "pc-q35-8.1", "pc-q35-8.2", "q35" };
+	static const char *const models[] = { "Skylake-Server", "qemu64" };
+	static const char *const hv[] = { "evmcs", "relaxed", "synic", "vapic", "vpindex" };
+	size_t i;
+
+	plibvirt_clear(&p->lv);
+	profile_layer_set(&p->libvirt, LAYER_MEASURED, "test");
+	p->lv.domcaps = 1;
+	util_strlcpy(p->lv.qemu_version, "8.2.2", sizeof(p->lv.qemu_version));
+	for (i = 0; i < sizeof(machines) / sizeof(machines[0]); i++)
+		plibvirt_list_add(&p->lv.machines, machines[i]);
+	for (i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		plibvirt_list_add(&p->lv.cpu_models, models[i]);
+	for (i = 0; i < sizeof(hv) / sizeof(hv[0]); i++)
+		plibvirt_list_add(&p->lv.hyperv_features, hv[i]);
+}
+
+/* A custom-model VM of the hook's kind: model and machine type, nothing else pinned. */
+static struct vmspec *
+custom(const char *model, const char *machine)
+{
+	static struct vmspec v;
+
+	vmspec_init(&v, VMSPEC_PLAIN);
+	v.cpu_mode = VMSPEC_CPU_CUSTOM;
+	util_strlcpy(v.cpu_model, model, sizeof(v.cpu_model));
+	util_strlcpy(v.machine, machine, sizeof(v.machine));
+	return &v;
+}
+
+static void
+test_libvirt(void)
+{
+	struct profile *d = host("GenuineIntel"), *s = host("GenuineIntel");
+	struct json_object *r;
+	struct vmspec *vm;
+
+	/* The example: no libvirt layer on the destination was a silent "compatible". */
+	vm = custom("Cascadelake-Server", "pc-q35-99.0");
+	r = reason(NULL, d, vm, "layer-missing");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_UNKNOWN && !nc(NULL, d, vm, "machine") &&
+	    strcmp(str(r, "layer"), "libvirt") == 0 && strcmp(str(r, "name"), "pc-q35-99.0") == 0 &&
+	    strstr(str(r, "message"), "has no libvirt layer") != NULL,
+	    "no libvirt layer, machine type and model named: unknown, said (%s)", str(r, "message"));
+	json_object_put(r);
+	tap_ok(verdict(s, d, vm, RULES_POLICY_STRICT) == RULES_UNKNOWN,
+	    "... with a known source as well: the destination alone decides");
+
+	libvirt_layer(d);
+	r = reason(NULL, d, vm, "machine-type");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_INCOMPATIBLE &&
+	    strcmp(str(r, "name"), "pc-q35-99.0") == 0 && strcmp(str(r, "effect"), "blocks") == 0 &&
+	    strstr(str(r, "message"), "newest of the family is pc-q35-8.2") != NULL,
+	    "machine type not offered: blocks (%s)", str(r, "message"));
+	json_object_put(r);
+	r = reason(NULL, d, vm, "cpu-model-usable");
+	tap_ok(r != NULL && strcmp(str(r, "name"), "Cascadelake-Server") == 0 &&
+	    strstr(str(r, "message"), "CPU model Cascadelake-Server is not usable") != NULL,
+	    "CPU model not usable: blocks, named (%s)", str(r, "message"));
+	json_object_put(r);
+	tap_ok(verdict(NULL, d, custom("Skylake-Server", "pc-q35-8.2"), RULES_POLICY_STRICT) == RULES_COMPATIBLE &&
+	    verdict(s, d, custom("Skylake-Server", "pc-q35-8.2"), RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "listed machine type, usable model: compatible");
+	tap_ok(verdict(NULL, d, custom("qemu64", "q35"), RULES_POLICY_STRICT) == RULES_COMPATIBLE &&
+	    verdict(NULL, d, custom("qemu64", "pc-q35"), RULES_POLICY_STRICT) == RULES_COMPATIBLE &&
+	    verdict(NULL, d, custom("qemu64", "pc-i440fx"), RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "aliases q35, pc-q35 and pc-i440fx resolve to the newest of their family");
+	tap_ok(verdict(NULL, d, custom("qemu64", "pc-q35-7.1"), RULES_POLICY_STRICT) == RULES_INCOMPATIBLE &&
+	    verdict(NULL, d, custom("qemu64", "pc-q35-7.2"), RULES_POLICY_STRICT) == RULES_COMPATIBLE &&
+	    verdict(NULL, d, custom("qemu64", "microvm"), RULES_POLICY_STRICT) == RULES_INCOMPATIBLE,
+	    "versioned machine types must be listed themselves");
+	vm = custom("", "pc-q35-8.2");
+	vm->cpu_mode = VMSPEC_CPU_HOST_MODEL;
+	util_strlcpy(vm->cpu_model, "Icelake-Server", sizeof(vm->cpu_model));
+	tap_ok(has(NULL, d, vm, "cpu-model-usable"), "a host-model CPU's model is checked too");
+	vm->cpu_mode = VMSPEC_CPU_HOST_PASSTHROUGH;
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "a host-passthrough CPU names no model to check");
+
+	/* What the layer cannot answer for. */
+	vm = custom("Skylake-Server", "pc-q35-8.2");
+	d->lv.domcaps = 0;
+	r = reason(NULL, d, vm, "layer-missing");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_UNKNOWN &&
+	    strcmp(str(r, "name"), "Skylake-Server") == 0 && strstr(str(r, "message"), "no domain capabilities") != NULL,
+	    "no domain capabilities: the model is unknown (%s)", str(r, "message"));
+	json_object_put(r);
+	tap_ok(verdict(NULL, d, custom("", "pc-q35-7.1"), RULES_POLICY_STRICT) == RULES_INCOMPATIBLE,
+	    "... the machine types, from libvirt's capabilities, are still checked");
+	d->lv.domcaps = 1;
+	d->libvirt.status = LAYER_UNAVAILABLE;
+	util_strlcpy(d->libvirt.reason, "libvirtd is not running", sizeof(d->libvirt.reason));
+	r = reason(NULL, d, vm, "layer-missing");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_UNKNOWN &&
+	    strstr(str(r, "message"), "unavailable (libvirtd is not running)") != NULL,
+	    "libvirt layer unavailable: unknown, with its reason (%s)", str(r, "message"));
+	json_object_put(r);
+	libvirt_layer(d);
+	plibvirt_list_clear(&d->lv.machines);
+	r = reason(NULL, d, custom("", "pc-q35-8.2"), "layer-missing");
+	tap_ok(r != NULL && strstr(str(r, "message"), "lists no machine types") != NULL,
+	    "no machine types listed: unknown (%s)", str(r, "message"));
+	json_object_put(r);
+
+	/* Hyper-V: what libvirt offers there, besides KVM's capabilities. */
+	libvirt_layer(d);
+	vm = custom("Skylake-Server", "pc-q35-8.2");
+	vmspec_add_hyperv(vm, "relaxed");
+	vmspec_add_hyperv(vm, "hv-vpindex");
+	vmspec_add_hyperv(vm, "time");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "enlightenments offered (hv-time has no libvirt name: KVM's capability decides)");
+	vmspec_add_hyperv(vm, "avic");
+	r = reason(NULL, d, vm, "hyperv-offered");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_INCOMPATIBLE && strcmp(str(r, "name"), "avic") == 0,
+	    "an enlightenment libvirt does not offer there blocks (%s)", str(r, "message"));
+	json_object_put(r);
+	plibvirt_list_clear(&d->lv.hyperv_features);
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "no Hyper-V list (older libvirt): only KVM's capabilities are checked");
+	vm->hyperv_passthrough = 1;
+	r = reason(NULL, d, vm, "hyperv-passthrough");
+	tap_ok(verdict(NULL, d, vm, RULES_POLICY_STRICT) == RULES_INCOMPATIBLE && r != NULL &&
+	    strstr(str(r, "message"), "hv-passthrough prevents migration") != NULL,
+	    "hv-passthrough: not migratable, blocks");
+	json_object_put(r);
+
+	/* The KVM layer: the hook's check cannot go without the destination's capabilities. */
+	d->kvm.status = LAYER_ABSENT;
+	r = reason(NULL, d, spec(VMSPEC_NESTED), "layer-missing");
+	tap_ok(verdict(NULL, d, spec(VMSPEC_NESTED), RULES_POLICY_STRICT) == RULES_UNKNOWN && r != NULL &&
+	    strstr(str(r, "message"), "KVM_CAP_NESTED_STATE") != NULL,
+	    "no KVM layer, unknown source, nested guest: unknown (%s)", str(r, "message"));
+	json_object_put(r);
+	tap_ok(verdict(NULL, d, spec(VMSPEC_PLAIN), RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "... a plain guest needs no capability");
+	profile_free(d);
+	profile_free(s);
+}
+
 int
 main(void)
 {
@@ -525,5 +671,6 @@ main(void)
 	test_presence();
 	test_no_source();
 	test_vmx_features();
+	test_libvirt();
 	return tap_done();
 }
