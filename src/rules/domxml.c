@@ -22,6 +22,7 @@
 #include "domxml.h"
 #include "jsonu.h"
 #include "util.h"
+#include "vmcpu.h"
 
 #define DERR(...) jsonu_err(err, errsize, __VA_ARGS__)
 
@@ -191,8 +192,11 @@ domxml_text(const xmlNode *n, char *buf, size_t bufsize, const char *path, char 
 
 /* Set a CPU feature in spec, replacing an earlier entry of the same name. */
 static int
-domxml_feature_set(struct vmspec *spec, const char *name, int enabled, char *err, size_t errsize)
+domxml_feature_set(struct vmspec *spec, const char *name, enum vmspec_policy policy, char *err,
+    size_t errsize)
 {
+	int enabled = policy == VMSPEC_POLICY_REQUIRE || policy == VMSPEC_POLICY_FORCE;
+
 	size_t i;
 
 	/* As in JSON specs: an "hv-" name is an enlightenment, counted only when on. */
@@ -204,6 +208,7 @@ domxml_feature_set(struct vmspec *spec, const char *name, int enabled, char *err
 	for (i = 0; i < spec->n_features; i++) {
 		if (strcmp(spec->features[i].name, name) == 0) {
 			spec->features[i].enabled = enabled;
+			spec->features[i].policy = policy;
 			return 0;
 		}
 	}
@@ -211,6 +216,7 @@ domxml_feature_set(struct vmspec *spec, const char *name, int enabled, char *err
 		return DERR("cpu", "more than %d features", VMSPEC_MAX_FEATURES);
 	util_strlcpy(spec->features[i].name, name, sizeof(spec->features[i].name));
 	spec->features[i].enabled = enabled;
+	spec->features[i].policy = policy;
 	spec->n_features++;
 	return 0;
 }
@@ -224,6 +230,7 @@ domxml_cpu(const xmlNode *cpu, struct vmspec *spec, int *vmx, int *svm, char *er
 {
 	char mode[32], policy[16], name[VMSPEC_FEATURE_LEN], path[64];
 	const xmlNode *c;
+	enum vmspec_policy pol;
 	size_t nth = 0;
 	int enabled, r;
 
@@ -256,16 +263,21 @@ domxml_cpu(const xmlNode *cpu, struct vmspec *spec, int *vmx, int *svm, char *er
 		if (domxml_attr(c, "policy", policy, sizeof(policy), path, err, errsize) == -1)
 			return -1;
 		/* libvirt's default policy is require. */
-		if (policy[0] == '\0' || strcmp(policy, "require") == 0 || strcmp(policy, "force") == 0)
-			enabled = 1;
-		else if (strcmp(policy, "disable") == 0 || strcmp(policy, "forbid") == 0)
-			enabled = 0;
+		if (policy[0] == '\0' || strcmp(policy, "require") == 0)
+			pol = VMSPEC_POLICY_REQUIRE;
+		else if (strcmp(policy, "force") == 0)
+			pol = VMSPEC_POLICY_FORCE;
+		else if (strcmp(policy, "disable") == 0)
+			pol = VMSPEC_POLICY_DISABLE;
+		else if (strcmp(policy, "forbid") == 0)
+			pol = VMSPEC_POLICY_FORBID;
 		else if (strcmp(policy, "optional") == 0)
 			continue;	/* not pinned: the VM runs with or without it */
 		else
 			return DERR(path, "feature %s: unknown policy '%s' (expected require, force, "
 			    "disable, forbid or optional)", name, policy);
-		if (domxml_feature_set(spec, name, enabled, err, errsize) == -1)
+		enabled = pol == VMSPEC_POLICY_REQUIRE || pol == VMSPEC_POLICY_FORCE;
+		if (domxml_feature_set(spec, name, pol, err, errsize) == -1)
 			return -1;
 		if (strcmp(name, "vmx") == 0)
 			*vmx = enabled;
@@ -459,6 +471,8 @@ domxml_parse(const char *xml, size_t len, struct vmspec *spec, char *err, size_t
 	}
 	spec->evmcs_pv = 0;
 	spec->scenario = spec->evmcs ? VMSPEC_EVMCS : spec->nested ? VMSPEC_NESTED : VMSPEC_PLAIN;
+	/* What QEMU drops for a feature the domain turns off is not used either. */
+	vmcpu_spec_dependencies(spec, NULL);
 	ret = 0;
 cleanup:
 	xmlFreeDoc(doc);

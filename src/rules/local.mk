@@ -45,7 +45,8 @@ src/rules/msrfeat-table.c: $(top_srcdir)/data/msr-features.tsv $(top_srcdir)/dat
 	$(TSV2C) -v header=msrfeat.h -v type=msrfeat_entry -v name=msrfeat_table \
 	    -v src=data/msr-features.tsv $(top_srcdir)/data/msr-features.tsv > $@.tmp && mv $@.tmp $@
 
-libmigcompat_a_SOURCES += src/rules/cpunames.c src/rules/cpunames.h
+libmigcompat_a_SOURCES += src/rules/cpunames.c src/rules/cpunames.h \
+	src/rules/vmcpu.c src/rules/vmcpu.h
 
 nodist_libmigcompat_a_SOURCES += src/rules/cpunames-table.c
 BUILT_SOURCES += src/rules/cpunames-table.c

@@ -9,6 +9,7 @@
 
 #include "jsonu.h"
 #include "util.h"
+#include "vmcpu.h"
 #include "vmspec.h"
 
 #define VERR(...) jsonu_err(err, errsize, __VA_ARGS__)
@@ -135,6 +136,7 @@ vmspec_add_feature(struct vmspec *spec, const char *name, int enabled)
 	for (i = 0; i < spec->n_features; i++) {
 		if (strcmp(spec->features[i].name, name) == 0) {
 			spec->features[i].enabled = enabled != 0;
+			spec->features[i].policy = enabled ? VMSPEC_POLICY_REQUIRE : VMSPEC_POLICY_DISABLE;
 			return 0;
 		}
 	}
@@ -142,6 +144,7 @@ vmspec_add_feature(struct vmspec *spec, const char *name, int enabled)
 		return -1;
 	util_strlcpy(spec->features[spec->n_features].name, name, VMSPEC_FEATURE_LEN);
 	spec->features[spec->n_features].enabled = enabled != 0;
+	spec->features[spec->n_features].policy = enabled ? VMSPEC_POLICY_REQUIRE : VMSPEC_POLICY_DISABLE;
 	spec->n_features++;
 	return 0;
 }
@@ -271,6 +274,7 @@ vmspec_from_json(struct json_object *obj, struct vmspec *spec, char *err, size_t
 	if (spec->evmcs && !vmspec_has_hyperv(spec, "evmcs") && vmspec_add_hyperv(spec, "evmcs") == -1)
 		return VERR("hyperv", "too many Hyper-V enlightenments");
 	spec->scenario = vmspec_scenario_of(spec);
+	vmcpu_spec_dependencies(spec, NULL);
 	return 0;
 }
 
@@ -306,8 +310,9 @@ vmspec_to_json(const struct vmspec *spec)
 		json_object_object_add(cpu, "model", json_object_new_string(spec->cpu_model));
 	feat = json_object_new_object();
 	for (i = 0; i < spec->n_features; i++)
-		json_object_object_add(feat, spec->features[i].name,
-		    json_object_new_boolean(spec->features[i].enabled));
+		if (spec->features[i].policy != VMSPEC_POLICY_DEPENDENCY)
+			json_object_object_add(feat, spec->features[i].name,
+			    json_object_new_boolean(spec->features[i].enabled));
 	json_object_object_add(cpu, "features", feat);
 	json_object_object_add(o, "cpu", cpu);
 	json_object_object_add(o, "nested", json_object_new_boolean(spec->nested));

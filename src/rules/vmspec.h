@@ -30,9 +30,20 @@ enum vmspec_cpu_mode {
 #define VMSPEC_MAX_FEATURES	256
 #define VMSPEC_FEATURE_LEN	48
 
+/* libvirt's feature policies (optional is not a pinned state and is not listed). */
+enum vmspec_policy {
+	VMSPEC_POLICY_REQUIRE = 0,
+	VMSPEC_POLICY_FORCE,
+	VMSPEC_POLICY_DISABLE,
+	VMSPEC_POLICY_FORBID,	/* off, and a host that has the feature cannot run the VM */
+	VMSPEC_POLICY_DEPENDENCY,	/* not in the configuration: off because QEMU drops it
+					   for a dependency the spec turns off (vmcpu.h) */
+};
+
 struct vmspec_feature {
 	char name[VMSPEC_FEATURE_LEN];	/* "vmx-tsc-scaling", "avx512f", "hv-evmcs" */
 	int enabled;			/* 1 require/force, 0 disable/forbid */
+	enum vmspec_policy policy;	/* agrees with enabled; JSON specs: require or disable */
 };
 
 /*

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpunames.h"
 #include "domxml.h"
+#include "vmcpu.h"
 #include "tap.h"
 #include "util.h"
 #include "xmalloc.h"
@@ -77,7 +79,24 @@ count_vmx_features(void)
 	size_t i, n = 0;
 
 	for (i = 0; i < spec.n_features; i++)
-		if (strncmp(spec.features[i].name, "vmx-", 4) == 0)
+		if (strncmp(spec.features[i].name, "vmx-", 4) == 0 &&
+		    spec.features[i].policy != VMSPEC_POLICY_DEPENDENCY)
+			n++;
+	return n;
+}
+
+/*
+ * The features the domain itself lists: the parser also adds, as
+ * dependency-disabled, what QEMU drops for a feature the domain turns off
+ * (vmcpu_spec_dependencies), which the counts below leave out on purpose.
+ */
+static size_t
+count_configured(void)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < spec.n_features; i++)
+		if (spec.features[i].policy != VMSPEC_POLICY_DEPENDENCY)
 			n++;
 	return n;
 }
@@ -100,7 +119,7 @@ test_libvirt_files(void)
 	tap_ok(r == 0, "host-model expanded domain parses (%s)", err);
 	tap_ok(spec.cpu_mode == VMSPEC_CPU_HOST_MODEL, "host-model: CPU mode");
 	tap_ok(strcmp(spec.cpu_model, "Cascadelake-Server") == 0, "host-model: model %s", spec.cpu_model);
-	tap_ok(spec.n_features == 103, "host-model: 103 features (%zu)", spec.n_features);
+	tap_ok(count_configured() == 103, "host-model: 103 features (%zu)", count_configured());
 	tap_ok(count_vmx_features() == 79, "host-model: 79 vmx-* features (%zu)", count_vmx_features());
 	tap_ok(feature("vmx-posted-intr") == 1 && feature("vmx-tsc-scaling") == 1 &&
 	    feature("vmx-exit-load-perf-global-ctrl") == 1, "host-model: vmx-* features required");
@@ -145,7 +164,7 @@ test_libvirt_files(void)
 	tap_ok(feature("vmx-posted-intr") == 0 && feature("vmx-pml") == 0 && feature("vmx-vmfunc") == 0 &&
 	    feature("vmx-tsc-scaling") == 0, "custom: disabled and forbidden vmx-* features off");
 	tap_ok(feature("vmx-rdseed-exit") == -1, "custom: optional feature not pinned");
-	tap_ok(spec.n_features == 13, "custom: 13 pinned features (%zu)", spec.n_features);
+	tap_ok(count_configured() == 13, "custom: 13 pinned features (%zu)", count_configured());
 	tap_ok(strcmp(spec.machine, "pc-i440fx-5.2") == 0, "custom: machine %s", spec.machine);
 
 	r = parse_file("plain-custom.xml");
@@ -304,10 +323,93 @@ test_broken(void)
 	    strstr(spec.cpu_model, "root") == NULL, "XInclude is not processed (model '%s')", spec.cpu_model);
 }
 
+/* The policy of feature name, or -1 if the spec does not have it. */
+static int
+policy_of(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < spec.n_features; i++)
+		if (strcmp(spec.features[i].name, name) == 0)
+			return (int)spec.features[i].policy;
+	return -1;
+}
+
+/*
+ * The controls QEMU drops with mpx off, and the CPU QEMU and libvirt build
+ * from custom models; domains from libvirt's own test suite.
+ */
+static void
+test_effective(void)
+{
+	static const char *const lv[] = {
+		"libvirt/cpu-strict1.xml", "libvirt/cpu-exact1.xml", "libvirt/cpu-host-model-features.xml",
+		"libvirt/cpu-host-passthrough-features.xml",
+	};
+	const struct cpunames_entry *e;
+	struct vmcpu c;
+	size_t i, k;
+	int r;
+
+	r = parse_file("nested-mpx-disabled.xml");
+	tap_ok(r == 0 && spec.nested, "mpx disabled, vmx required: parses, nested (%s)", err);
+	tap_ok(feature("vmx-exit-clear-bndcfgs") == 0 && feature("vmx-entry-load-bndcfgs") == 0 &&
+	    policy_of("vmx-exit-clear-bndcfgs") == VMSPEC_POLICY_DEPENDENCY,
+	    "mpx disabled: the BNDCFGS controls QEMU drops are off, marked as dependencies");
+	tap_ok(count_configured() == 2, "mpx disabled: 2 features of its own (%zu)", count_configured());
+
+	for (i = 0; i < sizeof(lv) / sizeof(lv[0]); i++) {
+		r = parse_file(lv[i]);
+		vmcpu_compute(&spec, "7.2", "9.0", &c);
+		tap_ok(r == 0 && c.n_unknown == 0, "%s parses, every feature name known (%s%s)", lv[i], err,
+		    c.n_unknown > 0 ? c.unknown[0] : "");
+	}
+	r = parse_file("libvirt/cpu-strict1.xml");
+	tap_ok(r == 0 && policy_of("wdt") == VMSPEC_POLICY_FORBID && policy_of("3dnowext") == VMSPEC_POLICY_FORCE,
+	    "cpu-strict1: forbid and force kept");
+	vmcpu_compute(&spec, "7.2", "9.0", &c);
+	e = cpunames_find("wdt");
+	tap_ok(c.model_known && e != NULL && cpunames_set_has(&c.forbid, e) && !cpunames_set_has(&c.on, e),
+	    "cpu-strict1: Haswell resolved, wdt forbidden and off");
+	e = cpunames_find("avx2");
+	tap_ok(e != NULL && cpunames_set_has(&c.on, e), "cpu-strict1: the model's avx2 is on");
+
+	/* A custom model with vmx-* of its own: none without vmx, all kept with it. */
+	vmspec_init(&spec, VMSPEC_PLAIN);
+	spec.cpu_mode = VMSPEC_CPU_CUSTOM;
+	snprintf(spec.cpu_model, sizeof(spec.cpu_model), "Skylake-Server");
+	vmcpu_compute(&spec, "7.2", "9.0", &c);
+	e = cpunames_find("vmx-ept");
+	tap_ok(c.model_version == 1 && e != NULL && cpunames_set_has(&c.model, e) &&
+	    !cpunames_set_has(&c.on, e) && cpunames_set_has(&c.dropped, e),
+	    "Skylake-Server v1 without vmx: its vmx-ept is dropped");
+	vmspec_add_feature(&spec, "vmx", 1);
+	vmspec_add_feature(&spec, "mpx", 0);
+	vmcpu_compute(&spec, "7.2", "9.0", &c);
+	tap_ok(cpunames_set_has(&c.on, e) && !cpunames_set_has(&c.on, cpunames_find("vmx-exit-clear-bndcfgs")),
+	    "Skylake-Server with vmx, without mpx: vmx-ept on, the BNDCFGS exit control dropped");
+	vmspec_add_feature(&spec, "vmx-exit-clear-bndcfgs", 1);
+	vmcpu_compute(&spec, "7.2", "9.0", &c);
+	tap_ok(cpunames_set_count(&c.req_dropped) == 1, "a required control whose dependency is off is "
+	    "reported as dropped");
+	vmspec_add_feature(&spec, "no-such-feature", 1);
+	vmcpu_compute(&spec, "7.2", "9.0", &c);
+	tap_ok(c.n_unknown == 1 && strcmp(c.unknown[0], "no-such-feature") == 0,
+	    "a name no table knows is listed as unknown");
+	for (k = 0, i = 0; i < spec.n_features; i++)
+		k += strcmp(spec.features[i].name, "pclmuldq") == 0;
+	vmspec_add_feature(&spec, "pclmuldq", 1);
+	vmspec_add_feature(&spec, "tsc_adjust", 1);
+	vmcpu_compute(&spec, "7.2", "9.0", &c);
+	tap_ok(k == 0 && c.n_unknown == 1 && cpunames_set_has(&c.on, cpunames_find("tsc-adjust")) &&
+	    cpunames_set_has(&c.on, cpunames_find("pclmulqdq")), "libvirt spellings pclmuldq, tsc_adjust known");
+}
+
 int
 main(void)
 {
 	test_libvirt_files();
+	test_effective();
 	test_inline();
 	test_broken();
 	return tap_done();
