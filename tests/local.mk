@@ -44,11 +44,17 @@ EXTRA_DIST += \
 	tests/data/domains/host-model-expanded.xml \
 	tests/data/domains/passthrough-hyperv.xml \
 	tests/data/domains/plain-custom.xml \
-	tests/data/domains/windows-evmcs.xml
+	tests/data/domains/windows-evmcs.xml \
+	tests/data/domains/nested-mpx-disabled.xml \
+	tests/data/domains/libvirt/README.md \
+	tests/data/domains/libvirt/cpu-strict1.xml \
+	tests/data/domains/libvirt/cpu-exact1.xml \
+	tests/data/domains/libvirt/cpu-host-model-features.xml \
+	tests/data/domains/libvirt/cpu-host-passthrough-features.xml
 check_PROGRAMS += tests/unit/test-fleet
 tests_unit_test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/synth.c tests/unit/synth.h
-TESTS += tests/system/fleet.sh
-EXTRA_DIST += tests/system/fleet.sh
+TESTS += tests/system/fleet.sh tests/system/clients.sh
+EXTRA_DIST += tests/system/fleet.sh tests/system/clients.sh
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
 tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 

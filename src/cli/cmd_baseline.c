@@ -23,8 +23,8 @@ static int cmd_baseline_run(int argc, char **argv);
 
 const struct cli_cmd cmd_baseline_entry = {
 	"baseline",
-	"[--scenario S] [--policy P] [--json | --libvirt | --qemu | --msrs | --profile] "
-	"FILE... | --server URL|--socket PATH HOST...",
+	"[--scenario S] [--policy P] [--qemu-version V] [--libvirt-version V] "
+	"[--json | --libvirt | --qemu | --msrs | --profile] FILE... | --server URL|--socket PATH HOST...",
 	"the configuration every given host accepts (libvirt <cpu>, QEMU -cpu, VMX MSRs)",
 	cmd_baseline_run,
 };
@@ -44,6 +44,52 @@ cmd_baseline_str(struct json_object *o, const char *key)
 	struct json_object *v;
 
 	return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "";
+}
+
+/*
+ * The version an installed client prints for "CMD --version" (the first
+ * "N.N" or "N.N.N" in its output) into buf.  0, or -1 when it is not
+ * installed or prints none.
+ */
+static int
+cmd_baseline_installed(const char *cmd, char *buf, size_t bufsize)
+{
+	char line[256], *p;
+	size_t n;
+	FILE *f;
+	int ret = -1;
+
+	buf[0] = '\0';
+	if ((f = popen(cmd, "r")) == NULL)
+		return -1;
+	while (ret == -1 && fgets(line, sizeof(line), f) != NULL) {
+		for (p = line; *p != '\0'; p++) {
+			if (*p < '0' || *p > '9' || (p > line && p[-1] != ' ' && p[-1] != 'v'))
+				continue;
+			n = strspn(p, "0123456789.");
+			if (n < 3 || memchr(p, '.', n) == NULL || n >= bufsize)
+				continue;
+			memcpy(buf, p, n);
+			buf[n] = '\0';
+			ret = 0;
+			break;
+		}
+	}
+	pclose(f);
+	return ret;
+}
+
+/* Say on stderr which releases the CPU was rendered for. */
+static void
+cmd_baseline_versions(struct json_object *o)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, "versions", &v))
+		return;
+	log_warnx("CPU rendered for QEMU %s (%s) and libvirt %s (%s)", cmd_baseline_str(v, "qemu"),
+	    cmd_baseline_str(v, "qemu_from"), cmd_baseline_str(v, "libvirt"),
+	    cmd_baseline_str(v, "libvirt_from"));
 }
 
 static void
@@ -85,6 +131,8 @@ cmd_baseline_run(int argc, char **argv)
 		{ "qemu", no_argument, NULL, CMD_BASELINE_QEMU },
 		{ "msrs", no_argument, NULL, CMD_BASELINE_MSRS },
 		{ "profile", no_argument, NULL, CMD_BASELINE_PROFILE },
+		{ "qemu-version", required_argument, NULL, 'Q' },
+		{ "libvirt-version", required_argument, NULL, 'L' },
 		{ "server", required_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
@@ -98,6 +146,8 @@ cmd_baseline_run(int argc, char **argv)
 	enum vmspec_scenario sc = VMSPEC_NESTED;
 	enum cmd_baseline_out out = CMD_BASELINE_TEXT;
 	struct json_object *o = NULL, *v, *check;
+	struct cpuout_clients cl = { NULL, NULL, NULL, NULL };
+	char qver[32], lver[32];
 	struct fleetload fl;
 	char err[768];
 	size_t i;
@@ -125,6 +175,14 @@ cmd_baseline_run(int argc, char **argv)
 		case CMD_BASELINE_MSRS:
 		case CMD_BASELINE_PROFILE:
 			out = (enum cmd_baseline_out)c;
+			break;
+		case 'Q':
+			cl.qemu = optarg;
+			cl.qemu_from = "option";
+			break;
+		case 'L':
+			cl.libvirt = optarg;
+			cl.libvirt_from = "option";
 			break;
 		case 'S':
 			h.server = optarg;
@@ -167,14 +225,27 @@ cmd_baseline_run(int argc, char **argv)
 		log_warnx("no profiles given");
 		goto cleanup;
 	}
-	o = baseline_json((const struct profile *const *)fl.p, (const char *const *)fl.names, fl.n, sc,
-	    policy, err, sizeof(err));
+	/* Hosts that record no QEMU/libvirt: the options, else what is installed here. */
+	if (cl.qemu == NULL && cmd_baseline_installed("qemu-system-x86_64 --version 2>/dev/null", qver,
+	    sizeof(qver)) == 0) {
+		cl.qemu = qver;
+		cl.qemu_from = "installed";
+	}
+	if (cl.libvirt == NULL && cmd_baseline_installed("virsh --version 2>/dev/null", lver,
+	    sizeof(lver)) == 0) {
+		cl.libvirt = lver;
+		cl.libvirt_from = "installed";
+	}
+	o = baseline_json_for((const struct profile *const *)fl.p, (const char *const *)fl.names, fl.n, sc,
+	    policy, &cl, err, sizeof(err));
 	if (o == NULL) {
 		log_warnx("%s", err);
 		ret = CLI_EXIT_INCOMPATIBLE;
 		goto cleanup;
 	}
 answer:
+	if (out != CMD_BASELINE_JSON)
+		cmd_baseline_versions(o);
 	switch (out) {
 	case CMD_BASELINE_TEXT:
 		cmd_baseline_text(o);

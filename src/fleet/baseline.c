@@ -1,6 +1,6 @@
 /*
- * baseline.c - the intersection of a set of host profiles, and its libvirt
- * and QEMU spellings.
+ * baseline.c - the intersection of a set of host profiles (its libvirt and
+ * QEMU spellings: cpuout.c).
  */
 #include "config.h"
 
@@ -15,6 +15,8 @@
 
 #include "baseline.h"
 #include "cpuidfeat.h"
+#include "cpunames.h"
+#include "cpuout.h"
 #include "evmcs.h"
 #include "jbuf.h"
 #include "jsonu.h"
@@ -713,185 +715,39 @@ baseline_compute(const struct profile *const *hosts, const char *const *names, s
 	return baseline_compute_in(&in, sc, out);
 }
 
-/* ---- libvirt and QEMU spellings ---- */
-
-/* libvirt's spelling of the QEMU CPUID feature names that differ. */
-static const char *
-baseline_libvirt_name(const char *qemu)
-{
-	static const struct {
-		const char *qemu, *libvirt;
-	} names[] = {
-		{ "pclmulqdq", "pclmuldq" },
-		{ "ds-cpl", "ds_cpl" },
-		{ "lahf-lm", "lahf_lm" },
-		{ "cmp-legacy", "cmp_legacy" },
-		{ "fxsr-opt", "fxsr_opt" },
-		{ "nodeid-msr", "nodeid_msr" },
-		{ "perfctr-core", "perfctr_core" },
-		{ "perfctr-nb", "perfctr_nb" },
-		{ "sse4-1", "sse4.1" },
-		{ "sse4-2", "sse4.2" },
-		{ "i64", "lm" },
-		{ "syscall", "syscall" },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i].qemu, qemu) == 0)
-			return names[i].libvirt;
-	return qemu;
-}
-
-/* Nonzero if CPUID flag f is set in b. */
-static int
-baseline_has_flag(const struct profile *b, const struct cpuidfeat_entry *f)
-{
-	const struct profile_cpuid *e = baseline_cpuid_find(b, 0, f->leaf, f->subleaf);
-	struct profile_cpuid tmp;
-	int reg = cpuidfeat_reg_index(f->reg);
-
-	if (e == NULL || reg < 0)
-		return 0;
-	tmp = *e;
-	return *baseline_cpuid_reg(&tmp, reg) >> f->bit & 1;
-}
-
-/* One feature decision; names that cover two bits are merged (both must be on). */
-struct baseline_feat {
-	const char *name;
-	int on, is_vmx;
-};
-
-static void
-baseline_feat_add(struct baseline_feat **v, size_t *n, const char *name, int on, int is_vmx)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++) {
-		if (strcmp((*v)[i].name, name) == 0) {
-			(*v)[i].on &= on;
-			return;
-		}
-	}
-	*v = xreallocarray(*v, *n + 1, sizeof(**v));
-	(*v)[*n].name = name;
-	(*v)[*n].on = on;
-	(*v)[*n].is_vmx = is_vmx;
-	(*n)++;
-}
-
-/*
- * Call fn for every named feature the baseline decides on: CPUID flags (if
- * b has CPUID), "vmx", and the vmx-* controls (nested scenarios).
- */
-static void
-baseline_each_feature(const struct profile *b, enum vmspec_scenario sc,
-    void (*fn)(const char *qemu_name, int on, int is_vmx, void *arg), void *arg)
-{
-	const struct cpuidfeat_entry *svm;
-	struct baseline_feat *v = NULL;
-	int nested = sc != VMSPEC_PLAIN;
-	size_t k, n = 0;
-
-	if (profile_layer_ok(&b->cpuid)) {
-		for (k = 0; k < cpuidfeat_table_count; k++) {
-			const struct cpuidfeat_entry *f = &cpuidfeat_table[k];
-
-			if (f->qemu_name == NULL || strcmp(f->qemu_name, "vmx") == 0 ||
-			    strcmp(f->qemu_name, "svm") == 0 ||
-			    (f->leaf >= 0x40000000u && f->leaf < 0x80000000u))
-				continue;
-			if (strcmp(f->scope, "nested") == 0 && !nested)
-				continue;
-			baseline_feat_add(&v, &n, f->qemu_name, baseline_has_flag(b, f), 0);
-		}
-	}
-	if (strcmp(b->cpu.vendor, "AuthenticAMD") != 0 && strcmp(b->cpu.vendor, "HygonGenuine") != 0)
-		baseline_feat_add(&v, &n, "vmx", nested, 0);
-	else if ((svm = cpuidfeat_find("svm")) != NULL)
-		baseline_feat_add(&v, &n, "svm", nested && profile_layer_ok(&b->cpuid) &&
-		    baseline_has_flag(b, svm), 0);
-	for (k = 0; nested && profile_layer_ok(&b->vmx) && k < vmxbits_table_count; k++) {
-		const struct vmxbits_entry *e = &vmxbits_table[k];
-		uint64_t val;
-		int on;
-
-		if (e->qemu_name == NULL || strncmp(e->qemu_name, "vmx-", 4) != 0)
-			continue;
-		if (vmxbits_is_control(e->msr)) {
-			val = e->msr == MSR_VMX_PROCBASED2 || e->msr == MSR_VMX_PROCBASED3 ?
-			    vmx_msr_get(&b->vmx_raw, e->msr) : vmx_msr_true_ctl(&b->vmx_raw, e->msr);
-			on = (int)(val >> 32 >> e->bit & 1);
-		} else {
-			on = (int)(vmx_msr_get(&b->vmx_raw, e->msr) >> e->bit & 1);
-		}
-		baseline_feat_add(&v, &n, e->qemu_name, on, 1);
-	}
-	for (k = 0; k < n; k++)
-		fn(v[k].name, v[k].on, v[k].is_vmx, arg);
-	free(v);
-}
-
-static void
-baseline_xml_feature(const char *name, int on, int is_vmx, void *arg)
-{
-	struct jbuf *out = arg;
-
-	jbuf_printf(out, "  <feature policy='%s' name='%s'/>\n", on ? "require" : "disable",
-	    is_vmx ? name : baseline_libvirt_name(name));
-}
-
-static const char *
-baseline_model(const struct profile *b)
-{
-	return strcmp(b->cpu.vendor, "AuthenticAMD") == 0 ? "qemu64" : "kvm64";
-}
-
-char *
-baseline_libvirt_cpu(const struct profile *b, enum vmspec_scenario sc)
-{
-	struct jbuf out;
-
-	jbuf_init(&out);
-	jbuf_printf(&out, "<cpu mode='custom' match='exact' check='full'>\n"
-	    "  <model fallback='forbid'>%s</model>\n", baseline_model(b));
-	baseline_each_feature(b, sc, baseline_xml_feature, &out);
-	jbuf_puts(&out, "</cpu>\n");
-	return jbuf_steal(&out, NULL);
-}
-
-static void
-baseline_qemu_feature(const char *name, int on, int is_vmx, void *arg)
-{
-	struct jbuf *out = arg;
-
-	(void)is_vmx;
-	jbuf_printf(out, ",%c%s", on ? '+' : '-', name);
-}
-
-char *
-baseline_qemu_cpu(const struct profile *b, enum vmspec_scenario sc)
-{
-	struct jbuf out;
-
-	jbuf_init(&out);
-	jbuf_puts(&out, baseline_model(b));
-	baseline_each_feature(b, sc, baseline_qemu_feature, &out);
-	if (sc == VMSPEC_EVMCS || sc == VMSPEC_EVMCS_PV)
-		jbuf_puts(&out, ",hv-vapic=on,hv-evmcs=on");
-	return jbuf_steal(&out, NULL);
-}
-
 /* ---- the whole answer ---- */
+
+/* The releases rendered for, as the answer's "versions" object. */
+static struct json_object *
+baseline_versions_json(const struct cpuout_versions *v)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "qemu", json_object_new_string(v->qemu[0] != '\0' ? v->qemu :
+	    CPUNAMES_QEMU_NEWEST));
+	json_object_object_add(o, "qemu_from", json_object_new_string(v->qemu_from));
+	json_object_object_add(o, "libvirt", json_object_new_string(v->libvirt[0] != '\0' ? v->libvirt :
+	    CPUNAMES_LIBVIRT_NEWEST));
+	json_object_object_add(o, "libvirt_from", json_object_new_string(v->libvirt_from));
+	return o;
+}
 
 struct json_object *
 baseline_json(const struct profile *const *hosts, const char *const *names, size_t n,
     enum vmspec_scenario sc, enum rules_policy policy, char *err, size_t errsize)
 {
+	return baseline_json_for(hosts, names, n, sc, policy, NULL, err, errsize);
+}
+
+struct json_object *
+baseline_json_for(const struct profile *const *hosts, const char *const *names, size_t n,
+    enum vmspec_scenario sc, enum rules_policy policy, const struct cpuout_clients *cl, char *err,
+    size_t errsize)
+{
 	struct baseline_in in = { hosts, names, n, json_object_new_array(), err, errsize };
 	struct json_object *o = NULL, *msrs, *check, *failures;
 	struct profile *b = profile_new();
+	struct cpuout_versions ver;
 	struct vmspec vm;
 	size_t i, counts[4] = { 0, 0, 0, 0 };
 	char key[16], *s;
@@ -911,10 +767,16 @@ baseline_json(const struct profile *const *hosts, const char *const *names, size
 		json_object_object_add(msrs, key, jsonu_hex(vmx_msr_get(&b->vmx_raw, (uint32_t)i)));
 	}
 	json_object_object_add(o, "vmx_msrs", msrs);
-	s = baseline_libvirt_cpu(b, sc);
+	cpuout_versions_pick(hosts, n, cl, &ver);
+	if (ver.qemu[0] == '\0' || ver.libvirt[0] == '\0')
+		baseline_note(&in, "no QEMU or libvirt release known for these hosts: the CPU is rendered "
+		    "for the newest the tables cover (QEMU %s, libvirt %s)", CPUNAMES_QEMU_NEWEST,
+		    CPUNAMES_LIBVIRT_NEWEST);
+	json_object_object_add(o, "versions", baseline_versions_json(&ver));
+	s = cpuout_libvirt(b, sc, &ver, in.notes);
 	json_object_object_add(o, "libvirt_cpu", json_object_new_string(s));
 	free(s);
-	s = baseline_qemu_cpu(b, sc);
+	s = cpuout_qemu(b, sc, &ver, in.notes);
 	json_object_object_add(o, "qemu_cpu", json_object_new_string(s));
 	free(s);
 	json_object_object_add(o, "notes", json_object_get(in.notes));

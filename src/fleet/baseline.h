@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "cpuout.h"
 #include "profile.h"
 #include "rules.h"
 #include "vmspec.h"
@@ -37,20 +38,11 @@ int baseline_compute(const struct profile *const *hosts, const char *const *name
     enum vmspec_scenario sc, struct profile *out, char *err, size_t errsize);
 
 /*
- * The libvirt <cpu> element for baseline b (mode='custom', a base model,
- * every named CPUID flag and vmx-* control required or disabled).
- * Allocated; caller frees.
- */
-char *baseline_libvirt_cpu(const struct profile *b, enum vmspec_scenario sc);
-
-/* The QEMU -cpu argument for baseline b ("kvm64,+sse4.2,...,+vmx,-vmx-..."). */
-char *baseline_qemu_cpu(const struct profile *b, enum vmspec_scenario sc);
-
-/*
  * The whole answer: compute the baseline and check it, as the source, with
  * the rules engine against every host under policy.  New JSON object
  * (caller puts it):
  * {"scenario", "policy", "n_hosts", "hash", "vmx_msrs": {"0x480": ...},
+ *  "versions": {"qemu", "qemu_from", "libvirt", "libvirt_from"},
  *  "libvirt_cpu", "qemu_cpu", "notes": [...],
  *  "check": {"compatible": N, "incompatible": N, "unknown": N,
  *            "failures": [{"host", "verdict", "reasons"}...]},
@@ -59,5 +51,14 @@ char *baseline_qemu_cpu(const struct profile *b, enum vmspec_scenario sc);
  */
 struct json_object *baseline_json(const struct profile *const *hosts, const char *const *names,
     size_t n, enum vmspec_scenario sc, enum rules_policy policy, char *err, size_t errsize);
+
+/*
+ * The same, with the CPU rendered (cpuout.h) for the oldest QEMU and
+ * libvirt the hosts' libvirt layers record, and for cl's releases where a
+ * host records none (cl NULL: the newest the tables cover, said in notes).
+ */
+struct json_object *baseline_json_for(const struct profile *const *hosts, const char *const *names,
+    size_t n, enum vmspec_scenario sc, enum rules_policy policy, const struct cpuout_clients *cl,
+    char *err, size_t errsize);
 
 #endif

@@ -5,4 +5,5 @@ libmigcompat_a_SOURCES += \
 	src/fleet/jbuf.c src/fleet/jbuf.h \
 	src/fleet/fleet.c src/fleet/fleet.h \
 	src/fleet/baseline.c src/fleet/baseline.h \
+	src/fleet/cpuout.c src/fleet/cpuout.h \
 	src/fleet/changes.c src/fleet/changes.h
