@@ -15,7 +15,6 @@
 
 #include "baseline.h"
 #include "cpuidfeat.h"
-#include "cpunames.h"
 #include "cpuout.h"
 #include "evmcs.h"
 #include "jbuf.h"
@@ -717,21 +716,6 @@ baseline_compute(const struct profile *const *hosts, const char *const *names, s
 
 /* ---- the whole answer ---- */
 
-/* The releases rendered for, as the answer's "versions" object. */
-static struct json_object *
-baseline_versions_json(const struct cpuout_versions *v)
-{
-	struct json_object *o = json_object_new_object();
-
-	json_object_object_add(o, "qemu", json_object_new_string(v->qemu[0] != '\0' ? v->qemu :
-	    CPUNAMES_QEMU_NEWEST));
-	json_object_object_add(o, "qemu_from", json_object_new_string(v->qemu_from));
-	json_object_object_add(o, "libvirt", json_object_new_string(v->libvirt[0] != '\0' ? v->libvirt :
-	    CPUNAMES_LIBVIRT_NEWEST));
-	json_object_object_add(o, "libvirt_from", json_object_new_string(v->libvirt_from));
-	return o;
-}
-
 struct json_object *
 baseline_json(const struct profile *const *hosts, const char *const *names, size_t n,
     enum vmspec_scenario sc, enum rules_policy policy, char *err, size_t errsize)
@@ -768,11 +752,7 @@ baseline_json_for(const struct profile *const *hosts, const char *const *names, 
 	}
 	json_object_object_add(o, "vmx_msrs", msrs);
 	cpuout_versions_pick(hosts, n, cl, &ver);
-	if (ver.qemu[0] == '\0' || ver.libvirt[0] == '\0')
-		baseline_note(&in, "no QEMU or libvirt release known for these hosts: the CPU is rendered "
-		    "for the newest the tables cover (QEMU %s, libvirt %s)", CPUNAMES_QEMU_NEWEST,
-		    CPUNAMES_LIBVIRT_NEWEST);
-	json_object_object_add(o, "versions", baseline_versions_json(&ver));
+	json_object_object_add(o, "versions", cpuout_versions_json(&ver, in.notes));
 	s = cpuout_libvirt(b, sc, &ver, in.notes);
 	json_object_object_add(o, "libvirt_cpu", json_object_new_string(s));
 	free(s);

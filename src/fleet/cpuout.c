@@ -93,6 +93,28 @@ cpuout_note(struct json_object *notes, const char *s)
 		json_object_array_add(notes, json_object_new_string(s));
 }
 
+struct json_object *
+cpuout_versions_json(const struct cpuout_versions *v, struct json_object *notes)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[160];
+
+	if (v->qemu[0] == '\0' || v->libvirt[0] == '\0') {
+		snprintf(buf, sizeof(buf), "no QEMU or libvirt release known for these hosts: the CPU is "
+		    "rendered for the newest the tables cover (QEMU %s, libvirt %s)",
+		    v->qemu[0] != '\0' ? v->qemu : CPUNAMES_QEMU_NEWEST,
+		    v->libvirt[0] != '\0' ? v->libvirt : CPUNAMES_LIBVIRT_NEWEST);
+		cpuout_note(notes, buf);
+	}
+	json_object_object_add(o, "qemu", json_object_new_string(v->qemu[0] != '\0' ? v->qemu :
+	    CPUNAMES_QEMU_NEWEST));
+	json_object_object_add(o, "qemu_from", json_object_new_string(v->qemu_from));
+	json_object_object_add(o, "libvirt", json_object_new_string(v->libvirt[0] != '\0' ? v->libvirt :
+	    CPUNAMES_LIBVIRT_NEWEST));
+	json_object_object_add(o, "libvirt_from", json_object_new_string(v->libvirt_from));
+	return o;
+}
+
 /* 1 if the baseline decides entry e: a bit its layers intersect. */
 static int
 cpuout_decides(const struct profile *b, const struct cpuout_in *in, const struct cpunames_entry *e)

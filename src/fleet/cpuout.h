@@ -42,6 +42,13 @@ void cpuout_versions_pick(const struct profile *const *hosts, size_t n, const st
     struct cpuout_versions *out);
 
 /*
+ * The answer's "versions" object for v: {"qemu", "qemu_from", "libvirt",
+ * "libvirt_from"} (the newest the tables cover where v has none, which
+ * is then said in notes, a JSON array; may be NULL).  New object.
+ */
+struct json_object *cpuout_versions_json(const struct cpuout_versions *v, struct json_object *notes);
+
+/*
  * The QEMU -cpu argument for baseline b in scenario sc for v->qemu
  * ("kvm64,+sse4.2,...,+vmx,-vmx-..."): every feature that release names
  * and the baseline decides, on or off.  What the release cannot name, and
