@@ -6,3 +6,6 @@
 
 EXTRA_DIST += tests/system/package.sh tests/install-node.sh \
 	tests/node/package.json tests/node/package-lock.json
+
+TESTS += tests/system/manpages.sh
+EXTRA_DIST += tests/system/manpages.sh

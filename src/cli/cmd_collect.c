@@ -18,7 +18,7 @@
 static int cmd_collect_run(int argc, char **argv);
 
 const struct cli_cmd cmd_collect_entry = {
-	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--libvirt-uri URI | --no-libvirt] [--push --server URL|--socket PATH [--token-file FILE]]",
+	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--libvirt-uri URI | --no-libvirt] [--no-guest] [--push --server URL|--socket PATH [--token-file FILE]]",
 	"collect this host's KVM profile and print it", cmd_collect_run,
 };
 
@@ -32,6 +32,7 @@ cmd_collect_run(int argc, char **argv)
 		{ "host-id", required_argument, NULL, 'i' },
 		{ "libvirt-uri", required_argument, NULL, 'L' },
 		{ "no-libvirt", no_argument, NULL, 'N' },
+		{ "no-guest", no_argument, NULL, 'G' },
 		{ "push", no_argument, NULL, 'P' },
 		{ "server", required_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 'O' },
@@ -69,6 +70,9 @@ cmd_collect_run(int argc, char **argv)
 			break;
 		case 'N':
 			o.no_libvirt = 1;
+			break;
+		case 'G':
+			o.no_guest = 1;
 			break;
 		case 'P':
 			push = 1;

@@ -205,8 +205,10 @@ report_profile(FILE *f, const struct profile *p, const char *label)
 	report_layer(f, "evmcs_measured", &p->evmcs_measured.layer);
 	report_layer(f, "evmcs_emulated", &p->evmcs_emulated.layer);
 	report_layer(f, "guest", &p->guest);
+	report_layer(f, "hw_msrs", &p->hw);
 	report_layer(f, "tsc", &p->tsc);
 	report_layer(f, "module_params", &p->params);
+	report_layer(f, "libvirt", &p->libvirt);
 	if (p->extra_layers != NULL) {
 		json_object_object_foreach(p->extra_layers, key, val) {
 			struct json_object *st = NULL, *re = NULL;
