@@ -58,6 +58,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "timeout", CONF_UINT, CONF_OFF(timeout), 0, 1, 3600, "10" },
 	{ "log_level", CONF_LEVEL, CONF_OFF(log_level), 0, 0, 0, "info" },
 	{ "on_error", CONF_ONERR, CONF_OFF(on_error), 0, 0, 0, "allow" },
+	{ "on_unknown", CONF_ONERR, CONF_OFF(on_unknown), 0, 0, 0, "allow" },
 	{ "store", CONF_STR, CONF_OFF(store), 0, 0, 0, "sqlite" },
 	{ "etcd_endpoints", CONF_LIST, CONF_OFF(etcd_endpoints), CONF_OFF(n_etcd_endpoints), 0, 0,
 	    "http://127.0.0.1:2379" },
@@ -95,6 +96,7 @@ const struct conf_optname conf_optnames[] = {
 	{ "timeout", "timeout", 1 },
 	{ "log_level", "log-level", 1 },
 	{ "on_error", "on-error", 1 },
+	{ "on_unknown", "on-unknown", 1 },
 	{ "store", "store", 1 },
 	{ "etcd_endpoints", "etcd-endpoints", 1 },
 	{ "etcd_prefix", "etcd-prefix", 1 },
@@ -558,6 +560,7 @@ conf_dump(const struct conf *c, FILE *f)
 	fprintf(f, "log_level = %s\n", c->log_level >= 0 && c->log_level <= LOG_LEVEL_DEBUG &&
 	    lv[c->log_level] != NULL ? lv[c->log_level] : "?");
 	fprintf(f, "on_error = %s\n", c->on_error == CONF_ON_ERROR_DENY ? "deny" : "allow");
+	fprintf(f, "on_unknown = %s\n", c->on_unknown == CONF_ON_ERROR_DENY ? "deny" : "allow");
 	fprintf(f, "store = %s\n", c->store);
 	for (i = 0; i < c->n_etcd_endpoints; i++)
 		fprintf(f, "etcd_endpoints = %s\n", c->etcd_endpoints[i]);

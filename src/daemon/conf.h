@@ -44,7 +44,8 @@ struct conf {
 	unsigned max_connections;	/* per listener */
 	unsigned timeout;		/* seconds of inactivity per connection */
 	int log_level;			/* enum log_level */
-	enum conf_on_error on_error;	/* the hook's policy; read by migcompat-hook */
+	enum conf_on_error on_error;	/* the hook's policy without an answer; read by migcompat-hook */
+	enum conf_on_error on_unknown;	/* the hook's policy on the verdict unknown; likewise */
 	char *store;			/* "sqlite" or "etcd": where the fleet is kept */
 	char *etcd_endpoints[CONF_MAX_LIST];	/* etcd client URLs */
 	size_t n_etcd_endpoints;

@@ -60,36 +60,83 @@ hookreq_str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/* Append "R1; R2; R3 (+N more)" from the reasons array of ans to msg. */
+/*
+ * Whether reason r blocks: its "effect", else what the verdict says
+ * (an incompatible answer's reasons block, an unknown one's do not).
+ */
+static int
+hookreq_blocks(struct json_object *r, int incompatible)
+{
+	const char *e = hookreq_str(r, "effect");
+
+	if (e == NULL)
+		return incompatible;
+	return strcmp(e, "blocks") == 0;
+}
+
+/*
+ * Append "R1; R2; R3 (+N more ...)" from the reasons array of ans to msg:
+ * the blocking reasons first, then the unknown ones, and how many of each
+ * are left out.
+ */
 static void
-hookreq_reasons(struct json_object *ans, char *msg, size_t msgsize)
+hookreq_reasons(struct json_object *ans, int incompatible, char *msg, size_t msgsize)
 {
 	struct json_object *reasons, *r;
 	const char *m;
-	size_t i, n, shown = 0;
+	size_t i, n, shown = 0, more[2] = { 0, 0 };
+	int pass, blocks;
+	char buf[64];
 
 	if (!json_object_object_get_ex(ans, "reasons", &reasons) ||
 	    !json_object_is_type(reasons, json_type_array) || (n = json_object_array_length(reasons)) == 0) {
 		hookreq_append(msg, msgsize, "no reason given", HOOKREQ_REASON_LEN);
 		return;
 	}
-	for (i = 0; i < n && shown < HOOKREQ_MAX_REASONS; i++) {
-		r = json_object_array_get_idx(reasons, i);
-		if ((m = hookreq_str(r, "message")) == NULL && (m = hookreq_str(r, "rule")) == NULL)
-			continue;
-		if (shown > 0)
-			hookreq_append(msg, msgsize, "; ", 2);
-		hookreq_append(msg, msgsize, m, HOOKREQ_REASON_LEN);
-		shown++;
+	/* Pass 0: blocking reasons, pass 1: the others. */
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			r = json_object_array_get_idx(reasons, i);
+			blocks = hookreq_blocks(r, incompatible);
+			if (blocks != (pass == 0))
+				continue;
+			if (shown == HOOKREQ_MAX_REASONS ||
+			    ((m = hookreq_str(r, "message")) == NULL && (m = hookreq_str(r, "rule")) == NULL)) {
+				more[pass]++;
+				continue;
+			}
+			if (shown > 0)
+				hookreq_append(msg, msgsize, "; ", 2);
+			hookreq_append(msg, msgsize, m, HOOKREQ_REASON_LEN);
+			shown++;
+		}
 	}
 	if (shown == 0)
 		hookreq_append(msg, msgsize, "reasons without a message", HOOKREQ_REASON_LEN);
-	if (n > shown) {
-		char more[32];
+	if (more[0] > 0 && more[1] > 0)
+		snprintf(buf, sizeof(buf), " (+%zu more: %zu blocking, %zu unknown)", more[0] + more[1], more[0],
+		    more[1]);
+	else if (more[0] > 0 || more[1] > 0)
+		snprintf(buf, sizeof(buf), " (+%zu more %s)", more[0] + more[1], more[0] > 0 ? "blocking" : "unknown");
+	else
+		return;
+	hookreq_append(msg, msgsize, buf, sizeof(buf));
+}
 
-		snprintf(more, sizeof(more), " (+%zu more)", n - shown);
-		hookreq_append(msg, msgsize, more, sizeof(more));
-	}
+/* Append "; all reasons: migcompat check --domain DOMAIN.xml FROM TO" to msg. */
+static void
+hookreq_hint(struct json_object *ans, const char *domain, const char *from, const char *to, char *msg,
+    size_t msgsize)
+{
+	char hint[256];
+
+	if (from == NULL || from[0] == '\0')
+		from = hookreq_str(ans, "from");
+	if (to == NULL || to[0] == '\0')
+		to = hookreq_str(ans, "to");
+	snprintf(hint, sizeof(hint), "; all reasons: migcompat check --domain %s.xml %s %s",
+	    domain, from != NULL ? from : "SOURCE", to != NULL ? to : "DESTINATION");
+	hookreq_append(msg, msgsize, hint, sizeof(hint));
 }
 
 enum hookreq_result
@@ -99,7 +146,7 @@ hookreq_answer(long status, const char *body, size_t len, const char *domain, co
 	struct json_object *ans = NULL, *e;
 	enum hookreq_result ret = HOOKREQ_ERROR;
 	const char *verdict, *m;
-	char err[256], hint[256];
+	char err[256];
 
 	msg[0] = '\0';
 	if (len == 0 || jsonu_parse(body, len, &ans, err, sizeof(err)) == -1 ||
@@ -128,19 +175,20 @@ hookreq_answer(long status, const char *body, size_t len, const char *domain, co
 	}
 	if (strcmp(verdict, "incompatible") == 0) {
 		snprintf(msg, msgsize, "migcompat: %s cannot run on this host: ", domain);
-		hookreq_reasons(ans, msg, msgsize);
-		if (from == NULL || from[0] == '\0')
-			from = hookreq_str(ans, "from");
-		if (to == NULL || to[0] == '\0')
-			to = hookreq_str(ans, "to");
-		snprintf(hint, sizeof(hint), "; all reasons: migcompat check --domain %s.xml %s %s",
-		    domain, from != NULL ? from : "SOURCE", to != NULL ? to : "DESTINATION");
-		hookreq_append(msg, msgsize, hint, sizeof(hint));
+		hookreq_reasons(ans, 1, msg, msgsize);
+		hookreq_hint(ans, domain, from, to, msg, msgsize);
 		ret = HOOKREQ_DENY;
 		goto cleanup;
 	}
+	if (strcmp(verdict, "unknown") == 0) {
+		snprintf(msg, msgsize, "migcompat: %s: verdict unknown on this host: ", domain);
+		hookreq_reasons(ans, 0, msg, msgsize);
+		hookreq_hint(ans, domain, from, to, msg, msgsize);
+		ret = HOOKREQ_UNKNOWN;
+		goto cleanup;
+	}
 	snprintf(msg, msgsize, "verdict %s: ", verdict);
-	hookreq_reasons(ans, msg, msgsize);
+	hookreq_reasons(ans, 0, msg, msgsize);
 cleanup:
 	json_object_put(ans);
 	return ret;

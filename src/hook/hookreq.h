@@ -12,7 +12,8 @@
 enum hookreq_result {
 	HOOKREQ_ALLOW = 0,	/* compatible: exit 0 */
 	HOOKREQ_DENY,		/* incompatible: exit 1 with the reason */
-	HOOKREQ_ERROR,		/* no verdict (daemon down, unknown): on_error decides */
+	HOOKREQ_ERROR,		/* no verdict (daemon down, bad answer): on_error decides */
+	HOOKREQ_UNKNOWN,	/* the verdict unknown (data missing): on_unknown decides */
 };
 
 /*
@@ -36,9 +37,13 @@ enum hookreq_result hookreq_ask(const char *sock, const char *xml, size_t len, l
  * JSON {"compatible", "verdict", "reasons": [{"message", ...}]} or
  * {"error": {"message"}}), and the hosts it compared (its Migcompat-From
  * and Migcompat-To headers; NULL or "" unknown).  Incompatible gives
- * HOOKREQ_DENY and a line naming the first blocking reasons and the
- * "migcompat check" command that shows them all; compatible HOOKREQ_ALLOW;
- * anything else HOOKREQ_ERROR with what went wrong.
+ * HOOKREQ_DENY and a line naming the first reasons, blocking ones first,
+ * how many more there are ("(+15 more: 12 blocking, 3 unknown)") and the
+ * "migcompat check" command that shows them all; unknown gives
+ * HOOKREQ_UNKNOWN and the same line for the unknown reasons; compatible
+ * HOOKREQ_ALLOW; anything else HOOKREQ_ERROR with what went wrong.
+ * Reasons block when their "effect" is "blocks" (without "effect": when
+ * the verdict is incompatible).
  */
 enum hookreq_result hookreq_answer(long status, const char *body, size_t len, const char *domain,
     const char *from, const char *to, char *msg, size_t msgsize);

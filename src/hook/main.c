@@ -5,7 +5,9 @@
  * libvirt runs it as "50-migcompat DOMAIN OPERATION SUBOPERATION EXTRA" with
  * the domain XML on stdin.  On "migrate begin" and "restore begin" it asks
  * the local migcompatd over its Unix socket and exits 1 with one line on
- * stderr when the domain cannot run here; every other call exits 0 at once.
+ * stderr when the domain cannot run here; an unknown verdict goes by
+ * on_unknown, no answer at all by on_error; every other call exits 0 at
+ * once.
  * It never writes to stdout (libvirt would take that as a new domain XML),
  * never calls back into libvirt (that deadlocks) and never runs longer
  * than HOOK_DEADLINE_S.
@@ -190,6 +192,18 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s\n", msg);
 		syslog(LOG_WARNING, "%s", msg);
 		ret = 1;
+		break;
+	case HOOKREQ_UNKNOWN:
+		/* Data is missing: on_unknown decides, and says so either way. */
+		if (conf.on_unknown == CONF_ON_ERROR_DENY) {
+			fprintf(stderr, "%s; on_unknown = deny: refusing it\n", msg);
+			syslog(LOG_WARNING, "%s; on_unknown = deny: refusing it", msg);
+			ret = 1;
+		} else {
+			fprintf(stderr, "%s; on_unknown = allow: letting it through\n", msg);
+			syslog(LOG_WARNING, "%s; on_unknown = allow: letting it through", msg);
+			ret = 0;
+		}
 		break;
 	case HOOKREQ_ERROR:
 	default:

@@ -3,7 +3,9 @@
 # (argv "50-migcompat DOMAIN OP SUBOP -", the domain XML on stdin, stdout
 # must stay empty) against a real migcompatd with fixture hosts uploaded:
 # compatible -> 0, incompatible -> 1 with the reason on one stderr line,
-# daemon down or hung -> on_error (allow 0, deny 1), other operations -> 0.
+# daemon down or hung -> on_error (allow 0, deny 1), verdict unknown ->
+# on_unknown (allow 0 with the reasons on stderr, deny 1), other
+# operations -> 0.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/system/common.sh"
 
 [ -x "$HOOK" ] || skip_all "migcompat-hook is not built"
@@ -13,10 +15,11 @@ cp "$HOOK" "$T/qemu.d/50-migcompat"
 H=$T/qemu.d/50-migcompat
 
 # hook ON_ERROR SOCKET DOMAIN OP SUBOP < XML: run the hook as libvirt does,
-# with a config naming the socket and on_error.  Leaves stdout, stderr and
-# the exit status in $T/out, $T/err, $T/rc.
+# with a config naming the socket, on_error and on_unknown ($ON_UNKNOWN,
+# default allow).  Leaves stdout, stderr and the exit status in $T/out,
+# $T/err, $T/rc.
 hook() {
-	printf 'socket = %s\non_error = %s\n' "$2" "$1" >"$T/hook.conf"
+	printf 'socket = %s\non_error = %s\non_unknown = %s\n' "$2" "$1" "${ON_UNKNOWN:-allow}" >"$T/hook.conf"
 	shift 2
 	MIGCOMPAT_CONFIG=$T/hook.conf "$H" "$1" "$2" "$3" - >"$T/out" 2>"$T/err"
 	echo $? >"$T/rc"
@@ -124,6 +127,54 @@ check "incompatible: the line names the command with both hosts" grep -q "migcom
 sed 's/^/# /' "$T/err"
 hook allow "$D_SOCK" vm-newer migrate begin <"$T/newer.xml"
 check "incompatible is refused even with on_error = allow" expect 1
+
+# A domain whose UUID no host reports: only what its XML pins is checked
+# against this host.  custom_xml NAME UUID MODEL MACHINE [FEATURE-XML]
+custom_xml() {
+	cat <<EOF
+<domain type='kvm'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  <os><type arch='x86_64' machine='$4'>hvm</type></os>
+  <cpu mode='custom' match='exact' check='partial'><model fallback='forbid'>$3</model>$5</cpu>
+</domain>
+EOF
+}
+U3=0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0
+# The issue's example: Cascadelake-Server on pc-q35-99.0, neither of which
+# this host's libvirt layer lists.  It answered "compatible" with the
+# machine type only listed as not checked, and the hook let it through.
+custom_xml vm-cascade $U3 Cascadelake-Server pc-q35-99.0 >"$T/cascade.xml"
+check "issue example: POST without from names the machine type and the model" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/cascade.xml' http://localhost/v1/compat >'$T/cascade.json' && jq -e '.verdict == \"incompatible\" and ([.reasons[] | select(.rule == \"machine-type\" and .name == \"pc-q35-99.0\")] | length == 1) and ([.reasons[] | select(.rule == \"cpu-model-usable\" and .name == \"Cascadelake-Server\")] | length == 1)' '$T/cascade.json' >/dev/null"
+hook allow "$D_SOCK" vm-cascade migrate begin <"$T/cascade.xml"
+check "issue example: the hook refuses it (exit 1), even with on_error = allow" expect 1
+check "issue example: one line naming the machine type and the model" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'vm-cascade cannot run on this host: libvirt: machine type pc-q35-99.0 is not offered' '$T/err' && grep -q 'CPU model Cascadelake-Server is not usable' '$T/err'"
+sed 's/^/# /' "$T/err"
+
+# The same with nested VMX: this host's profile (a dump) has no KVM layer,
+# so the answer also has an unknown reason, which comes first in the
+# answer; the hook's line leads with the blocking ones.
+custom_xml vm-cascade-vmx $U3 Cascadelake-Server pc-q35-99.0 "<feature policy='require' name='vmx'/>" >"$T/cascade-vmx.xml"
+check "the answer lists the unknown reason first" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/cascade-vmx.xml' http://localhost/v1/compat | jq -e '.reasons[0].effect == \"unknown\" and .reasons[1].effect == \"blocks\"' >/dev/null"
+hook allow "$D_SOCK" vm-cascade-vmx migrate begin <"$T/cascade-vmx.xml"
+check "blocking and unknown reasons: refused (exit 1)" expect 1
+check "the hook's line: blocking reasons first, then the unknown one" grep -q 'this host: libvirt: machine type pc-q35-99.0 .*; libvirt: CPU model Cascadelake-Server .*; KVM: the destination profile has no KVM layer' "$T/err"
+
+# Unknown: a nested guest of a model this host offers, on one of its
+# machine types; only the KVM capabilities cannot be checked.
+custom_xml vm-unknown $U3 Westmere pc-q35-7.2 "<feature policy='require' name='vmx'/>" >"$T/unknown.xml"
+check "unknown example: the daemon answers unknown" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/unknown.xml' http://localhost/v1/compat | jq -e '.verdict == \"unknown\"' >/dev/null"
+ON_UNKNOWN=allow hook deny "$D_SOCK" vm-unknown migrate begin <"$T/unknown.xml"
+check "unknown, on_unknown = allow: exit 0" expect 0
+check "unknown, on_unknown = allow: the reasons on one stderr line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'vm-unknown: verdict unknown on this host: KVM: the destination profile has no KVM layer' '$T/err' && grep -q 'on_unknown = allow: letting it through' '$T/err'"
+sed 's/^/# /' "$T/err"
+ON_UNKNOWN=deny hook allow "$D_SOCK" vm-unknown migrate begin <"$T/unknown.xml"
+check "unknown, on_unknown = deny: exit 1" expect 1
+check "unknown, on_unknown = deny: the reasons and the refusal on one line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'verdict unknown on this host: KVM: ' '$T/err' && grep -q 'on_unknown = deny: refusing it' '$T/err'"
+ON_UNKNOWN=deny hook allow "$D_SOCK" vm-same migrate begin <"$T/same.xml"
+check "compatible with on_unknown = deny: exit 0, silent" sh -c "[ \$(cat '$T/rc') = 0 ] && [ ! -s '$T/err' ] && [ ! -s '$T/out' ]"
+ON_UNKNOWN=allow hook allow "$D_SOCK" vm-newer migrate begin <"$T/newer.xml"
+check "incompatible with on_unknown = allow: exit 1" expect 1
 
 # What the line tells the operator to run: the same answer from the CLI.
 check "migcompat check --domain (offline): incompatible, exit 1" sh -c "'$MIGCOMPAT' check --domain '$T/newer.xml' '$T/src-newer.json' '$OLD' >'$T/cli.out' 2>&1; [ \$? = 1 ]"

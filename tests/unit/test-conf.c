@@ -32,12 +32,13 @@ main(void)
 	    "fleet = http://a:7480 https://b:7480\n"
 	    "token_file = /etc/t\n"
 	    "log_level = debug\n"
-	    "on_error = deny\n", "test", err, sizeof(err)) == 0, "a full file parses: %s", err);
+	    "on_error = deny\n"
+	    "on_unknown = deny\n", "test", err, sizeof(err)) == 0, "a full file parses: %s", err);
 	tap_ok(file.n_listen == 3 && strcmp(file.listen[1], "[::1]:7001") == 0, "listen list of 3");
 	tap_ok(strcmp(file.db, "/tmp/x.db") == 0, "value trimmed");
 	tap_ok(file.interval == 30 && file.collect == 0 && file.max_body == 65536 &&
 	    file.socket_mode == 0600 && file.n_fleet == 2 && file.log_level == LOG_LEVEL_DEBUG &&
-	    file.on_error == CONF_ON_ERROR_DENY, "typed values");
+	    file.on_error == CONF_ON_ERROR_DENY && file.on_unknown == CONF_ON_ERROR_DENY, "typed values");
 
 	/* The command line wins, option by option; lists replace lists. */
 	conf_init(&cli);
@@ -59,6 +60,29 @@ main(void)
 	    strcmp(file.listen[0], "127.0.0.1:7480") == 0 && file.interval == 600 && file.collect == 1 &&
 	    file.max_body == 1024 * 1024 && file.socket_mode == 0660,
 	    "defaults: loopback 7480, 600 s, collect, 1 MiB, 0660");
+	tap_ok(file.on_error == CONF_ON_ERROR_ALLOW && file.on_unknown == CONF_ON_ERROR_ALLOW,
+	    "defaults: on_error and on_unknown allow");
+	conf_clear(&file);
+
+	/* on_unknown: allow or deny, on its own or on the command line. */
+	conf_init(&file);
+	tap_ok(conf_parse(&file, "on_unknown = deny\n", "f", err, sizeof(err)) == 0 &&
+	    conf_finish(&file, err, sizeof(err)) == 0 && file.on_unknown == CONF_ON_ERROR_DENY &&
+	    file.on_error == CONF_ON_ERROR_ALLOW, "on_unknown = deny leaves on_error at allow");
+	conf_clear(&file);
+	conf_init(&file);
+	conf_init(&cli);
+	tap_ok(conf_parse(&file, "on_unknown = deny\n", "f", err, sizeof(err)) == 0 &&
+	    conf_set(&cli, "on-unknown", "allow", err, sizeof(err)) == 0, "--on-unknown allow");
+	conf_merge(&file, &cli);
+	tap_ok(conf_finish(&file, err, sizeof(err)) == 0 && file.on_unknown == CONF_ON_ERROR_ALLOW,
+	    "the command line wins for on_unknown too");
+	conf_clear(&file);
+	conf_clear(&cli);
+	conf_init(&file);
+	tap_ok(conf_parse(&file, "on_unknown = maybe\n", "f.conf", err, sizeof(err)) == -1 &&
+	    strstr(err, "on_unknown") != NULL && strstr(err, "allow or deny") != NULL,
+	    "a bad on_unknown names the key: %s", err);
 	conf_clear(&file);
 
 	/* Errors name the line and the option. */

@@ -42,7 +42,7 @@ main(void)
 	tap_ok(strstr(msg, "win2022 cannot run on this host") != NULL, "the line names the domain: %s", msg);
 	tap_ok(strstr(msg, "vmx-posted-intr: allowed on the source, not here; vmx-tsc-scaling: missing; TSC") != NULL,
 	    "the first three reasons, control characters flattened");
-	tap_ok(strstr(msg, "fourth") == NULL && strstr(msg, "(+2 more)") != NULL, "the rest counted");
+	tap_ok(strstr(msg, "fourth") == NULL && strstr(msg, "(+2 more blocking)") != NULL, "the rest counted");
 	tap_ok(strstr(msg, "migcompat check --domain win2022.xml SOURCE DESTINATION") != NULL,
 	    "how to see them all");
 	tap_ok(strchr(msg, '\n') == NULL, "one line");
@@ -57,9 +57,29 @@ main(void)
 	tap_ok(r == HOOKREQ_DENY && strstr(msg, "--domain win2022.xml src-7 dst-3") != NULL,
 	    "hosts named from the daemon's headers: %s", msg);
 
+	/* Blocking reasons lead, whatever the order of the answer; the rest are counted by kind. */
+	r = answer(200, "{\"verdict\":\"incompatible\",\"reasons\":["
+	    "{\"effect\":\"unknown\",\"message\":\"u1\"},{\"effect\":\"unknown\",\"message\":\"u2\"},"
+	    "{\"effect\":\"unknown\",\"message\":\"u3\"},{\"effect\":\"blocks\",\"message\":\"b1\"},"
+	    "{\"effect\":\"blocks\",\"message\":\"b2\"},{\"effect\":\"unknown\",\"message\":\"u4\"},"
+	    "{\"effect\":\"blocks\",\"message\":\"b3\"},{\"effect\":\"blocks\",\"message\":\"b4\"}]}");
+	tap_ok(r == HOOKREQ_DENY && strstr(msg, "this host: b1; b2; b3 (+5 more: 1 blocking, 4 unknown)") != NULL,
+	    "blocking reasons first, then how many more of each: %s", msg);
+	r = answer(200, "{\"verdict\":\"incompatible\",\"reasons\":["
+	    "{\"effect\":\"unknown\",\"message\":\"u1\"},{\"effect\":\"blocks\",\"message\":\"b1\"},"
+	    "{\"effect\":\"unknown\",\"message\":\"u2\"},{\"effect\":\"unknown\",\"message\":\"u3\"}]}");
+	tap_ok(r == HOOKREQ_DENY && strstr(msg, "this host: b1; u1; u2 (+1 more unknown)") != NULL,
+	    "the unknown reasons after the blocking ones: %s", msg);
+
 	r = answer(200, "{\"compatible\":false,\"verdict\":\"unknown\",\"reasons\":[{\"message\":\"no VMX data for the source\"}]}");
-	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "verdict unknown: no VMX data") != NULL,
-	    "unknown is left to on_error: %s", msg);
+	tap_ok(r == HOOKREQ_UNKNOWN && strstr(msg, "win2022: verdict unknown on this host: no VMX data") != NULL &&
+	    strstr(msg, "migcompat check --domain win2022.xml SOURCE DESTINATION") != NULL,
+	    "unknown is left to on_unknown, with its reasons: %s", msg);
+	r = answer(200, "{\"verdict\":\"unknown\",\"reasons\":[{\"effect\":\"unknown\",\"message\":\"a\"},"
+	    "{\"effect\":\"unknown\",\"message\":\"b\"},{\"effect\":\"unknown\",\"message\":\"c\"},"
+	    "{\"effect\":\"unknown\",\"message\":\"d\"}]}");
+	tap_ok(r == HOOKREQ_UNKNOWN && strstr(msg, "a; b; c (+1 more unknown)") != NULL && strchr(msg, '\n') == NULL,
+	    "unknown: one line, the rest counted: %s", msg);
 	r = answer(404, "{\"error\":{\"code\":404,\"message\":\"to: no such host\"}}");
 	tap_ok(r == HOOKREQ_ERROR && strstr(msg, "HTTP 404") != NULL && strstr(msg, "no such host") != NULL,
 	    "an API error is left to on_error: %s", msg);
