@@ -9,3 +9,6 @@ EXTRA_DIST += tests/system/package.sh tests/install-node.sh \
 
 TESTS += tests/system/manpages.sh
 EXTRA_DIST += tests/system/manpages.sh
+
+TESTS += tests/system/openapi.sh
+EXTRA_DIST += tests/system/openapi.sh doc/openapi.yaml
