@@ -70,6 +70,11 @@ collector_run(const char *probe, const char *host_id, const char *libvirt_uri, u
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+	/*
+	 * Nothing else of the daemon reaches the probe, whether or not a
+	 * library opened it close-on-exec (libcurl's wakeup socket pair).
+	 */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&attr);
 	sigemptyset(&none);
 	sigemptyset(&def);

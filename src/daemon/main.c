@@ -2,8 +2,10 @@
  * main.c - migcompatd(8): collect this host's profile on a schedule, store
  * profiles, serve the HTTP API and push to the fleet.
  *
- * Two threads: this one (signals, collection, fleet push, each with its own
- * SQLite connection) and the API thread (see api.h).
+ * This thread handles signals and runs the collection (with its own SQLite
+ * connection); the API serves from threads of its own (see api.h), fleet
+ * pushes run on the push thread (push.h) and etcd on its own threads, so
+ * no peer can delay a signal or a reload here.
  */
 #include "config.h"
 
@@ -341,6 +343,8 @@ main_collect(struct main_state *s)
 	else
 		log_debug("collected profile unchanged (version %lld)", (long long)version);
 	s->coll.version = version;
+	if (created && s->api != NULL)
+		api_store_changed(s->api);
 	json = profile_to_string(&p, 0);
 	push_submit(s->push, s->host_id, json);
 	if (s->etcd_agent != NULL)
@@ -470,7 +474,7 @@ main_loop(struct main_state *s)
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
 	char buf[64];
-	int64_t ms, fm;
+	int64_t ms;
 	uint64_t now;
 
 	for (;;) {
@@ -488,9 +492,6 @@ main_loop(struct main_state *s)
 		ms = -1;
 		if (s->conf.collect)
 			ms = s->next_collect_ns <= now ? 0 : (int64_t)((s->next_collect_ns - now) / 1000000 + 1);
-		fm = push_next_ms(s->push, now);
-		if (fm != -1 && (ms == -1 || fm < ms))
-			ms = fm;
 		pfd[0].fd = s->sigfd;
 		pfd[0].events = POLLIN;
 		pfd[1].fd = s->collect_req[0];
@@ -524,7 +525,6 @@ main_loop(struct main_state *s)
 		now = util_now_ns();
 		if (s->conf.collect && s->next_collect_ns <= now)
 			main_collect(s);
-		push_run(s->push, util_now_ns(), main_count_push, s);
 	}
 }
 
@@ -574,7 +574,10 @@ main(int argc, char **argv)
 		ret = 2;
 		goto cleanup;
 	}
-	s.push = push_new();
+	if ((s.push = push_new(main_count_push, &s, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
 	if (main_apply(&s, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		ret = 2;
@@ -676,11 +679,13 @@ main(int argc, char **argv)
 	    s.conf.collect ? "collecting" : "fleet node (no collection)");
 	if (s.conf.collect)
 		main_collect(&s);
-	push_run(s.push, util_now_ns(), main_count_push, &s);
 	main_notify("READY=1");
 	ret = main_loop(&s);
 	main_notify("STOPPING=1");
 cleanup:
+	/* First the thread that reports into the API. */
+	push_free(s.push);
+	s.push = NULL;
 	if (s.api != NULL)
 		api_set_fleet_store(s.api, NULL, NULL);
 	etcd_agent_free(s.etcd_agent);
@@ -693,7 +698,6 @@ cleanup:
 	free(tls_key);
 	free(tls_ca);
 	store_close(s.store);
-	push_free(s.push);
 	if (s.sigfd != -1)
 		close(s.sigfd);
 	if (s.collect_req[0] != -1)

@@ -1,7 +1,9 @@
 /*
  * push.h - push this host's profile to the fleet: PUT /v1/hosts/ID on
  * every configured peer, retried with exponential backoff until it is
- * accepted or a newer profile replaces it.
+ * accepted or a newer profile replaces it.  The pushes run on a thread of
+ * their own, so an unreachable peer never delays the daemon's main loop
+ * (signals, reloads, collection).
  */
 #ifndef MIGCOMPAT_PUSH_H
 #define MIGCOMPAT_PUSH_H
@@ -15,32 +17,29 @@ struct push;
 #define PUSH_BACKOFF_MIN	1
 #define PUSH_BACKOFF_MAX	300
 
-/* A fleet pushing to nothing yet. */
-struct push *push_new(void);
+/*
+ * A fleet pushing to nothing yet, with its own thread: every transfer runs
+ * there (libcurl multi in its own poll), never on the caller's.  count, if
+ * not NULL, is called from that thread once per attempt with ok nonzero on
+ * success.  Returns NULL with a message in err.
+ */
+struct push *push_new(void (*count)(void *arg, int ok), void *arg, char *err, size_t errsize);
 
-/* Free everything.  NULL is fine. */
+/*
+ * Stop the thread, abandoning transfers in flight (at once, whatever the
+ * peers do), and free everything.  NULL is fine.
+ */
 void push_free(struct push *f);
 
 /*
  * Set the peers (base URLs such as "http://fleet:7480") and the bearer
- * token.  A pending profile is kept and pushed to the new peers.
+ * token.  A pending profile is kept and pushed to the new peers; transfers
+ * in flight to the old peers are abandoned.  Any thread.
  */
 void push_configure(struct push *f, char *const *urls, size_t n, const char *token);
 
-/* Queue json (a profile) for host_id to every peer, due now. */
+/* Queue json (a profile) for host_id to every peer, due now.  Any thread. */
 void push_submit(struct push *f, const char *host_id, const char *json);
-
-/*
- * Push to every peer that is due at now_ns (util_now_ns clock).  count, if
- * not NULL, is called once per attempt with ok nonzero on success.
- */
-void push_run(struct push *f, uint64_t now_ns, void (*count)(void *arg, int ok), void *arg);
-
-/*
- * Milliseconds from now_ns until the next push is due (0: now), or -1 if
- * nothing is pending.
- */
-int64_t push_next_ms(const struct push *f, uint64_t now_ns);
 
 /*
  * PUT body to url with "Authorization: Bearer token" (token may be NULL)
