@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,19 +15,24 @@
 struct acache_slot {
 	char *key;			/* NULL: empty */
 	char *text;
+	size_t len;
 };
 
 struct acache {
+	pthread_mutex_t mu;		/* guards everything below */
 	struct acache_slot *slot;
 	size_t n;
+	size_t bytes, max_bytes;	/* texts kept, and their budget */
 	unsigned long long hits, lookups;
 };
 
 struct acache *
-acache_new(size_t nslots)
+acache_new(size_t nslots, size_t max_bytes)
 {
 	struct acache *c = xcalloc(1, sizeof(*c));
 
+	pthread_mutex_init(&c->mu, NULL);
+	c->max_bytes = max_bytes;
 	c->n = nslots > 0 ? nslots : 1;
 	c->slot = xcalloc(c->n, sizeof(*c->slot));
 	return c;
@@ -44,37 +50,63 @@ acache_free(struct acache *c)
 		free(c->slot[i].text);
 	}
 	free(c->slot);
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
-const char *
+char *
 acache_get(struct acache *c, const char *key)
 {
 	struct acache_slot *s = &c->slot[util_hash_str(key) % c->n];
+	char *text = NULL;
 
+	pthread_mutex_lock(&c->mu);
 	c->lookups++;
-	if (s->key == NULL || strcmp(s->key, key) != 0)
-		return NULL;
-	c->hits++;
-	return s->text;
+	if (s->key != NULL && strcmp(s->key, key) == 0) {
+		c->hits++;
+		text = xmalloc(s->len + 1);
+		memcpy(text, s->text, s->len + 1);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return text;
 }
 
 void
 acache_put(struct acache *c, const char *key, const char *text)
 {
 	struct acache_slot *s = &c->slot[util_hash_str(key) % c->n];
+	size_t len = strlen(text);
+	char *k, *t;
 
-	if (strlen(text) > ACACHE_MAX_TEXT)
+	if (len > ACACHE_MAX_TEXT)
 		return;
+	k = xstrdup(key);
+	t = xmalloc(len + 1);
+	memcpy(t, text, len + 1);
+	pthread_mutex_lock(&c->mu);
+	if (c->bytes - (s->key != NULL ? s->len : 0) + len > c->max_bytes) {
+		/* Over the budget: keep what is there. */
+		pthread_mutex_unlock(&c->mu);
+		free(k);
+		free(t);
+		return;
+	}
+	if (s->key != NULL)
+		c->bytes -= s->len;
 	free(s->key);
 	free(s->text);
-	s->key = xstrdup(key);
-	s->text = xstrdup(text);
+	s->key = k;
+	s->text = t;
+	s->len = len;
+	c->bytes += len;
+	pthread_mutex_unlock(&c->mu);
 }
 
 void
-acache_stats(const struct acache *c, unsigned long long *hits, unsigned long long *lookups)
+acache_stats(struct acache *c, unsigned long long *hits, unsigned long long *lookups)
 {
+	pthread_mutex_lock(&c->mu);
 	*hits = c->hits;
 	*lookups = c->lookups;
+	pthread_mutex_unlock(&c->mu);
 }

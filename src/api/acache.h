@@ -3,8 +3,8 @@
  * rules engine's answer, keyed by both profile hashes, the VM spec and the
  * policy.  Profiles are content-addressed, so an entry never goes stale;
  * the cache is a fixed number of slots (a new answer replaces the one in
- * its slot), so memory stays bounded.  Owned by one thread (the API
- * thread).
+ * its slot) within a byte budget, so memory stays bounded.  Shared by the
+ * threads of the API: every function locks inside.
  */
 #ifndef MIGCOMPAT_ACACHE_H
 #define MIGCOMPAT_ACACHE_H
@@ -16,19 +16,19 @@
 
 struct acache;
 
-/* A new, empty cache of nslots slots (at least 1). */
-struct acache *acache_new(size_t nslots);
+/* A new, empty cache of nslots slots (at least 1) keeping at most max_bytes of text. */
+struct acache *acache_new(size_t nslots, size_t max_bytes);
 
 /* Free the cache.  NULL is fine. */
 void acache_free(struct acache *c);
 
-/* The text stored under key, borrowed until the next acache_put, or NULL. */
-const char *acache_get(struct acache *c, const char *key);
+/* A copy of the text stored under key (caller frees), or NULL. */
+char *acache_get(struct acache *c, const char *key);
 
 /* Keep a copy of text under key (unless it is over ACACHE_MAX_TEXT). */
 void acache_put(struct acache *c, const char *key, const char *text);
 
 /* Lookups answered from the cache, and all lookups. */
-void acache_stats(const struct acache *c, unsigned long long *hits, unsigned long long *lookups);
+void acache_stats(struct acache *c, unsigned long long *hits, unsigned long long *lookups);
 
 #endif

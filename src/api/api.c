@@ -1,7 +1,6 @@
 /*
- * api.c - the HTTP server of migcompatd: listeners, the poll loop of the
- * API thread, request bodies and limits, authentication, the route table
- * and JSON replies.
+ * api.c - the route table, routing, authentication and JSON replies of
+ * migcompatd's API (the server and its threads: api_http.c).
  */
 #include "config.h"
 
@@ -37,9 +36,9 @@ const struct api_route api_routes[] = {
 	{ "GET", "/healthz", api_metrics_healthz, API_OPEN },
 	{ "GET", "/metrics", api_metrics_get, 0 },
 	{ "GET", "/v1/hosts", api_hosts_list, 0 },
-	{ "POST", "/v1/hosts", api_hosts_post, API_AUTH | API_BODY },
+	{ "POST", "/v1/hosts", api_hosts_post, API_AUTH | API_BODY | API_WRITE },
 	{ "GET", "/v1/hosts/{id}", api_hosts_get, 0 },
-	{ "PUT", "/v1/hosts/{id}", api_hosts_put, API_AUTH | API_BODY },
+	{ "PUT", "/v1/hosts/{id}", api_hosts_put, API_AUTH | API_BODY | API_WRITE },
 	{ "GET", "/v1/hosts/{id}/history", api_hosts_history, 0 },
 	{ "GET", "/v1/hosts/{id}/diff", api_hosts_diff, 0 },
 	{ "GET", "/v1/compat", api_compat_get, 0 },
@@ -52,9 +51,6 @@ const struct api_route api_routes[] = {
 	{ "GET", "/v1/fleet/changes", api_fleet_changes, 0 },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
-
-/* Header space per connection: request line, headers and MHD's buffers. */
-#define API_CONN_MEMORY		(64 * 1024)
 
 /* ---- replies ---- */
 
@@ -239,7 +235,7 @@ nomatch:
 }
 
 /* Find the route of a request; sets r->route, or r->allow for a 405. */
-static void
+void
 api_route_find(struct api_req *r)
 {
 	static const char *const allow[] = { "GET", "PUT", "GET, PUT", "POST", "GET, POST" };
@@ -318,7 +314,7 @@ api_client_cert_ok(struct api_req *r)
 }
 
 /* Nonzero if the route of r needs authentication. */
-static int
+int
 api_needs_auth(const struct api_req *r)
 {
 	unsigned flags = api_routes[r->route].flags;
@@ -333,7 +329,7 @@ api_needs_auth(const struct api_req *r)
  * mode guards it), a client certificate signed by tls_client_ca, or the
  * bearer token.  Returns 0 if it may.
  */
-static int
+int
 api_auth(struct api_req *r)
 {
 	const char *h;
@@ -376,422 +372,4 @@ api_dispatch(struct api_req *r)
 	api_routes[r->route].fn(r);
 	if (r->status == 0)
 		api_error(r, 500, "handler gave no answer");
-}
-
-/* ---- libmicrohttpd callbacks ---- */
-
-static void
-api_req_free(struct api_req *r)
-{
-	size_t i;
-
-	if (r == NULL)
-		return;
-	for (i = 0; i < API_MAX_PARAMS; i++)
-		free(r->param[i]);
-	free(r->body);
-	json_object_put(r->resp);
-	free(r->text);
-	free(r);
-}
-
-static enum MHD_Result
-api_send(struct api_req *r)
-{
-	struct MHD_Response *resp;
-	char *buf;
-	size_t n;
-	enum MHD_Result ret;
-
-	if (r->resp != NULL) {
-		buf = api_json_text(r->resp, r->pretty);
-		n = strlen(buf);
-		r->ctype = "application/json";
-	} else {
-		buf = r->text != NULL ? r->text : xstrdup("");
-		r->text = NULL;
-		n = strlen(buf);
-	}
-	resp = MHD_create_response_from_buffer(n, buf, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL) {
-		free(buf);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->ctype);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (r->status == 405 && r->allow != NULL)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-	if (r->status == 401)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-	if (r->compat_from[0] != '\0')
-		MHD_add_response_header(resp, "Migcompat-From", r->compat_from);
-	if (r->compat_to[0] != '\0')
-		MHD_add_response_header(resp, "Migcompat-To", r->compat_to);
-	ret = MHD_queue_response(r->conn, r->status, resp);
-	MHD_destroy_response(resp);
-	r->queued = 1;
-	return ret;
-}
-
-static enum MHD_Result
-api_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
-    const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
-{
-	struct api_listener *l = cls;
-	struct api_req *r = *con_cls;
-	const char *cl;
-	uint64_t clen;
-
-	if (r == NULL) {
-		/* Headers are complete: set the request up and check what can be checked. */
-		r = xcalloc(1, sizeof(*r));
-		r->api = l->api;
-		r->l = l;
-		r->conn = conn;
-		r->method = method;
-		r->url = url;
-		r->start_ns = util_now_ns();
-		pthread_mutex_lock(&l->api->mu);
-		r->max_body = l->api->max_body;
-		pthread_mutex_unlock(&l->api->mu);
-		*con_cls = r;
-		api_route_find(r);
-		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && (util_parse_u64(cl, UINT64_MAX, &clen) == -1 || clen > r->max_body)) {
-			api_error(r, 413, "request body over the limit of %llu bytes",
-			    (unsigned long long)r->max_body);
-			return api_send(r);
-		}
-		/* Refuse unauthorised writes before reading their bodies. */
-		if (r->route >= 0 && api_needs_auth(r) && api_auth(r) == -1)
-			return api_send(r);
-		return MHD_YES;
-	}
-	if (r->queued) {
-		/* An early answer went out; drop what the client still sends. */
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	if (*upload_data_size != 0) {
-		/*
-		 * A body without Content-Length (chunked) that grows over the
-		 * limit: drop the rest and answer 413 when it ends (MHD sends
-		 * no answer queued in the middle of an upload).
-		 */
-		if (r->too_big || r->len + *upload_data_size > r->max_body) {
-			r->too_big = 1;
-			*upload_data_size = 0;
-			return MHD_YES;
-		}
-		if (r->len + *upload_data_size + 1 > r->cap) {
-			r->cap = r->cap == 0 ? 4096 : r->cap;
-			while (r->cap < r->len + *upload_data_size + 1)
-				r->cap *= 2;
-			r->body = xreallocarray(r->body, r->cap, 1);
-		}
-		memcpy(r->body + r->len, upload_data, *upload_data_size);
-		r->len += *upload_data_size;
-		r->body[r->len] = '\0';
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	if (r->too_big)
-		api_error(r, 413, "request body over the limit of %llu bytes",
-		    (unsigned long long)r->max_body);
-	else
-		api_dispatch(r);
-	return api_send(r);
-}
-
-static void
-api_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
-{
-	struct api_listener *l = cls;
-	struct api_req *r = *con_cls;
-
-	if (r == NULL)
-		return;
-	if (r->queued)
-		api_metrics_record(l->api, r->route, r->status,
-		    (double)(util_now_ns() - r->start_ns) / 1e9);
-	api_req_free(r);
-	*con_cls = NULL;
-}
-
-static void __attribute__((format(printf, 2, 0)))
-api_mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char msg[512];
-	size_t n;
-
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	n = strlen(msg);
-	while (n > 0 && msg[n - 1] == '\n')
-		msg[--n] = '\0';
-	log_debug("http: %s", msg);
-}
-
-/*
- * Decode %HH escapes in the path and query of a request, except %00: a NUL
- * would cut "/v1/hosts/a%00b" to the host "a" where the client named
- * another.  It stays "%00", which no host id, route or parameter accepts.
- */
-static size_t
-api_unescape(void *cls, struct MHD_Connection *conn, char *s)
-{
-	static const char hex[] = "0123456789abcdef";
-	const char *h, *l;
-	size_t r, w;
-
-	for (r = w = 0; s[r] != '\0'; r++, w++) {
-		if (s[r] == '%' && s[r + 1] != '\0' && s[r + 2] != '\0' &&
-		    (h = strchr(hex, tolower((unsigned char)s[r + 1]))) != NULL &&
-		    (l = strchr(hex, tolower((unsigned char)s[r + 2]))) != NULL &&
-		    (h != hex || l != hex)) {
-			s[w] = (char)((h - hex) << 4 | (l - hex));
-			r += 2;
-		} else {
-			s[w] = s[r];
-		}
-	}
-	s[w] = '\0';
-	return w;
-}
-
-/* ---- the API thread ---- */
-
-/*
- * One round of a daemon's work.  At its connection limit MHD takes the
- * listening socket out of its epoll set and puts it back only at the start
- * of a later round, so when a round closed connections, run another:
- * otherwise connections waiting in the backlog would wake nobody.
- */
-static void
-api_run(struct MHD_Daemon *d)
-{
-	const union MHD_DaemonInfo *info;
-	unsigned before;
-
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	before = info != NULL ? info->num_connections : 0;
-	MHD_run(d);
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	if (info != NULL && info->num_connections < before)
-		MHD_run(d);
-}
-
-static void *
-api_loop(void *arg)
-{
-	struct api *a = arg;
-	struct pollfd *pfd = xcalloc(a->n_l + 1, sizeof(*pfd));
-	MHD_UNSIGNED_LONG_LONG to;
-	char buf[64];
-	size_t i;
-	int timeout, stop;
-
-	for (;;) {
-		timeout = -1;
-		for (i = 0; i < a->n_l; i++) {
-			pfd[i].fd = MHD_get_daemon_info(a->l[i].mhd, MHD_DAEMON_INFO_EPOLL_FD)->epoll_fd;
-			pfd[i].events = POLLIN;
-			if (MHD_get_timeout(a->l[i].mhd, &to) == MHD_YES &&
-			    (timeout == -1 || to < (MHD_UNSIGNED_LONG_LONG)timeout))
-				timeout = to > 60000 ? 60000 : (int)to;
-		}
-		pfd[a->n_l].fd = a->wake[0];
-		pfd[a->n_l].events = POLLIN;
-		if (poll(pfd, a->n_l + 1, timeout) == -1 && errno != EINTR) {
-			log_warn("api: poll");
-			continue;
-		}
-		if (pfd[a->n_l].revents & POLLIN) {
-			while (read(a->wake[0], buf, sizeof(buf)) > 0)
-				;
-			pthread_mutex_lock(&a->mu);
-			stop = a->stopping;
-			pthread_mutex_unlock(&a->mu);
-			if (stop)
-				break;
-		}
-		for (i = 0; i < a->n_l; i++)
-			api_run(a->l[i].mhd);
-	}
-	free(pfd);
-	return NULL;
-}
-
-struct api *
-api_start(const struct api_conf *c, char *err, size_t errsize)
-{
-	struct api *a = xcalloc(1, sizeof(*a));
-	sigset_t all, old;
-	size_t i;
-
-	pthread_mutex_init(&a->mu, NULL);
-	a->wake[0] = a->wake[1] = -1;
-	a->collect_fd = c->collect_fd;
-	a->max_body = c->max_body;
-	a->auth_reads = c->auth_reads;
-	if (c->tls_cert != NULL) {
-		a->tls_cert = xstrdup(c->tls_cert);
-		a->tls_key = xstrdup(c->tls_key != NULL ? c->tls_key : "");
-		if (c->tls_client_ca != NULL)
-			a->tls_ca = xstrdup(c->tls_client_ca);
-	}
-	a->self_id = xstrdup(c->self_id != NULL ? c->self_id : "");
-	a->stats = xcalloc(api_nroutes + 1, sizeof(*a->stats));
-	a->coll.state = API_COLLECT_DISABLED;
-	a->l = xcalloc(c->n_listeners, sizeof(*a->l));
-	for (i = 0; i < c->n_listeners; i++) {
-		a->l[i].api = a;
-		a->l[i].fd = c->listeners[i].fd;
-		a->l[i].is_unix = c->listeners[i].is_unix;
-		util_strlcpy(a->l[i].name, c->listeners[i].name, sizeof(a->l[i].name));
-	}
-	a->n_l = c->n_listeners;
-	if (pipe2(a->wake, O_CLOEXEC | O_NONBLOCK) == -1) {
-		snprintf(err, errsize, "pipe: %s", strerror(errno));
-		goto fail;
-	}
-	if ((a->store = store_open(c->db_path, err, errsize)) == NULL)
-		goto fail;
-	a->cache = pcache_new();
-	a->answers = acache_new(API_ANSWER_SLOTS);
-	a->fleet = fleet_new();
-	if (api_fleet_sync(a, err, errsize) == -1)
-		goto fail;
-	for (i = 0; i < a->n_l; i++) {
-		struct MHD_OptionItem tls[4];
-		unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-		size_t nt = 0;
-
-		if (a->tls_cert != NULL && !a->l[i].is_unix) {
-			flags |= MHD_USE_TLS;
-			tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, a->tls_cert };
-			tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, a->tls_key };
-			if (a->tls_ca != NULL)
-				tls[nt++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_TRUST, 0, a->tls_ca };
-		}
-		tls[nt] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-		a->l[i].mhd = MHD_start_daemon(flags,
-		    0, NULL, NULL, api_access, &a->l[i],
-		    MHD_OPTION_ARRAY, tls,
-		    MHD_OPTION_EXTERNAL_LOGGER, api_mhd_log, NULL,
-		    MHD_OPTION_LISTEN_SOCKET, a->l[i].fd,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned)c->max_connections,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)c->timeout,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)API_CONN_MEMORY,
-		    MHD_OPTION_NOTIFY_COMPLETED, api_completed, &a->l[i],
-		    MHD_OPTION_UNESCAPE_CALLBACK, api_unescape, NULL,
-		    MHD_OPTION_END);
-		if (a->l[i].mhd == NULL) {
-			snprintf(err, errsize, "%s: cannot start the HTTP%s server%s", a->l[i].name,
-			    nt > 0 ? "S" : "", nt > 0 ? " (is tls_key the key of tls_cert?)" : "");
-			goto fail;
-		}
-		a->l[i].fd = -1;	/* MHD owns it now */
-	}
-	/* The API thread takes no signals: the main thread handles them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&a->thread, NULL, api_loop, a) != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		snprintf(err, errsize, "cannot start the API thread");
-		goto fail;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	a->started = 1;
-	for (i = 0; i < a->n_l; i++)
-		log_info("listening on %s%s", a->l[i].name, a->tls_cert != NULL && !a->l[i].is_unix ?
-		    a->tls_ca != NULL ? " (HTTPS, client certificates accepted)" : " (HTTPS)" : "");
-	return a;
-fail:
-	api_stop(a);
-	return NULL;
-}
-
-void
-api_stop(struct api *a)
-{
-	size_t i;
-
-	if (a == NULL)
-		return;
-	if (a->started) {
-		pthread_mutex_lock(&a->mu);
-		a->stopping = 1;
-		pthread_mutex_unlock(&a->mu);
-		if (write(a->wake[1], "x", 1) == -1)
-			log_warn("api: wake");
-		pthread_join(a->thread, NULL);
-	}
-	for (i = 0; i < a->n_l; i++) {
-		if (a->l[i].mhd != NULL)
-			MHD_stop_daemon(a->l[i].mhd);
-		else if (a->l[i].fd != -1)
-			close(a->l[i].fd);
-	}
-	if (a->wake[0] != -1)
-		close(a->wake[0]);
-	if (a->wake[1] != -1)
-		close(a->wake[1]);
-	fleet_free(a->fleet);
-	pcache_free(a->cache);
-	acache_free(a->answers);
-	store_close(a->store);
-	pthread_mutex_destroy(&a->mu);
-	free(a->l);
-	free(a->stats);
-	free(a->self_id);
-	free(a->tls_cert);
-	if (a->tls_key != NULL) {
-		explicit_bzero(a->tls_key, strlen(a->tls_key));
-		free(a->tls_key);
-	}
-	free(a->tls_ca);
-	free(a);
-}
-
-void
-api_set_token(struct api *a, const char *token)
-{
-	unsigned char d[32];
-	int has = token != NULL && token[0] != '\0';
-
-	if (has && gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), d) != 0)
-		has = 0;
-	pthread_mutex_lock(&a->mu);
-	a->has_token = has;
-	if (has)
-		memcpy(a->token_digest, d, sizeof(d));
-	pthread_mutex_unlock(&a->mu);
-}
-
-void
-api_set_max_body(struct api *a, uint64_t max_body)
-{
-	pthread_mutex_lock(&a->mu);
-	a->max_body = max_body;
-	pthread_mutex_unlock(&a->mu);
-}
-
-void
-api_set_collection(struct api *a, const struct api_collection *c)
-{
-	pthread_mutex_lock(&a->mu);
-	a->coll = *c;
-	pthread_mutex_unlock(&a->mu);
-}
-
-void
-api_count_push(struct api *a, int ok)
-{
-	pthread_mutex_lock(&a->mu);
-	if (ok)
-		a->push_ok++;
-	else
-		a->push_failed++;
-	pthread_mutex_unlock(&a->mu);
 }

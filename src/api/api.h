@@ -1,10 +1,16 @@
 /*
  * api.h - the HTTP/JSON API of migcompatd (libmicrohttpd + json-c).
  *
- * One API thread serves every listening socket (TCP and Unix) from one
- * poll loop, owns its own SQLite connection and an in-memory cache of
- * parsed profiles, and answers every request with JSON (GET /metrics:
- * Prometheus text).  The routes are documented in migcompatd(8).
+ * The Unix socket (the libvirt hook, the local CLI) is served by a thread
+ * of its own, each TCP listener by a pool of threads sized to the CPUs;
+ * every serving thread reads through its own SQLite connection, so a read
+ * never waits for another.  Writes (uploads, batch imports) are handed to
+ * one writer thread with its own connection, which also keeps the
+ * in-memory fleet index in line with the store.  Parsed profiles, compat
+ * answers and the fleet index are shared in memory.  Every request is
+ * answered with JSON (GET /metrics: Prometheus text); too many
+ * connections or waiting writes get 503 with Retry-After.  The routes are
+ * documented in migcompatd(8).
  *
  * The daemon's main thread talks to it only through the functions below,
  * which are safe to call from any thread.
@@ -30,7 +36,9 @@ struct api_conf {
 	const char *db_path;		/* the API opens its own connection */
 	const char *self_id;		/* this host's id: default destination */
 	uint64_t max_body;		/* bytes */
-	unsigned max_connections;	/* per listener */
+	unsigned max_connections;	/* per listener; more get 503 */
+	unsigned max_per_client;	/* TCP connections per client address, 0 no limit */
+	unsigned threads;		/* per TCP listener, 0: one per CPU */
 	unsigned timeout;		/* seconds of inactivity */
 	int collect_fd;			/* a byte written here asks for a collection; -1 none */
 	const char *tls_cert;		/* PEM text: TCP listeners speak HTTPS; NULL plain HTTP */
@@ -91,12 +99,18 @@ struct api_fleet_store {
 
 /*
  * Have /healthz and /metrics report the fleet store: fn fills st when
- * asked, from the API thread, with the API's lock held (so fn must not call
+ * asked, from a thread of the API, with the API's lock held (so fn must not call
  * back into the API).  fn NULL stops it; once this returns, fn is not
  * running and will not be called.
  */
 void api_set_fleet_store(struct api *a, void (*fn)(void *arg, struct api_fleet_store *st),
     void *arg);
+
+/*
+ * Another connection wrote to the store (a collection): have the fleet
+ * index catch up now rather than at its next look (within 100 ms).
+ */
+void api_store_changed(struct api *a);
 
 /* Count one fleet push attempt (ok nonzero: accepted by the peer). */
 void api_count_push(struct api *a, int ok);

@@ -54,14 +54,14 @@ api_compat_answer(struct api_req *r, const struct profile *src, const struct pro
     const struct vmspec *vm, enum rules_policy policy)
 {
 	struct json_object *spec;
-	const char *hit;
-	char *key, *text;
+	char *key, *text, *hit;
+
 	spec = vmspec_to_json(vm);
 	key = xasprintf("%s|%s|%d|%s", src != NULL ? src->hash : "-", dst->hash, (int)policy,
 	    json_object_to_json_string_ext(spec, JSON_C_TO_STRING_PLAIN));
 	json_object_put(spec);
 	if ((hit = acache_get(r->api->answers, key)) != NULL) {
-		api_reply_text(r, 200, xstrdup(hit), "application/json");
+		api_reply_text(r, 200, hit, "application/json");
 	} else {
 		spec = rules_check_json(src, dst, vm, policy);
 		text = api_json_text(spec, 1);
@@ -135,7 +135,7 @@ api_compat_xml(struct api_req *r)
 	from = api_query(r, "from");
 	if (from == NULL && vm.uuid[0] != '\0') {
 		/* An indexed lookup: hosts report the UUIDs of the domains they run. */
-		if (store_domain_host(r->api->store, vm.uuid, to, found, sizeof(found),
+		if (store_domain_host(r->store, vm.uuid, to, found, sizeof(found),
 		    err, sizeof(err)) == 0) {
 			from = found;
 			log_debug("domain %s runs on %s", vm.uuid, from);

@@ -1,7 +1,9 @@
 /*
  * api_fleet.c - fleet-wide answers: /v1/hosts/{id}/targets, /v1/groups,
  * /v1/baseline and /v1/fleet/changes, served from the fleet index
- * (fleet.h) that the API thread keeps in memory and updates on upload.
+ * (fleet.h) kept in memory: uploads through the API are in it before they
+ * are acknowledged, writes of other connections (collection, the etcd
+ * mirror) within API_SYNC_MS (the writer thread syncs it).
  */
 #include "config.h"
 
@@ -31,10 +33,16 @@
 /* Most hosts a baseline request may name. */
 #define API_FLEET_MAX_BASELINE	100000
 
+struct api_fleet_load {
+	struct api *a;
+	struct store *s;
+};
+
 static int
 api_fleet_load_one(const struct store_host *h, void *arg)
 {
-	struct api *a = arg;
+	struct api_fleet_load *ld = arg;
+	struct api *a = ld->a;
 	const struct profile *p;
 	char err[512], hash[80];
 
@@ -45,7 +53,7 @@ api_fleet_load_one(const struct store_host *h, void *arg)
 	}
 	if (fleet_host_hash(a->fleet, h->id, hash, sizeof(hash)) == 0 && strcmp(hash, h->cur.hash) == 0)
 		return 0;
-	if ((p = pcache_get(a->cache, a->store, h->cur.hash, err, sizeof(err))) == NULL) {
+	if ((p = pcache_get(a->cache, ld->s, h->cur.hash, err, sizeof(err))) == NULL) {
 		log_warnx("fleet: host %s: %s", h->id, err);
 		return 0;
 	}
@@ -55,15 +63,16 @@ api_fleet_load_one(const struct store_host *h, void *arg)
 }
 
 int
-api_fleet_sync(struct api *a, char *err, size_t errsize)
+api_fleet_sync(struct api *a, struct store *s, char *err, size_t errsize)
 {
+	struct api_fleet_load ld = { a, s };
 	int64_t dv;
 
 	/* Uploads through this API update the index directly; others show in data_version. */
-	dv = store_data_version(a->store);
+	dv = store_data_version(s);
 	if (a->fleet_synced && dv == a->fleet_dv)
 		return 0;
-	if (store_each_host(a->store, api_fleet_load_one, a, err, errsize) == -1)
+	if (store_each_host(s, api_fleet_load_one, &ld, err, errsize) == -1)
 		return -1;
 	a->fleet_dv = dv;
 	a->fleet_synced = 1;
@@ -79,19 +88,6 @@ api_fleet_update(struct api *a, const char *id, const struct profile *p)
 
 	if (fleet_set_host(a->fleet, id, p, err, sizeof(err)) == -1)
 		log_warnx("fleet: host %s: %s", id, err);
-}
-
-/* Sync with the store before answering; replies 500 and returns -1 on failure. */
-static int
-api_fleet_ready(struct api_req *r)
-{
-	char err[512];
-
-	if (api_fleet_sync(r->api, err, sizeof(err)) == -1) {
-		api_error(r, 500, "fleet index: %s", err);
-		return -1;
-	}
-	return 0;
 }
 
 static int
@@ -204,8 +200,6 @@ api_fleet_targets(struct api_req *r)
 		api_error(r, 400, "invalid host id");
 		goto cleanup;
 	}
-	if (api_fleet_ready(r) == -1)
-		goto cleanup;
 	if ((text = fleet_targets(r->api->fleet, id, vm, policy, &len, err, sizeof(err))) == NULL) {
 		api_error(r, 404, "%s", err);
 		goto cleanup;
@@ -234,8 +228,6 @@ api_fleet_groups(struct api_req *r)
 			return;
 		}
 	}
-	if (api_fleet_ready(r) == -1)
-		return;
 	api_reply_text(r, 200, fleet_groups(r->api->fleet, policy, with_hosts, &len), "application/json");
 }
 
@@ -314,8 +306,6 @@ api_fleet_baseline(struct api_req *r)
 		}
 		ids[i] = json_object_get_string(v);
 	}
-	if (api_fleet_ready(r) == -1)
-		goto cleanup;
 	b.ids = ids;
 	if (fleet_with_profiles(r->api->fleet, ids, n, api_fleet_base_fn, &b, b.err, sizeof(b.err)) == -1) {
 		/* Unknown hosts are 404; a set without a common configuration is 409. */
@@ -335,6 +325,7 @@ cleanup:
 
 struct api_fleet_chg {
 	struct api *a;
+	struct store *s;
 	int64_t since;
 	struct changes_entry *e;
 	size_t n, cap;
@@ -376,7 +367,7 @@ api_fleet_chg_host(const struct store_host *h, void *arg)
 		return 0;
 	c->host = h->id;
 	/* Stopping at the first version older than since is not an error. */
-	store_each_version(c->a->store, h->id, api_fleet_chg_version, c, c->err, sizeof(c->err));
+	store_each_version(c->s, h->id, api_fleet_chg_version, c, c->err, sizeof(c->err));
 	return 0;
 }
 
@@ -386,7 +377,7 @@ api_fleet_chg_lookup(const char *hash, void *arg)
 	struct api_fleet_chg *c = arg;
 	char err[512];
 
-	return pcache_get(c->a->cache, c->a->store, hash, err, sizeof(err));
+	return pcache_get(c->a->cache, c->s, hash, err, sizeof(err));
 }
 
 static int
@@ -413,6 +404,7 @@ api_fleet_changes(struct api_req *r)
 
 	memset(&c, 0, sizeof(c));
 	c.a = r->api;
+	c.s = r->store;
 	if (api_query_only(r, q) == -1)
 		return;
 	if (s == NULL) {
@@ -426,7 +418,7 @@ api_fleet_changes(struct api_req *r)
 		}
 		c.since = (int64_t)u;
 	}
-	if (store_each_host(r->api->store, api_fleet_chg_host, &c, c.err, sizeof(c.err)) == -1) {
+	if (store_each_host(r->store, api_fleet_chg_host, &c, c.err, sizeof(c.err)) == -1) {
 		api_error(r, 500, "%s", c.err);
 		goto cleanup;
 	}

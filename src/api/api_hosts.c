@@ -87,14 +87,14 @@ api_hosts_profile(struct api_req *r, const char *id, int64_t version, struct sto
 
 	if (v == NULL)
 		v = &tmp;
-	if (store_get_version(r->api->store, id, version, v, err, sizeof(err)) == -1) {
+	if (store_get_version(r->store, id, version, v, err, sizeof(err)) == -1) {
 		if (errno == ENOENT)
 			api_error(r, 404, "%s", err);
 		else
 			api_error(r, 500, "%s", err);
 		return NULL;
 	}
-	if ((p = pcache_get(r->api->cache, r->api->store, v->hash, err, sizeof(err))) == NULL) {
+	if ((p = pcache_get(r->api->cache, r->store, v->hash, err, sizeof(err))) == NULL) {
 		api_error(r, 500, "%s", err);
 		return NULL;
 	}
@@ -128,7 +128,7 @@ api_hosts_list(struct api_req *r)
 	if (api_query_only(r, q) == -1)
 		return;
 	a = json_object_new_array();
-	if (store_each_host(r->api->store, api_hosts_list_one, a, err, sizeof(err)) == -1) {
+	if (store_each_host(r->store, api_hosts_list_one, a, err, sizeof(err)) == -1) {
 		json_object_put(a);
 		api_error(r, 500, "%s", err);
 		return;
@@ -169,7 +169,7 @@ api_hosts_get(struct api_req *r)
 	util_strlcpy(tmp->hostname, v.hostname, sizeof(tmp->hostname));
 	tmp->collected_at = v.collected_at;
 	/* The domains it runs now (kept per host, not in the blob). */
-	if (store_each_domain(r->api->store, id, api_hosts_domain_one, &doms, err, sizeof(err)) == -1) {
+	if (store_each_domain(r->store, id, api_hosts_domain_one, &doms, err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
 		goto cleanup;
 	}
@@ -178,6 +178,58 @@ api_hosts_get(struct api_req *r)
 cleanup:
 	plibvirt_list_clear(&doms);
 	free(tmp);
+}
+
+/* Nonzero if the layer holds data: measured or emulated. */
+static int
+api_hosts_has(const struct layer *l)
+{
+	return l->status == LAYER_MEASURED || l->status == LAYER_EMULATED;
+}
+
+/*
+ * The door of every upload: a profile must carry data the rules engine
+ * compares, or it would be judged compatible with everything (a bare
+ * {"schema_version": 1}) or fail on every VMX bit ({"msrs": {}}).  Returns
+ * 0, or -1 with what is missing in err.
+ */
+int
+api_hosts_usable(const struct profile *p, char *err, size_t errsize)
+{
+	static const uint32_t need[] = { 0x480 };
+	char miss[128] = "";
+	size_t i, n;
+	int vmx_ok = 0;
+
+	if (api_hosts_has(&p->vmx)) {
+		for (i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+			if (vmx_msr_has(&p->vmx_raw, need[i]))
+				continue;
+			n = strlen(miss);
+			snprintf(miss + n, sizeof(miss) - n, "%s0x%x", n > 0 ? " " : "", need[i]);
+		}
+		vmx_ok = miss[0] == '\0';
+	}
+	if (vmx_ok ||
+	    (api_hosts_has(&p->cpuid) && p->n_cpuid > 0) ||
+	    (api_hosts_has(&p->feature_msrs) && p->n_msrs > 0) ||
+	    (api_hosts_has(&p->vmx_vcpu) && p->vmx_vcpu_msrs.present != 0) ||
+	    (api_hosts_has(&p->evmcs_measured.layer) && p->evmcs_measured.views_present != 0) ||
+	    (api_hosts_has(&p->evmcs_emulated.layer) && p->evmcs_emulated.views_present != 0) ||
+	    (api_hosts_has(&p->hw) && p->hw_msrs.present != 0))
+		return 0;
+	if (p->is_dump) {
+		snprintf(err, errsize, "msrs: the MSR dump lacks IA32_VMX_BASIC (0x480): "
+		    "no VMX capability MSRs to compare");
+		return -1;
+	}
+	if (miss[0] != '\0')
+		snprintf(err, errsize, "layers.vmx lacks IA32_VMX_BASIC (0x480) and no other layer "
+		    "the rules compare (cpuid, feature_msrs, vmx_vcpu, evmcs, hw_msrs) has data");
+	else
+		snprintf(err, errsize, "no layer the rules compare has data: a measured or emulated "
+		    "cpuid, feature_msrs, vmx, vmx_vcpu, evmcs or hw_msrs layer is required");
+	return -1;
 }
 
 /* What an upload stored: {"host", "version", "hash", "created"}. */
@@ -218,8 +270,12 @@ api_hosts_put(struct api_req *r)
 		api_error(r, 400, "not a profile or MSR dump: %s", err);
 		goto cleanup;
 	}
+	if (api_hosts_usable(&p, err, sizeof(err)) == -1) {
+		api_error(r, 400, "profile refused: %s", err);
+		goto cleanup;
+	}
 	util_strlcpy(p.host_id, id, sizeof(p.host_id));
-	if (store_put(r->api->store, id, &p, (int64_t)time(NULL), &version, &created,
+	if (store_put(r->store, id, &p, (int64_t)time(NULL), &version, &created,
 	    err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
 		goto cleanup;
@@ -247,12 +303,19 @@ api_hosts_parse_part(void *arg)
 {
 	struct api_hosts_part *pt = arg;
 	struct json_object *v;
+	char msg[480];
 	size_t i;
 
 	pt->bad = pt->to;
 	for (i = pt->from; i < pt->to; i++) {
 		json_object_object_get_ex(json_object_array_get_idx(pt->list, i), "profile", &v);
-		if (profile_from_json(v, &pt->ps[i], pt->err, sizeof(pt->err)) == -1) {
+		if (profile_from_json(v, &pt->ps[i], msg, sizeof(msg)) == -1) {
+			snprintf(pt->err, sizeof(pt->err), "not a profile or MSR dump: %s", msg);
+			pt->bad = i;
+			break;
+		}
+		if (api_hosts_usable(&pt->ps[i], msg, sizeof(msg)) == -1) {
+			snprintf(pt->err, sizeof(pt->err), "profile refused: %s", msg);
 			pt->bad = i;
 			break;
 		}
@@ -365,11 +428,11 @@ api_hosts_post(struct api_req *r)
 		profile_init(&ps[i]);
 	nparsed = n;
 	if (api_hosts_parse_all(list, items, ps, n, &bad, err, sizeof(err)) == -1) {
-		api_error(r, 400, "hosts[%zu].profile (host %s): not a profile or MSR dump: %s", bad,
+		api_error(r, 400, "hosts[%zu].profile (host %s): %s", bad,
 		    items[bad].host_id, err);
 		goto cleanup;
 	}
-	if (store_put_batch(r->api->store, items, n, (int64_t)time(NULL), err, sizeof(err)) == -1) {
+	if (store_put_batch(r->store, items, n, (int64_t)time(NULL), err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
 		goto cleanup;
 	}
@@ -412,7 +475,7 @@ api_hosts_history(struct api_req *r)
 	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1)
 		return;
 	a = json_object_new_array();
-	if (store_each_version(r->api->store, id, api_hosts_history_one, a, err, sizeof(err)) == -1) {
+	if (store_each_version(r->store, id, api_hosts_history_one, a, err, sizeof(err)) == -1) {
 		json_object_put(a);
 		api_error(r, errno == ENOENT ? 404 : 500, "%s", err);
 		return;

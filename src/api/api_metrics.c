@@ -39,6 +39,7 @@ api_metrics_record(struct api *a, int route, unsigned status, double seconds)
 	struct api_route_stats *st = &a->stats[route < 0 ? api_nroutes : (size_t)route];
 	size_t i;
 
+	pthread_mutex_lock(&a->mu);
 	for (i = 0; i < API_NSTATUS; i++) {
 		if (st->status[i] == status || st->status[i] == 0) {
 			st->status[i] = status;
@@ -54,6 +55,7 @@ api_metrics_record(struct api *a, int route, unsigned status, double seconds)
 	st->bucket[i]++;
 	st->sum += seconds;
 	st->n++;
+	pthread_mutex_unlock(&a->mu);
 }
 
 /* A growing text buffer. */
@@ -139,7 +141,8 @@ api_metrics_get(struct api_req *r)
 	struct api_metrics_buf b = { NULL, 0, 0 };
 	struct api_collection c;
 	struct api_fleet_store fs;
-	uint64_t push_ok, push_failed;
+	struct api_route_stats *stats;
+	uint64_t push_ok, push_failed, overloaded;
 	int64_t hosts = -1, versions = -1, blobs = -1;
 	unsigned long long hits, lookups;
 	char err[256];
@@ -148,6 +151,7 @@ api_metrics_get(struct api_req *r)
 
 	if (api_query_only(r, q) == -1)
 		return;
+	stats = xcalloc(api_nroutes + 1, sizeof(*stats));
 	b.cap = 8192;
 	b.s = xmalloc(b.cap);
 	b.s[0] = '\0';
@@ -155,9 +159,11 @@ api_metrics_get(struct api_req *r)
 	c = r->api->coll;
 	push_ok = r->api->push_ok;
 	push_failed = r->api->push_failed;
+	overloaded = r->api->overloaded;
+	memcpy(stats, r->api->stats, (api_nroutes + 1) * sizeof(*stats));
 	has_fs = api_metrics_fleet_store(r->api, &fs);
 	pthread_mutex_unlock(&r->api->mu);
-	if (store_counts(r->api->store, &hosts, &versions, &blobs, err, sizeof(err)) == -1)
+	if (store_counts(r->store, &hosts, &versions, &blobs, err, sizeof(err)) == -1)
 		log_warnx("metrics: %s", err);
 	/* This request is not counted yet: it is recorded when it completes. */
 	for (part = 0; part < 2; part++) {
@@ -169,10 +175,15 @@ api_metrics_get(struct api_req *r)
 			    "request headers to the answer.\n"
 			    "# TYPE migcompat_http_request_duration_seconds histogram\n");
 		for (i = 0; i < api_nroutes; i++)
-			api_metrics_route(&b, &r->api->stats[i], api_routes[i].method,
+			api_metrics_route(&b, &stats[i], api_routes[i].method,
 			    api_routes[i].pattern, part);
-		api_metrics_route(&b, &r->api->stats[api_nroutes], "any", "unmatched", part);
+		api_metrics_route(&b, &stats[api_nroutes], "any", "unmatched", part);
 	}
+	free(stats);
+	api_metrics_printf(&b, "# HELP migcompat_http_overloaded_total Requests answered 503 "
+	    "(too many connections or writes waiting).\n"
+	    "# TYPE migcompat_http_overloaded_total counter\nmigcompat_http_overloaded_total %llu\n",
+	    (unsigned long long)overloaded);
 	api_metrics_printf(&b, "# HELP migcompat_hosts Hosts in the store.\n# TYPE migcompat_hosts gauge\n"
 	    "migcompat_hosts %lld\n", (long long)hosts);
 	api_metrics_printf(&b, "# HELP migcompat_profile_versions Host profile versions in the store.\n"
@@ -259,7 +270,7 @@ api_metrics_healthz(struct api_req *r)
 	c = r->api->coll;
 	has_fs = api_metrics_fleet_store(r->api, &fs);
 	pthread_mutex_unlock(&r->api->mu);
-	db_ok = store_counts(r->api->store, &hosts, &versions, &blobs, err, sizeof(err)) == 0;
+	db_ok = store_counts(r->store, &hosts, &versions, &blobs, err, sizeof(err)) == 0;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(!db_ok ? "error" :

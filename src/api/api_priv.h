@@ -27,9 +27,29 @@ struct fleet;
 #define API_AUTH	0x1		/* a write: needs the bearer token on TCP */
 #define API_BODY	0x2		/* reads a request body */
 #define API_OPEN	0x4		/* never needs authentication (/healthz) */
+#define API_WRITE	0x8		/* served by the writer thread, off the read path */
 
-/* Slots of the compat answer cache (answers of at most 64 KiB each). */
-#define API_ANSWER_SLOTS	512
+/*
+ * Slots of the compat answer cache (answers of at most 64 KiB each) and the
+ * bytes it may keep: enough for the answers of tens of thousands of
+ * distinct pairs.
+ */
+#define API_ANSWER_SLOTS	65536
+#define API_ANSWER_BYTES	(48u * 1024 * 1024)
+
+/* Writes waiting for the writer thread; one more is answered 503. */
+#define API_WRITE_QUEUE		64
+/*
+ * The last connection a listener takes (its max_connections-th) is answered
+ * 503 and closed at once rather than served: clients over the limit hear
+ * so and retry, instead of stalling in the backlog behind busy ones.
+ */
+/* Seconds a 503 asks the client to wait (Retry-After). */
+#define API_RETRY_AFTER		"1"
+/* Most threads serving the TCP listeners. */
+#define API_MAX_THREADS		16
+/* How often the writer thread looks for writes of other connections, ms. */
+#define API_SYNC_MS		100
 
 /* Most hosts in one POST /v1/hosts. */
 #define API_BATCH_MAX	10000
@@ -52,9 +72,10 @@ struct api_listener {
 	int fd;
 	int is_unix;
 	char name[160];
+	unsigned nconn;			/* open connections (atomic) */
 };
 
-/* Per-route request counts and latency histogram; API thread only. */
+/* Per-route request counts and latency histogram; guarded by api.mu. */
 struct api_route_stats {
 	unsigned status[API_NSTATUS];	/* distinct statuses seen */
 	uint64_t count[API_NSTATUS];
@@ -63,22 +84,44 @@ struct api_route_stats {
 	uint64_t n;
 };
 
+/*
+ * The threads: each listener is a libmicrohttpd daemon with threads of its
+ * own (the Unix socket one, each TCP listener a pool sized to the CPUs);
+ * every such thread reads through its own SQLite connection (api_thread_store).
+ * Writes (API_WRITE routes) are suspended there and handed to the writer
+ * thread, which owns the write connection and keeps the fleet index in
+ * line with the store.  The parsed-profile and answer caches and the fleet
+ * index are shared and lock internally.
+ */
 struct api {
 	struct api_listener *l;
 	size_t n_l;
-	pthread_t thread;
-	int started;
-	int wake[2];			/* pipe: wake the poll loop */
-	struct store *store;		/* the API thread's connection */
-	struct pcache *cache;
-	struct acache *answers;		/* compat answers by hashes, VM spec, policy */
-	struct fleet *fleet;		/* the fleet index (API thread only) */
-	int64_t fleet_dv;		/* store data_version it was synced at */
-	int fleet_synced;
+	char *db_path;
+	pthread_key_t tkey;		/* a reading thread's struct store */
+	int has_tkey;
+	struct pcache *cache;		/* shared, locks inside */
+	struct acache *answers;		/* compat answers by hashes, VM spec, policy; shared */
+	struct fleet *fleet;		/* the fleet index, shared */
 	char *self_id;
 	int collect_fd;
 	char *tls_cert, *tls_key, *tls_ca;	/* PEM texts MHD keeps pointers to */
 	int auth_reads;
+	unsigned max_connections;
+	unsigned soft_connections;	/* more open connections than this: 503 */
+	unsigned threads;		/* per TCP listener */
+
+	/* The writer thread and its queue. */
+	pthread_t writer;
+	int started;
+	struct store *wstore;		/* the writer thread's connection */
+	int64_t fleet_dv;		/* wstore's data_version the index was synced at */
+	int fleet_synced;
+	pthread_mutex_t wq_mu;
+	pthread_cond_t wq_cv;
+	struct api_req *wq_head, *wq_tail;
+	size_t wq_len;
+	int wq_stop;
+	int wq_sync;			/* a sync was asked for (api_store_changed) */
 
 	pthread_mutex_t mu;		/* guards the fields below */
 	unsigned char token_digest[32];
@@ -86,17 +129,20 @@ struct api {
 	uint64_t max_body;
 	struct api_collection coll;
 	uint64_t push_ok, push_failed;
+	uint64_t overloaded;		/* 503 answers */
 	void (*fs_fn)(void *arg, struct api_fleet_store *st);	/* NULL: no fleet store */
 	void *fs_arg;
-	int stopping;
-
-	/* API thread only: the last slot is for requests that matched no route. */
+	/* The last slot is for requests that matched no route. */
 	struct api_route_stats *stats;
 };
 
 struct api_req {
 	struct api *api;
 	struct api_listener *l;
+	struct store *store;		/* the serving thread's connection */
+	struct api_req *next;		/* in the writer's queue */
+	int handed;			/* given to the writer thread */
+	int done;			/* the writer thread answered it */
 	struct MHD_Connection *conn;
 	const char *method;
 	const char *url;
@@ -172,10 +218,20 @@ void api_fleet_baseline(struct api_req *r);
 void api_fleet_changes(struct api_req *r);
 
 /*
- * Bring the fleet index in line with the store (hosts written by other
- * connections: the collector, fleet sync).  Returns 0 or -1.
+ * Bring the fleet index in line with the store through s (hosts written by
+ * other connections: the collector, the etcd mirror).  The writer thread
+ * only (and api_start before it).  Returns 0 or -1.
  */
-int api_fleet_sync(struct api *a, char *err, size_t errsize);
+int api_fleet_sync(struct api *a, struct store *s, char *err, size_t errsize);
+
+/*
+ * Check an uploaded profile: 0 if it carries a layer with
+ * data the rules compare (measured or emulated CPUID, feature MSRs, VMX
+ * MSRs with IA32_VMX_BASIC, vCPU VMX, eVMCS views,
+ * hardware MSRs; a dump needs its VMX MSRs), else -1 with what is missing
+ * in err.
+ */
+int api_hosts_usable(const struct profile *p, char *err, size_t errsize);
 
 /* Record an upload in the fleet index. */
 void api_fleet_update(struct api *a, const char *id, const struct profile *p);
@@ -193,5 +249,21 @@ const struct profile *api_hosts_profile(struct api_req *r, const char *id, int64
 
 /* Process one request completely (the router); used by the MHD callbacks and fuzzers. */
 void api_dispatch(struct api_req *r);
+
+/* Find the route of r->method and r->url: r->route (-1 none), params, r->allow. */
+void api_route_find(struct api_req *r);
+
+/* Nonzero if the route of r needs authentication. */
+int api_needs_auth(const struct api_req *r);
+
+/* Reply 401/403 unless r may go on (see api.c); returns 0 if it may. */
+int api_auth(struct api_req *r);
+
+/*
+ * The SQLite connection of the calling thread (a libmicrohttpd thread),
+ * opened on its first request and closed when the thread ends.  NULL with
+ * a message in err if it cannot be opened.
+ */
+struct store *api_thread_store(struct api *a, char *err, size_t errsize);
 
 #endif

@@ -2,6 +2,7 @@
 
 libmigcompat_a_SOURCES += \
 	src/api/api.c src/api/api.h src/api/api_priv.h \
+	src/api/api_http.c \
 	src/api/api_hosts.c \
 	src/api/api_compat.c \
 	src/api/api_metrics.c \

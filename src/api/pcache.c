@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct pcache_entry {
 };
 
 struct pcache {
+	pthread_mutex_t mu;		/* guards the table; parsing runs outside it */
 	struct pcache_entry **bucket;
 	size_t nbuckets;		/* a power of two */
 	size_t count;
@@ -32,6 +34,7 @@ pcache_new(void)
 {
 	struct pcache *c = xcalloc(1, sizeof(*c));
 
+	pthread_mutex_init(&c->mu, NULL);
 	c->nbuckets = 64;
 	c->bucket = xcalloc(c->nbuckets, sizeof(*c->bucket));
 	return c;
@@ -53,6 +56,7 @@ pcache_free(struct pcache *c)
 		}
 	}
 	free(c->bucket);
+	pthread_mutex_destroy(&c->mu);
 	free(c);
 }
 
@@ -76,16 +80,31 @@ pcache_grow(struct pcache *c)
 	c->nbuckets = n;
 }
 
+/* The entry for hash, or NULL.  The caller holds the lock. */
+static struct pcache_entry *
+pcache_find(struct pcache *c, const char *hash)
+{
+	struct pcache_entry *e;
+
+	for (e = c->bucket[util_hash_str(hash) & (c->nbuckets - 1)]; e != NULL; e = e->next)
+		if (strcmp(e->p.hash, hash) == 0)
+			return e;
+	return NULL;
+}
+
 const struct profile *
 pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_t errsize)
 {
-	struct pcache_entry *e;
+	struct pcache_entry *e, *have;
 	char *json = NULL;
-	size_t h = util_hash_str(hash) & (c->nbuckets - 1), len;
+	size_t h, len;
 
-	for (e = c->bucket[h]; e != NULL; e = e->next)
-		if (strcmp(e->p.hash, hash) == 0)
-			return &e->p;
+	pthread_mutex_lock(&c->mu);
+	e = pcache_find(c, hash);
+	pthread_mutex_unlock(&c->mu);
+	if (e != NULL)
+		return &e->p;
+	/* Read and parse without the lock: other threads go on meanwhile. */
 	if ((json = store_get_blob(s, hash, &len, err, errsize)) == NULL)
 		return NULL;
 	e = xcalloc(1, sizeof(*e));
@@ -105,18 +124,31 @@ pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_
 	util_strlcpy(e->p.hash, hash, sizeof(e->p.hash));
 	/* Derive the rules engine's per-profile data once, not per check. */
 	rules_prepare(&e->p);
-	if (c->count + 1 > c->nbuckets * 2) {
-		pcache_grow(c);
-		h = util_hash_str(hash) & (c->nbuckets - 1);
+	pthread_mutex_lock(&c->mu);
+	if ((have = pcache_find(c, hash)) != NULL) {
+		/* Another thread parsed it first: keep one. */
+		pthread_mutex_unlock(&c->mu);
+		profile_clear(&e->p);
+		free(e);
+		return &have->p;
 	}
+	if (c->count + 1 > c->nbuckets * 2)
+		pcache_grow(c);
+	h = util_hash_str(hash) & (c->nbuckets - 1);
 	e->next = c->bucket[h];
 	c->bucket[h] = e;
 	c->count++;
+	pthread_mutex_unlock(&c->mu);
 	return &e->p;
 }
 
 size_t
-pcache_count(const struct pcache *c)
+pcache_count(struct pcache *c)
 {
-	return c->count;
+	size_t n;
+
+	pthread_mutex_lock(&c->mu);
+	n = c->count;
+	pthread_mutex_unlock(&c->mu);
+	return n;
 }

@@ -1,8 +1,10 @@
 /*
  * pcache.h - parsed profiles by hash, so a query does not parse JSON.
  *
- * Profiles are immutable per hash, so entries never go stale.  Owned by
- * one thread (the API thread), like the store connection it reads from.
+ * Profiles are immutable per hash, so entries never go stale, and are
+ * never evicted.  Shared by the threads of the API: every function locks
+ * inside, and a profile is read and parsed outside the lock (through the
+ * calling thread's own store connection).
  */
 #ifndef MIGCOMPAT_PCACHE_H
 #define MIGCOMPAT_PCACHE_H
@@ -29,6 +31,6 @@ const struct profile *pcache_get(struct pcache *c, struct store *s, const char *
     char *err, size_t errsize);
 
 /* Number of cached profiles. */
-size_t pcache_count(const struct pcache *c);
+size_t pcache_count(struct pcache *c);
 
 #endif
