@@ -9,8 +9,10 @@ tests_unit_test_pdiff_SOURCES = tests/unit/test-pdiff.c
 TESTS += \
 	tests/system/daemon.sh \
 	tests/system/daemon-batch.sh \
-	tests/system/daemon-fleet.sh
+	tests/system/daemon-fleet.sh \
+	tests/system/daemon-load.sh
 EXTRA_DIST += \
+	tests/system/daemon-load.sh \
 	tests/system/daemon-lib.sh \
 	tests/system/daemon.sh \
 	tests/system/daemon-batch.sh \
