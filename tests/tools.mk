@@ -12,3 +12,6 @@ EXTRA_DIST += tests/system/manpages.sh
 
 TESTS += tests/system/openapi.sh
 EXTRA_DIST += tests/system/openapi.sh doc/openapi.yaml
+
+TESTS += tests/system/metrics.sh
+EXTRA_DIST += tests/system/metrics.sh
