@@ -46,6 +46,7 @@ EXTRA_DIST += \
 	tests/data/domains/plain-custom.xml \
 	tests/data/domains/windows-evmcs.xml \
 	tests/data/domains/nested-mpx-disabled.xml \
+	tests/data/domains/libvirt-spellings.xml \
 	tests/data/domains/libvirt/README.md \
 	tests/data/domains/libvirt/cpu-strict1.xml \
 	tests/data/domains/libvirt/cpu-exact1.xml \

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cpuidfeat.h"
+#include "cpunames.h"
 #include "msrfeat.h"
 #include "rules_priv.h"
 
@@ -182,6 +183,21 @@ rules_cpuid_note(struct rules_ctx *c, uint8_t rule, int blocking, uint8_t side, 
 	return rules_add(c, &r);
 }
 
+/*
+ * The table entry of a CPUID feature name in any QEMU, libvirt or Linux
+ * spelling ("pclmuldq", "tsc_adjust"), or NULL.
+ */
+static const struct cpuidfeat_entry *
+rules_cpuid_entry(const char *name)
+{
+	const struct cpuidfeat_entry *e = cpuidfeat_find(name);
+	const struct cpunames_entry *n;
+
+	if (e != NULL || (n = cpunames_find(name)) == NULL || strcmp(n->kind, "cpuid") != 0)
+		return e;
+	return cpuidfeat_lookup(n->index, n->subleaf, cpuidfeat_reg_index(n->reg), n->bit);
+}
+
 int
 rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
@@ -202,9 +218,12 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 
 		if (strncmp(name, "vmx-", 4) == 0 || strncmp(name, "hv-", 3) == 0)
 			continue;
-		if ((e = cpuidfeat_find(name)) == NULL || (w = rules_cpuid_word_of(e)) < 0) {
-			/* Feature-MSR bits are the feature_msrs layer's (rules_msr.c). */
-			if (e == NULL && msrfeat_find(name) != NULL)
+		if ((e = rules_cpuid_entry(name)) == NULL || (w = rules_cpuid_word_of(e)) < 0) {
+			/*
+			 * Feature-MSR bits are the feature_msrs layer's (rules_msr.c);
+			 * other names the tables know have no bit compared here.
+			 */
+			if (e == NULL && (msrfeat_find(name) != NULL || cpunames_find(name) != NULL))
 				continue;
 			if (vm->features[i].enabled &&
 			    rules_cpuid_note(c, RULES_R_FEATURE_UNKNOWN, 0, RULES_SIDE_NONE, name))

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cpunames.h"
 #include "rules_priv.h"
 #include "vmxbits.h"
 
@@ -126,6 +127,19 @@ rules_vmx_field(struct rules_ctx *c, uint8_t rule, uint32_t msr, int bit, uint64
 }
 
 /*
+ * 1 if table entry e is the VMX feature name: QEMU's name, or any other
+ * spelling the name tables know for that bit (libvirt's
+ * vmx-invvpid-single-context for bit 41 of 0x48c).  n: cpunames_find(name).
+ */
+static int
+rules_vmx_named(const struct vmxbits_entry *e, const char *name, const struct cpunames_entry *n)
+{
+	if (e->qemu_name != NULL && strcmp(e->qemu_name, name) == 0)
+		return 1;
+	return n != NULL && strcmp(n->kind, "vmx") == 0 && n->index == e->msr && n->bit == e->bit;
+}
+
+/*
  * Apply the VM spec's vmx-* features to the values the VM uses: disabled
  * features leave the allowed-1 half (control MSRs) or the value.  Returns
  * nonzero when the spec names any vmx-* feature.
@@ -133,6 +147,7 @@ rules_vmx_field(struct rules_ctx *c, uint8_t rule, uint32_t msr, int bit, uint64
 static int
 rules_vmx_spec_values(const struct vmspec *vm, uint64_t *v)
 {
+	const struct cpunames_entry *n;
 	const struct vmxbits_entry *e;
 	size_t i, k;
 	int slot, any = 0;
@@ -142,9 +157,10 @@ rules_vmx_spec_values(const struct vmspec *vm, uint64_t *v)
 		if (strncmp(vm->features[i].name, "vmx-", 4) != 0 || vm->features[i].enabled)
 			continue;
 		any = 1;
+		n = cpunames_find(vm->features[i].name);
 		for (k = 0; k < vmxbits_table_count; k++) {
 			e = &vmxbits_table[k];
-			if (e->qemu_name == NULL || strcmp(e->qemu_name, vm->features[i].name) != 0)
+			if (!rules_vmx_named(e, vm->features[i].name, n))
 				continue;
 			for (slot = 0; slot < RULES_V_NUM; slot++)
 				if (rules_vmx_slot_msr[slot] == e->msr)
@@ -166,6 +182,7 @@ rules_vmx_spec_values(const struct vmspec *vm, uint64_t *v)
 static int
 rules_vmx_required(struct rules_ctx *c, const struct rules_prep *d)
 {
+	const struct cpunames_entry *n;
 	const struct vmxbits_entry *e;
 	struct rules_reason r;
 	size_t i, k;
@@ -176,9 +193,10 @@ rules_vmx_required(struct rules_ctx *c, const struct rules_prep *d)
 		if (strncmp(c->vm->features[i].name, "vmx-", 4) != 0 || !c->vm->features[i].enabled)
 			continue;
 		found = 0;
+		n = cpunames_find(c->vm->features[i].name);
 		for (k = 0; k < vmxbits_table_count; k++) {
 			e = &vmxbits_table[k];
-			if (e->qemu_name == NULL || strcmp(e->qemu_name, c->vm->features[i].name) != 0)
+			if (!rules_vmx_named(e, c->vm->features[i].name, n))
 				continue;
 			for (slot = 0; slot < RULES_V_NUM; slot++)
 				if (rules_vmx_slot_msr[slot] == e->msr)
@@ -202,7 +220,8 @@ rules_vmx_required(struct rules_ctx *c, const struct rules_prep *d)
 			if (rules_add(c, &r))
 				return 1;
 		}
-		if (!found) {
+		/* A name the tables know without a bit compared here (vmx-ept-uc) is not unknown. */
+		if (!found && n == NULL) {
 			memset(&r, 0, sizeof(r));
 			r.layer = RULES_LAYER_VMX;
 			r.rule = RULES_R_FEATURE_UNKNOWN;

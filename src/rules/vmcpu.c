@@ -120,6 +120,14 @@ vmcpu_compute(const struct vmspec *spec, const char *qemu_release, const char *l
 		out->req_dropped.w[i] = out->req.w[i] & out->dropped.w[i];
 }
 
+void
+vmcpu_compute_src(const struct vmspec *spec, const struct profile *src, struct vmcpu *out)
+{
+	int lv = src != NULL && profile_layer_ok(&src->libvirt);
+
+	vmcpu_compute(spec, lv ? src->lv.qemu_version : NULL, lv ? src->lv.libvirt_version : NULL, out);
+}
+
 /* 1 if CPUID register reg of leaf/subleaf has bit set on p. */
 static int
 vmcpu_cpuid_bit(const struct profile *p, const struct cpunames_entry *e)

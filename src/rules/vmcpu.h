@@ -54,6 +54,14 @@ void vmcpu_compute(const struct vmspec *spec, const char *qemu_release, const ch
     struct vmcpu *out);
 
 /*
+ * vmcpu_compute for the releases the source host src records in its
+ * libvirt layer (layers.libvirt qemu_version, libvirt_version): what the
+ * VM is there.  src NULL, or no versions recorded: the newest the tables
+ * cover.
+ */
+void vmcpu_compute_src(const struct vmspec *spec, const struct profile *src, struct vmcpu *out);
+
+/*
  * The features host p offers, as table entries: CPUID flags (cpuid layer),
  * feature-MSR bits (feature_msrs layer), VMX capability bits (vmx layer:
  * a control's allowed-1 bit, any other MSR's value bit).  A layer the

@@ -121,4 +121,29 @@ else
 	skip "Skylake-SP for libvirt 9.0 is accepted by libvirt" "virsh not installed"
 fi
 
+# ---- Domain XMLs: libvirt's own test domains and ours ----
+# Every one gets a verdict (exit 0 compatible, 1 incompatible, 3 unknown;
+# never 2, a refused document, nor a crash), and no feature name stays
+# unmapped.
+SKX="$I/GenuineIntel0050654_SkylakeXeon_CPUID5.json"
+for d in "$top_srcdir"/tests/data/domains/*.xml "$top_srcdir"/tests/data/domains/libvirt/*.xml; do
+	n=$(basename "$d")
+	check "domain $n: a verdict, every feature name mapped" sh -c "
+	    '$MIGCOMPAT' check --json --domain '$d' '$SKX' '$I/GenuineIntel0050654_SkylakeX_CPUID.json' >'$T/v.json'
+	    rc=\$?; { [ \$rc -le 1 ] || [ \$rc -eq 3 ]; } && jq -e '[.reasons[]? | select(.rule == \"feature-unknown\")] | length == 0' '$T/v.json' >/dev/null"
+done
+check "libvirt's own spellings (pclmuldq, tsc_adjust, vmx-invvpid-single-context, cmt) are known" \
+    sh -c "'$MIGCOMPAT' check --json --domain '$top_srcdir/tests/data/domains/libvirt-spellings.xml' '$SKX' '$SKX' |
+    jq -e '.verdict == \"compatible\" or .verdict == \"unknown\"' >/dev/null"
+
+# The issue's example: mpx disabled, so QEMU drops the BNDCFGS controls;
+# they never block, and targets --domain keeps the hosts lacking them.
+MPX="$top_srcdir/tests/data/domains/nested-mpx-disabled.xml"
+ICX="$I/GenuineIntel00606A6_ICX_CPUID3.json"
+check "mpx disabled: the BNDCFGS controls do not block" \
+    sh -c "'$MIGCOMPAT' check --domain '$MPX' '$SKX' '$ICX' >'$T/mpx.txt'; ! grep -qi bndcfgs '$T/mpx.txt'"
+check "mpx disabled: targets --domain keeps what the check accepts" \
+    sh -c "'$MIGCOMPAT' targets --json --domain '$MPX' '$SKX' '$I'/GenuineIntel0050654_Skylake*.json '$ICX' > '$T/mpxt.json' &&
+    ! grep -qi bndcfgs '$T/mpxt.json'"
+
 done_testing
