@@ -50,6 +50,8 @@ struct fleet_class {
 	struct profile *p;	/* NULL: free slot */
 	size_t *hosts;		/* indices into fleet.hosts */
 	size_t n, cap;
+	char *ids;		/* its host ids as JSON ("a","b"), NULL: to be written */
+	size_t ids_len;
 };
 
 /* The cached partial order for one policy. */
@@ -91,6 +93,14 @@ struct fleet {
 	struct fleet_order order[FLEET_NPOLICIES];
 	struct fleet_tentry tcache[FLEET_TCACHE];
 	uint64_t tclock;
+	/*
+	 * The order is computed without the lock: class profiles dropped
+	 * meanwhile wait here until no computation runs.
+	 */
+	int computing;
+	struct profile **retired;
+	size_t n_retired;
+	pthread_mutex_t order_mu;	/* one order computation at a time */
 };
 
 /* ---- the string index ---- */
@@ -222,6 +232,7 @@ fleet_new(void)
 	struct fleet *f = xcalloc(1, sizeof(*f));
 
 	pthread_mutex_init(&f->lock, NULL);
+	pthread_mutex_init(&f->order_mu, NULL);
 	f->generation = 1;
 	return f;
 }
@@ -239,7 +250,12 @@ fleet_free(struct fleet *f)
 	for (i = 0; i < f->n_slots; i++) {
 		profile_free(f->classes[i].p);
 		free(f->classes[i].hosts);
+		free(f->classes[i].ids);
 	}
+	for (i = 0; i < f->n_retired; i++)
+		profile_free(f->retired[i]);
+	free(f->retired);
+	pthread_mutex_destroy(&f->order_mu);
 	free(f->classes);
 	free(f->free_slots);
 	fleet_map_free(&f->host_map);
@@ -322,10 +338,17 @@ fleet_class_unlink(struct fleet *f, size_t h)
 	last = c->hosts[--c->n];
 	c->hosts[pos] = last;
 	f->hosts[last].pos = pos;
+	free(c->ids);
+	c->ids = NULL;
 	if (c->n > 0)
 		return;
 	fleet_map_del(&f->class_map, c->p->hash);
-	profile_free(c->p);
+	if (f->computing > 0) {
+		f->retired = xreallocarray(f->retired, f->n_retired + 1, sizeof(*f->retired));
+		f->retired[f->n_retired++] = c->p;
+	} else {
+		profile_free(c->p);
+	}
 	c->p = NULL;
 	f->free_slots = xreallocarray(f->free_slots, f->n_free + 1, sizeof(*f->free_slots));
 	f->free_slots[f->n_free++] = f->hosts[h].cls;
@@ -344,6 +367,29 @@ fleet_class_link(struct fleet *f, size_t h, size_t slot)
 	f->hosts[h].cls = slot;
 	f->hosts[h].pos = c->n;
 	c->hosts[c->n++] = h;
+	free(c->ids);
+	c->ids = NULL;
+}
+
+/* The JSON of the host ids of class slot, written once per change of its hosts. */
+static const char *
+fleet_class_ids(struct fleet *f, size_t slot, size_t *len)
+{
+	struct fleet_class *c = &f->classes[slot];
+	struct jbuf b;
+	size_t i;
+
+	if (c->ids == NULL) {
+		jbuf_init(&b);
+		for (i = 0; i < c->n; i++) {
+			if (i > 0)
+				jbuf_add(&b, ",", 1);
+			jbuf_str(&b, f->hosts[c->hosts[i]].id);
+		}
+		c->ids = jbuf_steal(&b, &c->ids_len);
+	}
+	*len = c->ids_len;
+	return c->ids;
 }
 
 int
@@ -723,9 +769,20 @@ fleet_targets_locked(struct fleet *f, const struct profile *src, const char *exc
 	    n_targets, n_tclasses);
 	for (s = 0; s < f->n_slots; s++) {
 		struct fleet_class *c = &f->classes[s];
+		const char *ids;
+		size_t idlen;
 
-		if (c->p == NULL || verdict[s] != RULES_COMPATIBLE)
+		if (c->p == NULL || verdict[s] != RULES_COMPATIBLE || c->n == 0)
 			continue;
+		if (excl == SIZE_MAX || f->hosts[excl].cls != s) {
+			/* The class's ids are kept written: the answer is a concatenation. */
+			ids = fleet_class_ids(f, s, &idlen);
+			if (!first)
+				jbuf_add(&out, ",", 1);
+			jbuf_add(&out, ids, idlen);
+			first = 0;
+			continue;
+		}
 		for (i = 0; i < c->n; i++) {
 			if (c->hosts[i] == excl)
 				continue;
@@ -780,8 +837,9 @@ fleet_targets_of(struct fleet *f, const struct profile *src, const char *exclude
 /* ---- groups ---- */
 
 struct fleet_work {
-	const struct fleet *f;
-	struct fleet_order *o;
+	const struct profile *const *prof;	/* by class number */
+	size_t n;
+	unsigned char *verdict;
 	enum rules_policy policy;
 	size_t first, step;
 };
@@ -790,26 +848,23 @@ static void *
 fleet_order_worker(void *arg)
 {
 	struct fleet_work *w = arg;
-	const struct fleet *f = w->f;
-	struct fleet_order *o = w->o;
 	struct vmspec vm;
-	size_t sc, i, j, n = o->n;
+	size_t sc, i, j, n = w->n;
 
 	for (sc = 0; sc < FLEET_NSCENARIOS; sc++) {
 		vmspec_init(&vm, (enum vmspec_scenario)sc);
 		for (i = w->first; i < n; i += w->step) {
-			const struct profile *a = f->classes[o->slot[i]].p;
-			unsigned char *row = o->verdict + (sc * n + i) * n;
+			unsigned char *row = w->verdict + (sc * n + i) * n;
 
 			for (j = 0; j < n; j++)
-				row[j] = (unsigned char)rules_verdict_of(a, f->classes[o->slot[j]].p, &vm,
+				row[j] = (unsigned char)rules_verdict_of(w->prof[i], w->prof[j], &vm,
 				    w->policy);
 		}
 	}
 	return NULL;
 }
 
-/* Sorting context for the class order (qsort has no argument). */
+/* Sorting context for the class order (qsort has no argument; used under the lock). */
 static const struct fleet *fleet_sort_ctx;
 
 static int
@@ -823,43 +878,28 @@ fleet_slot_cmp(const void *a, const void *b)
 	return strcmp(x->p->hash, y->p->hash);
 }
 
-/* Compute the order for policy if the partition changed; the caller holds the lock. */
-static struct fleet_order *
-fleet_order_get(struct fleet *f, enum rules_policy policy)
+/* The verdicts of every class pair for every scenario, on every CPU. */
+static void
+fleet_order_compute(const struct profile *const *prof, size_t n, unsigned char *verdict,
+    enum rules_policy policy)
 {
-	struct fleet_order *o = &f->order[policy == RULES_POLICY_EFFECTIVE ? 1 : 0];
 	struct fleet_work work[FLEET_MAX_THREADS];
 	pthread_t tid[FLEET_MAX_THREADS];
-	size_t s, n = 0, t, nthreads;
+	size_t t, nthreads;
 	long ncpu;
 
-	if (o->generation == f->generation)
-		return o;
-	free(o->slot);
-	free(o->verdict);
-	free(o->text[0]);
-	free(o->text[1]);
-	o->text[0] = o->text[1] = NULL;
-	o->slot = xcalloc(f->n_classes ? f->n_classes : 1, sizeof(*o->slot));
-	for (s = 0; s < f->n_slots; s++)
-		if (f->classes[s].p != NULL)
-			o->slot[n++] = s;
-	o->n = n;
-	fleet_sort_ctx = f;
-	qsort(o->slot, n, sizeof(*o->slot), fleet_slot_cmp);
-	o->verdict = xcalloc(FLEET_NSCENARIOS * n * n + 1, 1);
 	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	nthreads = ncpu < 1 ? 1 : ncpu > FLEET_MAX_THREADS ? FLEET_MAX_THREADS : (size_t)ncpu;
 	if (nthreads > n)
 		nthreads = n > 0 ? n : 1;
 	for (t = 0; t < nthreads; t++) {
-		work[t].f = f;
-		work[t].o = o;
+		work[t].prof = prof;
+		work[t].n = n;
+		work[t].verdict = verdict;
 		work[t].policy = policy;
 		work[t].first = t;
 		work[t].step = nthreads;
 	}
-	/* The lock is held, so the classes cannot change under the workers. */
 	for (t = 1; t < nthreads; t++) {
 		if (pthread_create(&tid[t], NULL, fleet_order_worker, &work[t]) != 0) {
 			/* Do that share here instead. */
@@ -871,7 +911,68 @@ fleet_order_get(struct fleet *f, enum rules_policy policy)
 	for (t = 1; t < nthreads; t++)
 		if (tid[t] != 0)
 			pthread_join(tid[t], NULL);
-	o->generation = f->generation;
+}
+
+/*
+ * Compute the order for policy if the partition changed.  Called with the
+ * lock held and returns with it held, but drops it while the rules engine
+ * runs: readers (targets, host look-ups) never wait for a first groups
+ * computation.  Class profiles dropped meanwhile are kept alive (retired)
+ * until it ends; the order is taken only if the partition did not change,
+ * else computed again (under the lock after a few tries).
+ */
+static struct fleet_order *
+fleet_order_get(struct fleet *f, enum rules_policy policy)
+{
+	struct fleet_order *o = &f->order[policy == RULES_POLICY_EFFECTIVE ? 1 : 0];
+	const struct profile **prof;
+	unsigned char *verdict;
+	size_t s, n, i, *slot;
+	uint64_t gen;
+	int tries;
+
+	for (tries = 0; o->generation != f->generation; tries++) {
+		slot = xcalloc(f->n_classes ? f->n_classes : 1, sizeof(*slot));
+		for (s = n = 0; s < f->n_slots; s++)
+			if (f->classes[s].p != NULL)
+				slot[n++] = s;
+		fleet_sort_ctx = f;
+		qsort(slot, n, sizeof(*slot), fleet_slot_cmp);
+		prof = xcalloc(n ? n : 1, sizeof(*prof));
+		for (i = 0; i < n; i++)
+			prof[i] = f->classes[slot[i]].p;
+		verdict = xcalloc(FLEET_NSCENARIOS * n * n + 1, 1);
+		gen = f->generation;
+		if (tries < 3) {
+			f->computing++;
+			pthread_mutex_unlock(&f->lock);
+			fleet_order_compute(prof, n, verdict, policy);
+			pthread_mutex_lock(&f->lock);
+			if (--f->computing == 0) {
+				for (i = 0; i < f->n_retired; i++)
+					profile_free(f->retired[i]);
+				f->n_retired = 0;
+			}
+		} else {
+			fleet_order_compute(prof, n, verdict, policy);
+		}
+		free(prof);
+		if (gen != f->generation) {
+			/* The partition changed meanwhile: the slots may be stale. */
+			free(slot);
+			free(verdict);
+			continue;
+		}
+		free(o->slot);
+		free(o->verdict);
+		free(o->text[0]);
+		free(o->text[1]);
+		o->text[0] = o->text[1] = NULL;
+		o->slot = slot;
+		o->verdict = verdict;
+		o->n = n;
+		o->generation = gen;
+	}
 	return o;
 }
 
@@ -884,6 +985,8 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 	char *text;
 	int first;
 
+	/* One computation at a time; the fleet's lock is dropped while it runs. */
+	pthread_mutex_lock(&f->order_mu);
 	pthread_mutex_lock(&f->lock);
 	o = fleet_order_get(f, policy);
 	n = o->n;
@@ -895,6 +998,7 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 		if (len != NULL)
 			*len = o->len[with_hosts];
 		pthread_mutex_unlock(&f->lock);
+		pthread_mutex_unlock(&f->order_mu);
 		return text;
 	}
 	jbuf_init(&out);
@@ -955,5 +1059,6 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 	if (len != NULL)
 		*len = o->len[with_hosts];
 	pthread_mutex_unlock(&f->lock);
+	pthread_mutex_unlock(&f->order_mu);
 	return text;
 }

@@ -74,7 +74,8 @@ int fleet_with_profiles(struct fleet *f, const char *const *host_ids, size_t n,
 /*
  * Every host a VM described by vm can migrate to under policy, from the
  * host src_id (its current profile is the source; the host itself is not
- * listed), as JSON text (caller frees; *len receives its length):
+ * listed), as JSON text (caller frees; *len receives its length; each
+ * class keeps the JSON of its host ids written, so listing them is a copy):
  * {"source", "source_hash", "scenario", "policy", "hosts", "classes",
  *  "targets": [ID...], "n_targets", "target_classes",
  *  "blocked": [{"layer", "msr", "bit", "name", "rule", "message",
@@ -104,8 +105,8 @@ char *fleet_targets_of(struct fleet *f, const struct profile *src, const char *e
  * Classes are numbered 0..n-1, most hosts first; "to" lists the other
  * classes a VM of that scenario can migrate into.  host_ids are listed
  * only if with_hosts.  The order is computed on the first call after a
- * change (on every CPU this machine has) and cached per policy, as is the
- * JSON text.
+ * change (on every CPU this machine has) without holding the lock other
+ * calls need, and cached per policy, as is the JSON text.
  */
 char *fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *len);
 
