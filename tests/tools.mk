@@ -15,3 +15,6 @@ EXTRA_DIST += tests/system/openapi.sh doc/openapi.yaml
 
 TESTS += tests/system/metrics.sh
 EXTRA_DIST += tests/system/metrics.sh
+
+TESTS += tests/system/rundir.sh
+EXTRA_DIST += tests/system/rundir.sh

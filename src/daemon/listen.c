@@ -130,12 +130,19 @@ listen_unix(const struct conf *c, struct api_listener_fd *out, char *err, size_t
 		snprintf(err, errsize, "socket: path too long: %s", c->socket);
 		return -1;
 	}
-	/* Without systemd's RuntimeDirectory= the directory may be missing. */
+	/*
+	 * Without systemd's RuntimeDirectory= the directory may be missing:
+	 * create it when its parent exists and we may, else say what to pass.
+	 */
 	dir = xstrdup(c->socket);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
-			log_warn("mkdir %s", dir);
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST) {
+			snprintf(err, errsize, "socket %s: cannot create %s: %s; pass --socket PATH "
+			    "(or socket = none)", c->socket, dir, strerror(errno));
+			free(dir);
+			return -1;
+		}
 	}
 	free(dir);
 	if (lstat(c->socket, &st) == 0) {
@@ -147,7 +154,8 @@ listen_unix(const struct conf *c, struct api_listener_fd *out, char *err, size_t
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		snprintf(err, errsize, "socket %s: %s", c->socket, strerror(errno));
+		snprintf(err, errsize, "socket %s: %s; pass --socket PATH (or socket = none)",
+		    c->socket, strerror(errno));
 		goto fail;
 	}
 	listen_created_unix = 1;

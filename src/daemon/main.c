@@ -528,18 +528,26 @@ main_loop(struct main_state *s)
 	}
 }
 
-/* Create the database's directory when it is missing (no StateDirectory=). */
-static void
-main_db_dir(const char *db)
+/*
+ * Create the database's directory when it is missing (no StateDirectory=)
+ * and its parent exists; else say what to pass.  Returns 0 or -1.
+ */
+static int
+main_db_dir(const char *db, char *err, size_t errsize)
 {
 	char *dir = xstrdup(db), *slash;
+	int ret = 0;
 
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
-			log_warn("mkdir %s", dir);
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST) {
+			snprintf(err, errsize, "db %s: cannot create %s: %s; pass --db PATH",
+			    db, dir, strerror(errno));
+			ret = -1;
+		}
 	}
 	free(dir);
+	return ret;
 }
 
 int
@@ -598,8 +606,10 @@ main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (check_only) {
-		if (s.verbose)
+		if (s.verbose) {
+			printf("config = %s\n", s.config_path);
 			conf_dump(&s.conf, stdout);
+		}
 		printf("configuration OK (host id %s)\n", s.host_id);
 		ret = 0;
 		goto cleanup;
@@ -622,9 +632,12 @@ main(int argc, char **argv)
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
-	main_db_dir(s.conf.db);
-	if ((s.store = store_open(s.conf.db, err, sizeof(err))) == NULL) {
+	if (main_db_dir(s.conf.db, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
+		goto cleanup;
+	}
+	if ((s.store = store_open(s.conf.db, err, sizeof(err))) == NULL) {
+		log_warnx("%s; pass --db PATH", err);
 		goto cleanup;
 	}
 	log_info("database %s (schema version %d)", s.conf.db, store_schema_version(s.store));
