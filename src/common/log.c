@@ -31,7 +31,8 @@ log_init(const char *tag, enum log_level max_level)
 void
 log_set_level(enum log_level max_level)
 {
-	log_max = max_level;
+	/* Threads read it on every line: a relaxed atomic, no lock. */
+	__atomic_store_n(&log_max, max_level, __ATOMIC_RELAXED);
 }
 
 size_t
@@ -78,12 +79,10 @@ log_vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 	ssize_t w;
 	int k;
 
-	if (level > log_max)
+	if (level > __atomic_load_n(&log_max, __ATOMIC_RELAXED))
 		return;
-	if (log_journal == -1)
-		log_journal = getenv("JOURNAL_STREAM") != NULL;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	if (log_journal)
+	if (log_journal == 1)
 		n = (size_t)snprintf(line, sizeof(line), "<%d>", (int)level);
 	k = snprintf(line + n, sizeof(line) - n, "%s: ", log_tag);
 	n += k > 0 ? (size_t)k : 0;
