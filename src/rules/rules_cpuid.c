@@ -201,7 +201,7 @@ rules_cpuid_entry(const char *name)
 int
 rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
-	uint32_t req[RULES_CPUID_WORDS], off[RULES_CPUID_WORDS], viol;
+	uint32_t req[RULES_CPUID_WORDS], off[RULES_CPUID_WORDS], forbid[RULES_CPUID_WORDS], viol;
 	const struct cpuidfeat_entry *e;
 	const struct vmspec *vm = c->vm;
 	int w, from_src, any_required = 0;
@@ -213,6 +213,7 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		c->not_checked |= RULES_NC_CPU_MODEL;
 	memset(req, 0, sizeof(req));
 	memset(off, 0, sizeof(off));
+	memset(forbid, 0, sizeof(forbid));
 	for (i = 0; i < vm->n_features; i++) {
 		const char *name = vm->features[i].name;
 
@@ -235,6 +236,11 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 			any_required = 1;
 		} else {
 			off[w] |= 1u << e->bit;
+			/* libvirt refuses to start a VM on a host that has a forbidden feature. */
+			if (vm->features[i].policy == VMSPEC_POLICY_FORBID) {
+				forbid[w] |= 1u << e->bit;
+				any_required = 1;
+			}
 		}
 	}
 
@@ -245,7 +251,7 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		c->not_checked |= RULES_NC_CPUID;
 		return 0;
 	}
-	if (vm->n_features == 0 && !from_src)
+	if (!any_required && !from_src)
 		return 0;
 
 	for (w = 0; w < d->nwords; w++) {
@@ -261,6 +267,10 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 			viol = req[w] & ~d->cpuid[w];
 		}
 		if (viol != 0 && rules_cpuid_bits(c, RULES_R_CPUID_REQUIRED, w, viol,
+		    s != NULL ? s->cpuid[w] : 0, d->cpuid[w], NULL))
+			return 1;
+		viol = forbid[w] & d->cpuid[w];
+		if (viol != 0 && rules_cpuid_bits(c, RULES_R_CPUID_FORBIDDEN, w, viol,
 		    s != NULL ? s->cpuid[w] : 0, d->cpuid[w], NULL))
 			return 1;
 	}
@@ -307,6 +317,10 @@ rules_cpuid_explain(const struct rules_ctx *c, const struct rules_reason *r, cha
 	case RULES_R_CPUID_REQUIRED:
 		snprintf(buf, bufsize, "CPUID: %s is required by the VM, not on destination",
 		    rules_explain_cpuidbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_CPUID_FORBIDDEN:
+		snprintf(buf, bufsize, "CPUID: %s is forbidden by the VM (policy forbid) and present on the "
+		    "destination, where libvirt refuses to start it", rules_explain_cpuidbit(r, bit, sizeof(bit)));
 		break;
 	case RULES_R_FEATURE_UNKNOWN:
 		snprintf(buf, bufsize, "CPUID: the VM requires \"%s\", which migcompat cannot map to a CPUID "

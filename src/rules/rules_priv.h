@@ -58,6 +58,7 @@ enum rules_layer {
 	X(VENDOR, "vendor") \
 	X(CPUID_MISSING, "cpuid-subset") \
 	X(CPUID_REQUIRED, "cpuid-required") \
+	X(CPUID_FORBIDDEN, "cpuid-forbidden")	/* a flag the VM forbids, present on dst */ \
 	X(FEATURE_UNKNOWN, "feature-unknown") \
 	X(CAP_MISSING, "kvm-cap") \
 	X(HV_PASSTHROUGH, "hyperv-passthrough") \

@@ -136,6 +136,10 @@ check "libvirt's own spellings (pclmuldq, tsc_adjust, vmx-invvpid-single-context
     sh -c "'$MIGCOMPAT' check --json --domain '$top_srcdir/tests/data/domains/libvirt-spellings.xml' '$SKX' '$SKX' |
     jq -e '.verdict == \"compatible\" or .verdict == \"unknown\"' >/dev/null"
 
+check "policy forbid: a destination that has the feature cannot run the VM" \
+    sh -c "'$MIGCOMPAT' check --json --domain '$top_srcdir/tests/data/domains/custom-forbid.xml' '$SKX' '$SKX' |
+    jq -e '.verdict == \"incompatible\" and ([.reasons[] | select(.rule == \"cpuid-forbidden\" and .name == \"avx2\")] | length == 1)' >/dev/null"
+
 # The issue's example: mpx disabled, so QEMU drops the BNDCFGS controls;
 # they never block, and targets --domain keeps the hosts lacking them.
 MPX="$top_srcdir/tests/data/domains/nested-mpx-disabled.xml"
