@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "baseline.h"
+#include "cpuout.h"
 #include "changes.h"
 #include "fleet.h"
 #include "jsonu.h"
@@ -193,6 +194,41 @@ test_baseline_forms(void)
 		profile_clear(&p);
 	}
 	json_object_put(o);
+
+	/*
+	 * The releases rendered for: the oldest the hosts' libvirt layers
+	 * record, the caller's for hosts without one; only names they know.
+	 */
+	{
+		struct cpuout_clients cl = { "10.2", "option", "11.3", "option" };
+		struct cpuout_versions ver;
+		const struct profile *const *hp = (const struct profile *const *)hosts;
+
+		cpuout_versions_pick(hp, 2, &cl, &ver);
+		tap_ok(strcmp(ver.qemu, "10.2") == 0 && strcmp(ver.qemu_from, "option") == 0 &&
+		    strcmp(ver.libvirt_from, "option") == 0, "no libvirt layers: the option's releases");
+		cpuout_versions_pick(hp, 2, NULL, &ver);
+		tap_ok(ver.qemu[0] == '\0' && strcmp(ver.qemu_from, "tables") == 0,
+		    "nothing known: the newest the tables cover");
+		profile_layer_set(&hosts[0]->libvirt, LAYER_MEASURED, "test");
+		util_strlcpy(hosts[0]->lv.qemu_version, "7.2.0", sizeof(hosts[0]->lv.qemu_version));
+		util_strlcpy(hosts[0]->lv.libvirt_version, "9.0.0", sizeof(hosts[0]->lv.libvirt_version));
+		cpuout_versions_pick(hp, 2, &cl, &ver);
+		tap_ok(strcmp(ver.qemu, "7.2.0") == 0 && strcmp(ver.qemu_from, "hosts") == 0 &&
+		    strcmp(ver.libvirt, "9.0.0") == 0, "a host's QEMU 7.2 and libvirt 9.0 are the oldest");
+		o = baseline_json_for(hp, NULL, 2, VMSPEC_NESTED, RULES_POLICY_STRICT, &cl, err, sizeof(err));
+		json_object_object_get_ex(o, "qemu_cpu", &v);
+		q = o != NULL ? json_object_get_string(v) : "";
+		tap_ok(strstr(q, ",+vmx,") != NULL && strstr(q, "vmx-any-errcode") == NULL &&
+		    strstr(q, "vmx-nested-exception") == NULL, "QEMU 7.2: no name it lacks");
+		json_object_object_get_ex(o, "libvirt_cpu", &v);
+		xml = o != NULL ? json_object_get_string(v) : "";
+		tap_ok(strstr(xml, "name='vmx'") != NULL && strstr(xml, "name='vmx-") == NULL &&
+		    strstr(xml, "tsc-adjust") == NULL && strstr(xml, "<model fallback='forbid'>") != NULL,
+		    "libvirt 9.0: vmx, no vmx-* name, libvirt spellings");
+		json_object_put(o);
+		hosts[0]->libvirt.status = LAYER_ABSENT;
+	}
 	/* Two vendors: refused. */
 	util_strlcpy(hosts[1]->cpu.vendor, "AuthenticAMD", sizeof(hosts[1]->cpu.vendor));
 	o = baseline_json((const struct profile *const *)hosts, NULL, 2, VMSPEC_NESTED,
