@@ -198,6 +198,9 @@ cmd_baseline_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage(&cmd_baseline_entry);
+	if (remote && (cl.qemu != NULL || cl.libvirt != NULL))
+		log_warnx("--qemu-version and --libvirt-version apply to profile files; the daemon renders "
+		    "for its hosts' recorded releases");
 	if (remote) {
 		/* POST /v1/baseline {"hosts": [...], "scenario", "policy"}: the same answer. */
 		req = json_object_new_object();
