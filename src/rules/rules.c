@@ -21,6 +21,8 @@ static const struct vmspec rules_default_vm = {
 };
 
 const struct rules_layer_def rules_layers[RULES_LAYER_NUM] = {
+	[RULES_LAYER_LIBVIRT] = { "libvirt", { NULL },
+	    NULL, rules_libvirt_check, rules_libvirt_explain },
 	[RULES_LAYER_VMX] = { "vmx", { "vmx", "vmx:0x491" },
 	    rules_vmx_prepare, rules_vmx_check, rules_vmx_explain },
 	[RULES_LAYER_EVMCS] = { "evmcs", { "evmcs" },
@@ -33,8 +35,6 @@ const struct rules_layer_def rules_layers[RULES_LAYER_NUM] = {
 	    rules_host_kvm_prepare, rules_host_kvm_check, rules_host_kvm_explain },
 	[RULES_LAYER_TSC] = { "tsc", { "tsc" },
 	    rules_host_tsc_prepare, rules_host_tsc_check, rules_host_tsc_explain },
-	[RULES_LAYER_LIBVIRT] = { "libvirt", { NULL },
-	    NULL, rules_libvirt_check, rules_libvirt_explain },
 };
 _Static_assert(RULES_LAYER_NUM * RULES_NC_PER_LAYER <= 64, "not_checked has 64 bits");
 

@@ -20,13 +20,13 @@
  * value here and a row there.
  */
 enum rules_layer {
-	RULES_LAYER_VMX = 0,
+	RULES_LAYER_LIBVIRT = 0,	/* first: what QEMU on dst cannot even start */
+	RULES_LAYER_VMX,
 	RULES_LAYER_EVMCS,
 	RULES_LAYER_CPUID,
 	RULES_LAYER_FEATURE_MSR,	/* "feature_msrs": 0x10A, 0xCF, 0x345 */
 	RULES_LAYER_KVM,
 	RULES_LAYER_TSC,
-	RULES_LAYER_LIBVIRT,
 	RULES_LAYER_NUM,
 };
 

@@ -129,7 +129,8 @@ hook allow "$D_SOCK" vm-newer migrate begin <"$T/newer.xml"
 check "incompatible is refused even with on_error = allow" expect 1
 
 # A domain whose UUID no host reports: only what its XML pins is checked
-# against this host.  custom_xml NAME UUID MODEL MACHINE [FEATURE-XML]
+# against this host.  custom_xml NAME UUID MODEL MACHINE [FEATURE-XML];
+# passthrough_xml NAME UUID MACHINE [FEATURE-XML].
 custom_xml() {
 	cat <<EOF
 <domain type='kvm'>
@@ -137,6 +138,16 @@ custom_xml() {
   <uuid>$2</uuid>
   <os><type arch='x86_64' machine='$4'>hvm</type></os>
   <cpu mode='custom' match='exact' check='partial'><model fallback='forbid'>$3</model>$5</cpu>
+</domain>
+EOF
+}
+passthrough_xml() {
+	cat <<EOF
+<domain type='kvm'>
+  <name>$1</name>
+  <uuid>$2</uuid>
+  <os><type arch='x86_64' machine='$3'>hvm</type></os>
+  <cpu mode='host-passthrough' check='none' migratable='on'>$4</cpu>
 </domain>
 EOF
 }
@@ -151,18 +162,20 @@ check "issue example: the hook refuses it (exit 1), even with on_error = allow" 
 check "issue example: one line naming the machine type and the model" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'vm-cascade cannot run on this host: libvirt: machine type pc-q35-99.0 is not offered' '$T/err' && grep -q 'CPU model Cascadelake-Server is not usable' '$T/err'"
 sed 's/^/# /' "$T/err"
 
-# The same with nested VMX: this host's profile (a dump) has no KVM layer,
-# so the answer also has an unknown reason, which comes first in the
-# answer; the hook's line leads with the blocking ones.
-custom_xml vm-cascade-vmx $U3 Cascadelake-Server pc-q35-99.0 "<feature policy='require' name='vmx'/>" >"$T/cascade-vmx.xml"
-check "the answer lists the unknown reason first" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/cascade-vmx.xml' http://localhost/v1/compat | jq -e '.reasons[0].effect == \"unknown\" and .reasons[1].effect == \"blocks\"' >/dev/null"
-hook allow "$D_SOCK" vm-cascade-vmx migrate begin <"$T/cascade-vmx.xml"
+# Blocking and unknown reasons together: a vmx-* feature migcompat cannot
+# map (unknown) comes first in the answer, avx512f, which this host lacks,
+# blocks, and without a KVM layer here the nested guest's capabilities are
+# unknown; the hook's line leads with the blocking reason.
+passthrough_xml vm-mixed $U3 pc-q35-7.2 "<feature policy='require' name='vmx-frobnicate'/><feature policy='require' name='avx512f'/>" >"$T/mixed.xml"
+check "the answer lists an unknown reason before the blocking one" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/mixed.xml' http://localhost/v1/compat | jq -e '.verdict == \"incompatible\" and .reasons[0].effect == \"unknown\" and .reasons[1].effect == \"blocks\"' >/dev/null"
+hook allow "$D_SOCK" vm-mixed migrate begin <"$T/mixed.xml"
 check "blocking and unknown reasons: refused (exit 1)" expect 1
-check "the hook's line: blocking reasons first, then the unknown one" grep -q 'this host: libvirt: machine type pc-q35-99.0 .*; libvirt: CPU model Cascadelake-Server .*; KVM: the destination profile has no KVM layer' "$T/err"
+check "the hook's line: the blocking reason first, then the unknown ones" grep -q 'vm-mixed cannot run on this host: CPUID: avx512f .* is required by the VM, not on destination; VMX: the VM requires "vmx-frobnicate".*; KVM: the destination profile has no KVM layer' "$T/err"
+sed 's/^/# /' "$T/err"
 
-# Unknown: a nested guest of a model this host offers, on one of its
-# machine types; only the KVM capabilities cannot be checked.
-custom_xml vm-unknown $U3 Westmere pc-q35-7.2 "<feature policy='require' name='vmx'/>" >"$T/unknown.xml"
+# Unknown: a nested guest on one of this host's machine types; only the
+# KVM capabilities cannot be checked (this host's profile has no KVM layer).
+passthrough_xml vm-unknown $U3 pc-q35-7.2 >"$T/unknown.xml"
 check "unknown example: the daemon answers unknown" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/unknown.xml' http://localhost/v1/compat | jq -e '.verdict == \"unknown\"' >/dev/null"
 ON_UNKNOWN=allow hook deny "$D_SOCK" vm-unknown migrate begin <"$T/unknown.xml"
 check "unknown, on_unknown = allow: exit 0" expect 0
