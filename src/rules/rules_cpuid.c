@@ -198,6 +198,50 @@ rules_cpuid_entry(const char *name)
 	return cpuidfeat_lookup(n->index, n->subleaf, cpuidfeat_reg_index(n->reg), n->bit);
 }
 
+/*
+ * Every CPU feature the VM names (vmx-* and feature-MSR bits too) must have
+ * a name in the destination's QEMU and libvirt releases, as its libvirt
+ * layer records them: either refuses to start a VM naming what it does
+ * not know.  Features the spec did not name (dependencies) are not asked.
+ */
+static int
+rules_cpuid_names(struct rules_ctx *c)
+{
+	const struct profile *dp = c->dstp;
+	const struct cpunames_entry *e;
+	struct rules_reason r;
+	const char *q, *l;
+	size_t i;
+
+	if (!profile_layer_ok(&dp->libvirt))
+		return 0;
+	q = dp->lv.qemu_version[0] != '\0' ? dp->lv.qemu_version : NULL;
+	l = dp->lv.libvirt_version[0] != '\0' ? dp->lv.libvirt_version : NULL;
+	for (i = 0; (q != NULL || l != NULL) && i < c->vm->n_features; i++) {
+		const struct vmspec_feature *f = &c->vm->features[i];
+
+		if (f->policy == VMSPEC_POLICY_DEPENDENCY || (e = cpunames_find(f->name)) == NULL)
+			continue;
+		/* r.src says which client lacks the name: 1 QEMU, 2 libvirt. */
+		memset(&r, 0, sizeof(r));
+		if (q != NULL && e->qemu != NULL && cpunames_qemu_name(e, q) == NULL)
+			r.src = 1;
+		else if (l != NULL && e->libvirt != NULL && cpunames_libvirt_name(e, l) == NULL)
+			r.src = 2;
+		else
+			continue;
+		r.layer = RULES_LAYER_CPUID;
+		r.rule = RULES_R_FEATURE_NAME;
+		r.blocking = 1;
+		r.side = RULES_SIDE_DST;
+		r.bit = -1;
+		r.ref = f->name;
+		if (rules_add(c, &r))
+			return 1;
+	}
+	return 0;
+}
+
 int
 rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
@@ -207,6 +251,8 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	int w, from_src, any_required = 0;
 	size_t i;
 
+	if (rules_cpuid_names(c))
+		return 1;
 	/* Which flags the VM needs: all of the source's, or what the spec lists. */
 	from_src = s != NULL && vm->cpu_mode != VMSPEC_CPU_CUSTOM;
 	if (s != NULL && vm->cpu_mode == VMSPEC_CPU_CUSTOM)
@@ -321,6 +367,11 @@ rules_cpuid_explain(const struct rules_ctx *c, const struct rules_reason *r, cha
 	case RULES_R_CPUID_FORBIDDEN:
 		snprintf(buf, bufsize, "CPUID: %s is forbidden by the VM (policy forbid) and present on the "
 		    "destination, where libvirt refuses to start it", rules_explain_cpuidbit(r, bit, sizeof(bit)));
+		break;
+	case RULES_R_FEATURE_NAME:
+		snprintf(buf, bufsize, "CPU feature \"%s\": the destination's %s %s has no such name and "
+		    "refuses to start the VM", (const char *)r->ref, r->src == 1 ? "QEMU" : "libvirt",
+		    r->src == 1 ? c->dstp->lv.qemu_version : c->dstp->lv.libvirt_version);
 		break;
 	case RULES_R_FEATURE_UNKNOWN:
 		snprintf(buf, bufsize, "CPUID: the VM requires \"%s\", which migcompat cannot map to a CPUID "

@@ -235,6 +235,7 @@ rules_explain_json(const struct rules_ctx *c, const struct rules_reason *r)
 		json_object_object_add(o, "name",
 		    json_object_new_string(cpuidfeat_name(ce, buf, sizeof(buf))));
 	else if (r->rule == RULES_R_FEATURE_UNKNOWN || r->rule == RULES_R_VM_REQUIRES ||
+	    r->rule == RULES_R_FEATURE_NAME ||
 	    (r->layer == RULES_LAYER_LIBVIRT && r->ref != NULL))
 		json_object_object_add(o, "name", json_object_new_string((const char *)r->ref));
 	else if (r->rule == RULES_R_CAP_MISSING)

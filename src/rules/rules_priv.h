@@ -59,6 +59,7 @@ enum rules_layer {
 	X(CPUID_MISSING, "cpuid-subset") \
 	X(CPUID_REQUIRED, "cpuid-required") \
 	X(CPUID_FORBIDDEN, "cpuid-forbidden")	/* a flag the VM forbids, present on dst */ \
+	X(FEATURE_NAME, "feature-name")	/* a feature the VM names, unknown to dst's QEMU or libvirt */ \
 	X(FEATURE_UNKNOWN, "feature-unknown") \
 	X(CAP_MISSING, "kvm-cap") \
 	X(HV_PASSTHROUGH, "hyperv-passthrough") \

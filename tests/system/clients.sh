@@ -140,6 +140,14 @@ check "policy forbid: a destination that has the feature cannot run the VM" \
     sh -c "'$MIGCOMPAT' check --json --domain '$top_srcdir/tests/data/domains/custom-forbid.xml' '$SKX' '$SKX' |
     jq -e '.verdict == \"incompatible\" and ([.reasons[] | select(.rule == \"cpuid-forbidden\" and .name == \"avx2\")] | length == 1)' >/dev/null"
 
+# What the destination's QEMU and libvirt cannot name blocks: QEMU 7.2
+# has no vmx-any-errcode (8.2), libvirt 9.0 no vmx-* name at all.
+jq '.layers.libvirt = {"status": "measured", "reason": "test", "libvirt_version": "9.0.0",
+    "qemu_version": "7.2.0", "domcaps": false}' "$SKX" > "$T/dst-deb12.json"
+check "names the destination's QEMU 7.2 and libvirt 9.0 lack block, each said" \
+    sh -c "'$MIGCOMPAT' check --json --domain '$top_srcdir/tests/data/domains/newer-names.xml' '$SKX' '$T/dst-deb12.json' |
+    jq -e '[.reasons[] | select(.rule == \"feature-name\") | .name] | sort == [\"vmx-any-errcode\", \"vmx-ept\"]' >/dev/null"
+
 # The issue's example: mpx disabled, so QEMU drops the BNDCFGS controls;
 # they never block, and targets --domain keeps the hosts lacking them.
 MPX="$top_srcdir/tests/data/domains/nested-mpx-disabled.xml"
