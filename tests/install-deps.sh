@@ -1,6 +1,7 @@
 #!/bin/sh
 # install-deps.sh - install the Debian 12 packages migcompat needs to build,
-# test and run.  Installs only what is missing; needs root (or sudo).
+# test and run, and the npm tools of the tests (tests/install-node.sh).
+# Installs only what is missing; needs root (or sudo) for apt-get.
 set -eu
 
 PKGS="build-essential autoconf automake pkg-config gawk
@@ -26,11 +27,13 @@ if ! command -v npm >/dev/null 2>&1; then
 fi
 if [ -z "$missing" ]; then
 	echo "install-deps: all packages present"
-	exit 0
+else
+	SUDO=
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	echo "install-deps: installing$missing"
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
 fi
-SUDO=
-[ "$(id -u)" -eq 0 ] || SUDO=sudo
-echo "install-deps: installing$missing"
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+# The npm tools of the tests, into tests/node/ (not globally).
+sh "$(dirname "$0")/install-node.sh"

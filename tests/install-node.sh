@@ -2,7 +2,7 @@
 # install-node.sh - install the npm tools the tests use into tests/node/
 # (not globally): the OpenAPI 3.1 validator that checks doc/openapi.yaml.
 # Needs npm (Debian package npm) and the npm registry; the tests skip what
-# is not installed.  .ci/run calls it after install-deps.sh.  To change
+# is not installed.  install-deps.sh calls it last.  To change
 # the version: npm install --prefix tests/node PACKAGE@VERSION, commit
 # tests/node/package.json and package-lock.json.
 set -eu
