@@ -215,10 +215,20 @@ raw() {
 }
 # raw_status WANT PRINTF-FORMAT: the status of the answer is one of WANT
 # ("400|505|": 400, 505 or no answer at all), and the server closes the
-# connection (raw returns only then).
+# connection (raw returns only then).  A server that answers a request it
+# stopped reading (a header over the limit) and closes with the rest of it
+# unread makes the kernel send a reset, which may discard the answer before
+# it leaves: where no answer is not one of WANT, no answer at all is asked
+# again, up to three times in all; a wrong status fails at once.
 raw_status() {
-	got=$(raw "$2" | head -1 | tr -d '\r' | cut -d' ' -f2)
-	echo "status $got, want $1"
+	tries=0
+	while :; do
+		got=$(raw "$2" | head -1 | tr -d '\r' | cut -d' ' -f2)
+		tries=$((tries + 1))
+		case $1 in *"|") break ;; esac
+		[ -n "$got" ] || [ $tries -ge 3 ] && break
+	done
+	echo "status $got, want $1 (attempts: $tries)"
 	case $1 in *"|") [ -z "$got" ] && return 0 ;; esac
 	old_ifs=$IFS
 	IFS='|'
