@@ -42,6 +42,8 @@ struct conf {
 	char *host_id;			/* "" from /etc/machine-id */
 	uint64_t max_body;		/* bytes */
 	unsigned max_connections;	/* per listener */
+	unsigned max_per_client;	/* TCP connections per client address, 0 no limit */
+	unsigned threads;		/* serving threads per TCP listener, 0 one per CPU */
 	unsigned timeout;		/* seconds of inactivity per connection */
 	int log_level;			/* enum log_level */
 	enum conf_on_error on_error;	/* the hook's policy without an answer; read by migcompat-hook */

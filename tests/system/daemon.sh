@@ -243,6 +243,24 @@ if start_daemon L --no-collect --host-id self --max-connections 2 --timeout 2; t
 	exec 5>&- 6>&-
 	stop_daemon L
 fi
+# max_per_client: two idle connections from 127.0.0.1 use up its share; a
+# third from there is closed, one from 127.0.0.2 is served.
+check "max_per_client defaults to 64, threads to one per CPU" sh -c \
+    "'$MIGCOMPATD' -f /dev/null -n -v --no-collect 2>&1 | grep -qx 'max_per_client = 64' &&
+     '$MIGCOMPATD' -f /dev/null -n -v --no-collect 2>&1 | grep -qx 'threads = 0'"
+if start_daemon P --no-collect --host-id self --max-per-client 2 --threads 2; then
+	exec 5<>/dev/tcp/127.0.0.1/$P_PORT
+	exec 6<>/dev/tcp/127.0.0.1/$P_PORT
+	sleep 0.3
+	check "over max_per_client: a third connection from one address is refused" \
+	    sh -c "! curl -sf -m 1 http://127.0.0.1:$P_PORT/healthz >/dev/null"
+	check "another client address is still served" \
+	    curl -sf -m 2 --interface 127.0.0.2 "http://127.0.0.1:$P_PORT/healthz"
+	exec 5>&- 6>&-
+	sleep 0.3
+	check "served again once that client closes its connections" curl -sf -m 2 "http://127.0.0.1:$P_PORT/healthz"
+	stop_daemon P
+fi
 if [ -r /proc/net/if_inet6 ] && grep -q '^0*1 ' /proc/net/if_inet6; then
 	if start_daemon V --no-collect --host-id self --listen '[::1]:0'; then
 		v6=$(sed -n 's/.*listening on \[::1\]:\([0-9][0-9]*\).*/\1/p' "$V_LOG" | head -1)
