@@ -369,7 +369,11 @@ api_dispatch(struct api_req *r)
 	}
 	if (api_needs_auth(r) && api_auth(r) == -1)
 		return;
+	/* Journal fields of what the handler logs: the host of the path, the route. */
+	log_set_context(strstr(api_routes[r->route].pattern, "{id}") != NULL && r->nparam > 0 ?
+	    r->param[0] : NULL, api_routes[r->route].pattern);
 	api_routes[r->route].fn(r);
 	if (r->status == 0)
 		api_error(r, 500, "handler gave no answer");
+	log_set_context(NULL, NULL);
 }

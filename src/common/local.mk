@@ -1,7 +1,7 @@
 ## src/common: logging, allocation, JSON helpers, the profile model.
 
 libmigcompat_a_SOURCES += \
-	src/common/log.c src/common/log.h \
+	src/common/log.c src/common/log.h src/common/log_journal.c \
 	src/common/xmalloc.c src/common/xmalloc.h \
 	src/common/util.c src/common/util.h \
 	src/common/jsonu.c src/common/jsonu.h \

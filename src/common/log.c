@@ -4,7 +4,8 @@
  * A line is formatted whole, its message escaped vis(3)-style (as tmux and
  * the OpenBSD daemons do), and written with one write(2): lines of
  * concurrent threads never interleave, and text a client chose (a URL, a
- * host id) cannot start a line of its own or carry terminal escapes.
+ * host id) cannot start a line of its own or carry terminal escapes.  A
+ * sink (the journal, log_journal.c) may take the escaped message instead.
  */
 #include "config.h"
 
@@ -13,19 +14,56 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "log.h"
 
 static const char *log_tag = "migcompat";
 static enum log_level log_max = LOG_LEVEL_INFO;
 static int log_journal = -1;
+static log_sink_fn log_sink;
+/* The request a thread is serving, for the sink's fields. */
+static __thread const char *log_ctx_host, *log_ctx_route;
 
 void
 log_init(const char *tag, enum log_level max_level)
 {
 	log_tag = tag;
 	log_max = max_level;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = log_journal_stream(getenv("JOURNAL_STREAM"), STDERR_FILENO);
+}
+
+void
+log_set_sink(log_sink_fn fn)
+{
+	log_sink = fn;
+}
+
+void
+log_set_context(const char *host, const char *route)
+{
+	log_ctx_host = host;
+	log_ctx_route = route;
+}
+
+const char *
+log_get_tag(void)
+{
+	return log_tag;
+}
+
+int
+log_journal_stream(const char *env, int fd)
+{
+	unsigned long long dev, ino;
+	struct stat st;
+	int n = 0;
+
+	if (env == NULL || sscanf(env, "%llu:%llu%n", &dev, &ino, &n) != 2 || env[n] != '\0')
+		return 0;
+	if (fstat(fd, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void
@@ -82,6 +120,16 @@ log_vemit(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (level > __atomic_load_n(&log_max, __ATOMIC_RELAXED))
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_sink != NULL) {
+		char esc[sizeof(line) - 256];
+
+		n = log_vis(esc, sizeof(esc) - 1, msg);
+		if (errnum != 0)
+			snprintf(esc + n, sizeof(esc) - n, ": %s", strerror(errnum));
+		if (log_sink(level, esc, log_ctx_host, log_ctx_route) == 0)
+			return;
+		n = 0;
+	}
 	if (log_journal == 1)
 		n = (size_t)snprintf(line, sizeof(line), "<%d>", (int)level);
 	k = snprintf(line + n, sizeof(line) - n, "%s: ", log_tag);

@@ -2,9 +2,11 @@
  * log.h - the one logging API of migcompat.
  *
  * Lines go to stderr, each in one write(2) (threads never tear a line).
- * When stderr is connected to the journal (systemd sets JOURNAL_STREAM),
- * each line carries a "<N>" syslog priority prefix so journald records the
- * right level.  The message is escaped as log_vis() does, so a line is
+ * When stderr is connected to the journal (systemd's JOURNAL_STREAM names
+ * its device and inode), each line carries a "<N>" syslog priority prefix
+ * so journald records the right level; migcompatd sends its lines with
+ * sd_journal_send instead (log_use_journal), with fields naming the
+ * request.  The message is escaped as log_vis() does, so a line is
  * always exactly one line of printable ASCII whatever a client sent.  The *_warn variants append
  * strerror(errno); the *x variants do not.
  */
@@ -33,6 +35,43 @@ void log_set_level(enum log_level max_level);
  * always NUL-terminated (dstsize > 0).  Returns the length written.
  */
 size_t log_vis(char *dst, size_t dstsize, const char *src);
+
+/*
+ * 1 if env (JOURNAL_STREAM, "DEVICE:INODE" in decimal) names the file open
+ * on fd, else 0 (NULL, malformed, another file).
+ */
+int log_journal_stream(const char *env, int fd);
+
+/*
+ * Where lines go instead of stderr: fn gets the level, the message escaped
+ * as log_vis() does (with the strerror text of the *_warn variants) and
+ * the calling thread's context (NULL each when unset); it returns 0, or -1
+ * to have the line written to stderr after all.  NULL: stderr.  Set it
+ * before other threads log.
+ */
+typedef int (*log_sink_fn)(enum log_level level, const char *msg, const char *host,
+    const char *route);
+void log_set_sink(log_sink_fn fn);
+
+/*
+ * The request the calling thread serves, for the sink: a host id and a
+ * route pattern ("/v1/hosts/{id}"), NULL each for none.  The strings must
+ * outlive the context; clear it with NULL, NULL when done.
+ */
+void log_set_context(const char *host, const char *route);
+
+/* The program tag of log_init. */
+const char *log_get_tag(void);
+
+/*
+ * log_journal.c (links libsystemd; only migcompatd calls it): when stderr
+ * is the journal stream, send every line with sd_journal_send, with
+ * PRIORITY, SYSLOG_IDENTIFIER, MIGCOMPAT_HOST and MIGCOMPAT_ROUTE (when the
+ * thread serves a request); otherwise, or without libsystemd, nothing
+ * changes.  Call after log_init, before threads start.  Returns 1 if the
+ * journal is used, 0 if not.
+ */
+int log_use_journal(void);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

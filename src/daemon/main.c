@@ -566,6 +566,7 @@ main(int argc, char **argv)
 	int check_only = 0, ret = 1, rc;
 
 	log_init("migcompatd", LOG_LEVEL_INFO);
+	log_use_journal();
 	memset(&s, 0, sizeof(s));
 	s.sigfd = -1;
 	s.collect_req[0] = s.collect_req[1] = -1;
