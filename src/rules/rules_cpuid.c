@@ -12,6 +12,7 @@
 #include "cpunames.h"
 #include "msrfeat.h"
 #include "rules_priv.h"
+#include "vmcpu.h"
 
 /*
  * The word index of a table entry: words are the distinct (leaf, subleaf,
@@ -242,6 +243,37 @@ rules_cpuid_names(struct rules_ctx *c)
 	return 0;
 }
 
+/*
+ * A custom CPU's named model: its flags as QEMU of the source's release
+ * builds it (the version the machine type selects, the spec's features on
+ * and off, feature_dependencies[] applied) go to req.  Returns 0, or -1
+ * when there is no model or the tables do not know it.
+ */
+static int
+rules_cpuid_model(const struct rules_ctx *c, uint32_t *req, int nwords)
+{
+	const struct cpuidfeat_entry *e;
+	struct vmcpu cpu;
+	size_t i;
+	int w;
+
+	if (c->vm->cpu_model[0] == '\0')
+		return -1;
+	vmcpu_compute_src(c->vm, c->srcp, &cpu);
+	if (!cpu.model_known)
+		return -1;
+	for (i = 0; i < cpunames_table_count && i < CPUNAMES_SET_MAX; i++) {
+		const struct cpunames_entry *n = &cpunames_table[i];
+
+		if (strcmp(n->kind, "cpuid") != 0 || !cpunames_set_has(&cpu.on, n))
+			continue;
+		e = cpuidfeat_lookup(n->index, n->subleaf, cpuidfeat_reg_index(n->reg), n->bit);
+		if (e != NULL && (w = rules_cpuid_word_of(e)) >= 0 && w < nwords)
+			req[w] |= 1u << e->bit;
+	}
+	return 0;
+}
+
 int
 rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
@@ -255,11 +287,14 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		return 1;
 	/* Which flags the VM needs: all of the source's, or what the spec lists. */
 	from_src = s != NULL && vm->cpu_mode != VMSPEC_CPU_CUSTOM;
-	if (s != NULL && vm->cpu_mode == VMSPEC_CPU_CUSTOM)
-		c->not_checked |= RULES_NC_CPU_MODEL;
 	memset(req, 0, sizeof(req));
 	memset(off, 0, sizeof(off));
 	memset(forbid, 0, sizeof(forbid));
+	/* A custom model's own flags, where the destination's CPUID is known. */
+	if (vm->cpu_mode == VMSPEC_CPU_CUSTOM && d->has_cpuid && rules_cpuid_model(c, req, RULES_CPUID_WORDS) == 0)
+		any_required = 1;
+	else if (s != NULL && vm->cpu_mode == VMSPEC_CPU_CUSTOM)
+		c->not_checked |= RULES_NC_CPU_MODEL;
 	for (i = 0; i < vm->n_features; i++) {
 		const char *name = vm->features[i].name;
 
@@ -282,6 +317,7 @@ rules_cpuid_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 			any_required = 1;
 		} else {
 			off[w] |= 1u << e->bit;
+			req[w] &= ~(1u << e->bit);
 			/* libvirt refuses to start a VM on a host that has a forbidden feature. */
 			if (vm->features[i].policy == VMSPEC_POLICY_FORBID) {
 				forbid[w] |= 1u << e->bit;

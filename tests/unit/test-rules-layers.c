@@ -550,12 +550,45 @@ custom(const char *model, const char *machine)
 	return &v;
 }
 
+/*
+ * Give p every CPUID flag of the table: the CPUID layer checks a custom
+ * model's own flags (QEMU's definition) against the destination, so hosts
+ * that are to judge only the libvirt layer offer them all.
+ */
+static void
+all_flags(struct profile *p)
+{
+	struct profile_cpuid e;
+	size_t i, k;
+
+	for (i = 0; i < cpuidfeat_table_count; i++) {
+		const struct cpuidfeat_entry *f = &cpuidfeat_table[i];
+		int r = cpuidfeat_reg_index(f->reg);
+
+		for (k = 0; k < p->n_cpuid; k++)
+			if (p->cpuid_ent[k].function == f->leaf &&
+			    (!(p->cpuid_ent[k].flags & 1) || p->cpuid_ent[k].index == f->subleaf))
+				break;
+		if (k == p->n_cpuid) {
+			memset(&e, 0, sizeof(e));
+			e.function = f->leaf;
+			e.index = f->subleaf;
+			e.flags = f->subleaf != 0 || f->leaf == 7 || f->leaf == 0xd ? 1 : 0;
+			profile_add_cpuid(p, 0, &e);
+		}
+		*reg(p, f->leaf, f->subleaf, r) |= 1u << f->bit;
+	}
+}
+
 static void
 test_libvirt(void)
 {
 	struct profile *d = host("GenuineIntel"), *s = host("GenuineIntel");
 	struct json_object *r;
 	struct vmspec *vm;
+
+	all_flags(d);
+	all_flags(s);
 
 	/* The example: no libvirt layer on the destination was a silent "compatible". */
 	vm = custom("Cascadelake-Server", "pc-q35-99.0");
