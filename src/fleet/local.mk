@@ -3,7 +3,8 @@
 
 libmigcompat_a_SOURCES += \
 	src/fleet/jbuf.c src/fleet/jbuf.h \
-	src/fleet/fleet.c src/fleet/fleet.h \
+	src/fleet/fleet.c src/fleet/fleet.h src/fleet/fleet_priv.h \
+	src/fleet/fleet_targets.c src/fleet/fleet_groups.c \
 	src/fleet/baseline.c src/fleet/baseline.h \
 	src/fleet/cpuout.c src/fleet/cpuout.h \
 	src/fleet/changes.c src/fleet/changes.h
