@@ -11,6 +11,7 @@
 
 #include "cpunames.h"
 #include "rules_priv.h"
+#include "vmcpu.h"
 #include "vmxbits.h"
 
 const uint32_t rules_vmx_slot_msr[RULES_V_NUM] = {
@@ -174,6 +175,62 @@ rules_vmx_spec_values(const struct vmspec *vm, uint64_t *v)
 	return any;
 }
 
+/* The default-1 controls of a control slot (always allowed, QEMU names their "may be 0"). */
+static uint32_t
+rules_vmx_default1(int slot)
+{
+	switch (slot) {
+	case RULES_V_PIN:
+		return VMX_PIN_ALWAYSON;
+	case RULES_V_PROC:
+		return VMX_PROC_ALWAYSON;
+	case RULES_V_EXIT:
+		return VMX_EXIT_ALWAYSON;
+	case RULES_V_ENTRY:
+		return VMX_ENTRY_ALWAYSON;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * A custom CPU's named model: QEMU gives the guest the model's own VMX
+ * features (those the host offers), not the host's, so every bit QEMU
+ * names that the model (as vmcpu builds it) lacks leaves the values the VM
+ * uses.  Unnamed bits follow the host and stay.  Returns nonzero when a
+ * known model applied.
+ */
+static int
+rules_vmx_model_values(const struct rules_ctx *c, uint64_t *v)
+{
+	struct vmcpu cpu;
+	size_t i;
+	int slot;
+
+	if (c->vm->cpu_mode != VMSPEC_CPU_CUSTOM || c->vm->cpu_model[0] == '\0')
+		return 0;
+	vmcpu_compute_src(c->vm, c->srcp, &cpu);
+	if (!cpu.model_known)
+		return 0;
+	for (i = 0; i < cpunames_table_count && i < CPUNAMES_SET_MAX; i++) {
+		const struct cpunames_entry *n = &cpunames_table[i];
+
+		if (strcmp(n->kind, "vmx") != 0 || n->qemu == NULL || cpunames_set_has(&cpu.on, n))
+			continue;
+		for (slot = 0; slot < RULES_V_NUM; slot++)
+			if (rules_vmx_slot_msr[slot] == n->index)
+				break;
+		if (slot == RULES_V_NUM)
+			continue;
+		/* A default-1 control QEMU names "-noexit" etc.: without it, it must be 1. */
+		if (vmxbits_is_control(n->index) && (rules_vmx_default1(slot) >> n->bit & 1))
+			v[slot] |= 1ull << n->bit;
+		else
+			v[slot] &= ~(vmxbits_is_control(n->index) ? 1ull << (32 + n->bit) : 1ull << n->bit);
+	}
+	return 1;
+}
+
 /*
  * The vmx-* features the VM enables must be allowed on dst: the check of
  * a spec against a destination alone (and a harmless repetition when the
@@ -259,8 +316,10 @@ rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		return c->vm->n_features > 0 ? rules_vmx_required(c, d) : 0;
 	}
 	v = s->vmx;
+	memcpy(sv, s->vmx, sizeof(sv));
+	if (rules_vmx_model_values(c, sv))
+		v = sv;
 	if (c->vm->n_features > 0) {
-		memcpy(sv, s->vmx, sizeof(sv));
 		if (rules_vmx_spec_values(c->vm, sv))
 			v = sv;
 		if (rules_vmx_required(c, d))
