@@ -49,6 +49,7 @@ EXTRA_DIST += \
 	tests/data/domains/libvirt-spellings.xml \
 	tests/data/domains/custom-forbid.xml \
 	tests/data/domains/newer-names.xml \
+	tests/data/domains/custom-skylake-nested.xml \
 	tests/data/domains/libvirt/README.md \
 	tests/data/domains/libvirt/cpu-strict1.xml \
 	tests/data/domains/libvirt/cpu-exact1.xml \

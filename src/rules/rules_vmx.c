@@ -194,15 +194,18 @@ rules_vmx_default1(int slot)
 }
 
 /*
- * A custom CPU's named model: QEMU gives the guest the model's own VMX
- * features (those the host offers), not the host's, so every bit QEMU
- * names that the model (as vmcpu builds it) lacks leaves the values the VM
- * uses.  Unnamed bits follow the host and stay.  Returns nonzero when a
- * known model applied.
+ * A custom CPU's named model: QEMU writes the VMX MSRs from the model's own
+ * VMX features that the host offers, not from the host's: a control's
+ * allowed-1 half is those features plus the default-1 controls, its
+ * must-be-1 half the default-1 controls the model does not name ("-noexit"
+ * and the like); EPT/VPID, VMFUNC and the feature bits of BASIC and MISC
+ * are the model's; the host's fields (revision, sizes, counts, EPT memory
+ * types) stay.  Returns nonzero when a known model applied.
  */
 static int
 rules_vmx_model_values(const struct rules_ctx *c, uint64_t *v)
 {
+	uint64_t model[RULES_V_NUM], d1, host;
 	struct vmcpu cpu;
 	size_t i;
 	int slot;
@@ -212,22 +215,29 @@ rules_vmx_model_values(const struct rules_ctx *c, uint64_t *v)
 	vmcpu_compute_src(c->vm, c->srcp, &cpu);
 	if (!cpu.model_known)
 		return 0;
+	memset(model, 0, sizeof(model));
 	for (i = 0; i < cpunames_table_count && i < CPUNAMES_SET_MAX; i++) {
 		const struct cpunames_entry *n = &cpunames_table[i];
 
-		if (strcmp(n->kind, "vmx") != 0 || n->qemu == NULL || cpunames_set_has(&cpu.on, n))
+		if (strcmp(n->kind, "vmx") != 0 || n->qemu == NULL || !cpunames_set_has(&cpu.on, n))
 			continue;
 		for (slot = 0; slot < RULES_V_NUM; slot++)
 			if (rules_vmx_slot_msr[slot] == n->index)
 				break;
-		if (slot == RULES_V_NUM)
-			continue;
-		/* A default-1 control QEMU names "-noexit" etc.: without it, it must be 1. */
-		if (vmxbits_is_control(n->index) && (rules_vmx_default1(slot) >> n->bit & 1))
-			v[slot] |= 1ull << n->bit;
-		else
-			v[slot] &= ~(vmxbits_is_control(n->index) ? 1ull << (32 + n->bit) : 1ull << n->bit);
+		if (slot < RULES_V_NUM)
+			model[slot] |= 1ull << n->bit;
 	}
+	for (slot = RULES_V_PIN; slot <= RULES_V_ENTRY; slot++) {
+		d1 = rules_vmx_default1(slot);
+		host = v[slot] >> 32;
+		v[slot] = ((model[slot] & host) | d1) << 32 | (d1 & ~model[slot]);
+	}
+	v[RULES_V_PROC2] = (model[RULES_V_PROC2] & (v[RULES_V_PROC2] >> 32)) << 32;
+	/* EPT memory types UC (8) and WB (14) come from the host. */
+	v[RULES_V_EPT] &= model[RULES_V_EPT] | (1ull << 8) | (1ull << 14);
+	v[RULES_V_VMFUNC] &= model[RULES_V_VMFUNC];
+	v[RULES_V_BASIC] &= ~RULES_BASIC_FEATURES | model[RULES_V_BASIC];
+	v[RULES_V_MISC] &= ~RULES_MISC_FEATURES | model[RULES_V_MISC];
 	return 1;
 }
 

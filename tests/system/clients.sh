@@ -148,9 +148,18 @@ check "names the destination's QEMU 7.2 and libvirt 9.0 lack block, each said" \
     sh -c "'$MIGCOMPAT' check --json --domain '$top_srcdir/tests/data/domains/newer-names.xml' '$SKX' '$T/dst-deb12.json' |
     jq -e '[.reasons[] | select(.rule == \"feature-name\") | .name] | sort == [\"vmx-any-errcode\", \"vmx-ept\"]' >/dev/null"
 
+MPX="$top_srcdir/tests/data/domains/nested-mpx-disabled.xml"
+# A custom model's VMX features are the model's, not the source host's:
+# controls QEMU has no name for (conceal from PT) and those the model lacks
+# (the BNDCFGS controls of Skylake-Server) do not block, the model's own do.
+BDW="$I/GenuineIntel00406F1_BroadwellE_01_CPUID.json"
+check "custom Skylake-Server with vmx: only the model's VMX features are compared" \
+    sh -c "'$MIGCOMPAT' check --domain '$top_srcdir/tests/data/domains/custom-skylake-nested.xml' '$SKX' '$BDW' >'$T/cs.txt';
+    ! grep -qi 'bndcfgs\|from PT' '$T/cs.txt' && grep -q 'VMCS shadowing' '$T/cs.txt' &&
+    '$MIGCOMPAT' check --domain '$MPX' '$SKX' '$BDW' | grep -q 'from PT'"
+
 # The issue's example: mpx disabled, so QEMU drops the BNDCFGS controls;
 # they never block, and targets --domain keeps the hosts lacking them.
-MPX="$top_srcdir/tests/data/domains/nested-mpx-disabled.xml"
 ICX="$I/GenuineIntel00606A6_ICX_CPUID3.json"
 check "mpx disabled: the BNDCFGS controls do not block" \
     sh -c "'$MIGCOMPAT' check --domain '$MPX' '$SKX' '$ICX' >'$T/mpx.txt'; ! grep -qi bndcfgs '$T/mpx.txt'"
