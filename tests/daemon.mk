@@ -5,8 +5,10 @@ check_PROGRAMS += tests/unit/test-store tests/unit/test-conf tests/unit/test-pdi
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_conf_SOURCES = tests/unit/test-conf.c
 tests_unit_test_pdiff_SOURCES = tests/unit/test-pdiff.c
-check_PROGRAMS += tests/unit/test-log
+check_PROGRAMS += tests/unit/test-log tests/unit/test-concurrent
 tests_unit_test_log_SOURCES = tests/unit/test-log.c
+tests_unit_test_concurrent_SOURCES = tests/unit/test-concurrent.c tests/unit/synth.c \
+	tests/unit/synth.h
 
 TESTS += \
 	tests/system/daemon.sh \
