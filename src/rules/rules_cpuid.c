@@ -267,6 +267,9 @@ rules_cpuid_model(const struct rules_ctx *c, uint32_t *req, int nwords)
 
 		if (strcmp(n->kind, "cpuid") != 0 || !cpunames_set_has(&cpu.on, n))
 			continue;
+		/* Intel CPUs report SYSCALL only in 64-bit mode: a 32-bit dump shows it clear. */
+		if (c->dstp->is_dump && n->qemu != NULL && strcmp(n->qemu, "syscall") == 0)
+			continue;
 		e = cpuidfeat_lookup(n->index, n->subleaf, cpuidfeat_reg_index(n->reg), n->bit);
 		if (e != NULL && (w = rules_cpuid_word_of(e)) >= 0 && w < nwords)
 			req[w] |= 1u << e->bit;

@@ -11,8 +11,10 @@
 #include <string.h>
 
 #include "cpuidfeat.h"
+#include "cpunames.h"
 #include "msrfeat.h"
 #include "rules_priv.h"
+#include "vmcpu.h"
 
 const uint32_t rules_fmsr_slot_msr[RULES_M_NUM] = {
 	[RULES_M_ARCH] = MSRFEAT_ARCH_CAPABILITIES,
@@ -148,6 +150,40 @@ rules_msr_bits(struct rules_ctx *c, uint8_t rule, int k, uint64_t bits)
 	return 0;
 }
 
+/*
+ * A custom CPU's named model: its feature-MSR bits (QEMU's definition,
+ * dependencies applied: none without the CPUID gate) join req, unless the
+ * spec turns them off.  *first gets the first such entry if it has none.
+ * Returns 0 (nothing to record here).
+ */
+static int
+rules_msr_model(const struct rules_ctx *c, uint64_t *req, const uint64_t *off,
+    const struct msrfeat_entry **first)
+{
+	const struct msrfeat_entry *e;
+	struct vmcpu cpu;
+	size_t i;
+	int k;
+
+	if (c->vm->cpu_mode != VMSPEC_CPU_CUSTOM || c->vm->cpu_model[0] == '\0')
+		return 0;
+	vmcpu_compute_src(c->vm, c->srcp, &cpu);
+	if (!cpu.model_known)
+		return 0;
+	for (i = 0; i < cpunames_table_count && i < CPUNAMES_SET_MAX; i++) {
+		const struct cpunames_entry *n = &cpunames_table[i];
+
+		if (strcmp(n->kind, "msr") != 0 || !cpunames_set_has(&cpu.on, n) ||
+		    (e = msrfeat_lookup(n->index, n->bit)) == NULL || e->width != 1 ||
+		    (k = rules_msr_slot(e->msr)) < 0 || (off[k] & msrfeat_mask(e)) != 0)
+			continue;
+		req[k] |= msrfeat_mask(e);
+		if (*first == NULL)
+			*first = e;
+	}
+	return 0;
+}
+
 int
 rules_msr_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
@@ -177,6 +213,8 @@ rules_msr_check(struct rules_ctx *c, const struct rules_prep *s, const struct ru
 			off[k] |= msrfeat_mask(e);
 		}
 	}
+	if (rules_msr_model(c, req, off, &first))
+		return 1;
 	if (!from_src && first == NULL)
 		return 0;
 
