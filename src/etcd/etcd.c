@@ -15,82 +15,12 @@
 #include <curl/curl.h>
 #include <json-c/json.h>
 
-#include "base64.h"
 #include "etcd.h"
+#include "etcd_priv.h"
 #include "jsonu.h"
 #include "log.h"
 #include "util.h"
 #include "xmalloc.h"
-
-/* Largest answer buffered, and longest line of a watch stream. */
-#define ETCD_MAX_BODY		(256u * 1024 * 1024)
-/* Keys per page of a prefix listing. */
-#define ETCD_PAGE		64
-
-/* gRPC status codes the gateway reports in "code". */
-#define GRPC_INVALID_ARGUMENT	3
-#define GRPC_DEADLINE_EXCEEDED	4
-#define GRPC_NOT_FOUND		5
-#define GRPC_PERMISSION_DENIED	7
-#define GRPC_RESOURCE_EXHAUSTED	8
-#define GRPC_ABORTED		10
-#define GRPC_OUT_OF_RANGE	11
-#define GRPC_INTERNAL		13
-#define GRPC_UNAVAILABLE	14
-#define GRPC_UNAUTHENTICATED	16
-
-/* What to do after an exchange. */
-enum etcd_outcome {
-	ETCD_DONE = 0,
-	ETCD_RETRY,		/* try the next endpoint, with backoff */
-	ETCD_REAUTH,		/* the token expired: authenticate again */
-	ETCD_FAIL,		/* final; errno and err are set */
-};
-
-/* Where the write callback puts what it receives. */
-enum etcd_mode {
-	ETCD_MODE_BUFFER = 0,
-	ETCD_MODE_WATCH,
-};
-
-/* The state of one streaming watch. */
-struct etcd_watch_state {
-	int (*fn)(const struct etcd_event *ev, void *arg);
-	void *arg;
-	int64_t next;		/* revision to resume from */
-	int created;
-	int compacted;		/* compact revision reported */
-	int failed;		/* fn returned -1 */
-	int error;		/* errno of a stream error, 0 none */
-	char msg[256];
-};
-
-struct etcd {
-	char *endpoints[ETCD_MAX_ENDPOINTS];
-	size_t n_endpoints;
-	size_t cur;
-	size_t last_ok;		/* endpoint of the last answer, for log lines */
-	char *cacert, *cert, *key, *user, *password;
-	unsigned connect_timeout_ms, request_timeout_ms;
-	unsigned backoff_min_ms, backoff_max_ms, retry_ms;
-	char *token;
-	CURL *curl;
-	int stop;		/* set with __atomic builtins */
-
-	enum etcd_mode mode;
-	char *buf;		/* answer, or the unparsed tail of a stream */
-	size_t len, cap;
-	struct etcd_watch_state *watch;
-};
-
-/* The retry state of one call. */
-struct etcd_retry {
-	uint64_t start_ns;
-	unsigned tries;
-	unsigned delay_ms;
-	int reauth;
-	int warned;
-};
 
 static pthread_once_t etcd_once = PTHREAD_ONCE_INIT;
 static CURLcode etcd_global_rc;
@@ -101,7 +31,7 @@ etcd_global_init(void)
 	etcd_global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-static int __attribute__((format(printf, 4, 5)))
+int
 etcd_err(char *err, size_t errsize, int errnum, const char *fmt, ...)
 {
 	va_list ap;
@@ -113,7 +43,7 @@ etcd_err(char *err, size_t errsize, int errnum, const char *fmt, ...)
 	return -1;
 }
 
-static int
+int
 etcd_stopping(const struct etcd *e)
 {
 	return __atomic_load_n(&e->stop, __ATOMIC_RELAXED);
@@ -211,6 +141,8 @@ etcd_new(const struct etcd_conf *c, char *err, size_t errsize)
 	curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, e);
 	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)e->connect_timeout_ms);
 	curl_easy_setopt(e->curl, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* A busy watch stream arrives in large chunks: one batch each. */
+	curl_easy_setopt(e->curl, CURLOPT_BUFFERSIZE, 256L * 1024);
 	curl_easy_setopt(e->curl, CURLOPT_TCP_KEEPIDLE, 10L);
 	curl_easy_setopt(e->curl, CURLOPT_TCP_KEEPINTVL, 5L);
 	curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
@@ -283,8 +215,6 @@ etcd_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ult
 	return etcd_stopping(arg) ? 1 : 0;
 }
 
-static int etcd_watch_line(struct etcd *e, char *line, size_t len);
-
 static size_t
 etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
@@ -315,6 +245,8 @@ etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 			return 0;
 		start = i + 1;
 	}
+	if (etcd_watch_chunk(e) == -1)
+		return 0;
 	memmove(e->buf, e->buf + start, e->len - start);
 	e->len -= start;
 	e->buf[e->len] = '\0';
@@ -326,7 +258,7 @@ etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg)
  * status in *status and the answer in e->buf, or -1 on a transport failure
  * with a message in err (errno ECANCELED if stopped).
  */
-static int
+int
 etcd_http(struct etcd *e, const char *path, const char *body, long *status,
     char *err, size_t errsize)
 {
@@ -378,7 +310,7 @@ cleanup:
  * The outcome of an error answer: the gateway's {"error", "code",
  * "message"} or, from a proxy, anything else.
  */
-static enum etcd_outcome
+enum etcd_outcome
 etcd_classify(struct etcd *e, long status, char *err, size_t errsize)
 {
 	struct json_object *o = NULL, *v;
@@ -442,7 +374,7 @@ cleanup:
 	return out;
 }
 
-static void
+void
 etcd_retry_start(struct etcd *e, struct etcd_retry *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -471,7 +403,7 @@ etcd_sleep(struct etcd *e, unsigned ms)
  * a full round, back off.  Returns 0 to try again, or -1 when stopped or
  * out of time (err keeps the last failure).
  */
-static int
+int
 etcd_retry_next(struct etcd *e, struct etcd_retry *r, char *err, size_t errsize)
 {
 	uint64_t elapsed_ms;
@@ -498,7 +430,7 @@ etcd_retry_next(struct etcd *e, struct etcd_retry *r, char *err, size_t errsize)
 	return 0;
 }
 
-static void
+void
 etcd_answered(struct etcd *e, struct etcd_retry *r)
 {
 	if (e->last_ok != e->cur || r->warned)
@@ -507,7 +439,7 @@ etcd_answered(struct etcd *e, struct etcd_retry *r)
 }
 
 /* Get a token with the user and password.  ETCD_DONE, ETCD_RETRY or ETCD_FAIL. */
-static enum etcd_outcome
+enum etcd_outcome
 etcd_authenticate(struct etcd *e, char *err, size_t errsize)
 {
 	struct json_object *req, *resp = NULL, *v;
@@ -558,7 +490,7 @@ cleanup:
  * Make one request: POST req to path until an endpoint answers.  Returns
  * 0 with the parsed answer in *resp (caller puts), or -1.
  */
-static int
+int
 etcd_call(struct etcd *e, const char *path, struct json_object *req, struct json_object **resp,
     char *err, size_t errsize)
 {
@@ -612,589 +544,3 @@ etcd_call(struct etcd *e, const char *path, struct json_object *req, struct json
 	}
 }
 
-/*
- * JSON helpers.
- */
-
-/* A 64-bit field, sent as a string or a number; 0 when absent. */
-static int64_t
-etcd_json_i64(struct json_object *o, const char *name)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, name, &v))
-		return 0;
-	if (json_object_is_type(v, json_type_string))
-		return strtoll(json_object_get_string(v), NULL, 10);
-	return json_object_get_int64(v);
-}
-
-static int64_t
-etcd_json_header_rev(struct json_object *o)
-{
-	struct json_object *h;
-
-	if (!json_object_object_get_ex(o, "header", &h))
-		return 0;
-	return etcd_json_i64(h, "revision");
-}
-
-static struct json_object *
-etcd_json_i64_new(int64_t v)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%lld", (long long)v);
-	return json_object_new_string(buf);
-}
-
-static void
-etcd_json_add_bytes(struct json_object *o, const char *name, const void *data, size_t len)
-{
-	char *b = base64_encode(data, len);
-
-	json_object_object_add(o, name, json_object_new_string(b));
-	free(b);
-}
-
-/* The end of the range of keys that start with prefix ("\0": all keys). */
-static char *
-etcd_prefix_end(const char *prefix, size_t *len)
-{
-	size_t n = strlen(prefix);
-	char *end = xstrdup(prefix);
-
-	while (n > 0) {
-		if ((unsigned char)end[n - 1] != 0xff) {
-			end[n - 1]++;
-			*len = n;
-			return end;
-		}
-		n--;
-	}
-	end[0] = '\0';
-	*len = 1;
-	return end;
-}
-
-static void
-etcd_json_add_prefix(struct json_object *req, const char *prefix)
-{
-	size_t n;
-	char *end = etcd_prefix_end(prefix, &n);
-
-	etcd_json_add_bytes(req, "key", prefix, strlen(prefix));
-	etcd_json_add_bytes(req, "range_end", end, n);
-	free(end);
-}
-
-/* Decode a base64 field into an allocated buffer ("" when absent). */
-static int
-etcd_json_bytes(struct json_object *o, const char *name, char **out, size_t *len)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, name, &v)) {
-		*out = xstrdup("");
-		*len = 0;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return -1;
-	*out = base64_decode(json_object_get_string(v), len);
-	return *out == NULL ? -1 : 0;
-}
-
-/* Fill kv from a KeyValue message; free *keybuf and *valbuf afterwards. */
-static int
-etcd_json_kv(struct json_object *o, struct etcd_kv *kv, char **keybuf, char **valbuf)
-{
-	memset(kv, 0, sizeof(*kv));
-	*keybuf = *valbuf = NULL;
-	if (!json_object_is_type(o, json_type_object) ||
-	    etcd_json_bytes(o, "key", keybuf, &kv->key_len) == -1 ||
-	    etcd_json_bytes(o, "value", valbuf, &kv->value_len) == -1) {
-		free(*keybuf);
-		*keybuf = NULL;
-		return -1;
-	}
-	kv->key = *keybuf;
-	kv->value = *valbuf;
-	kv->create_revision = etcd_json_i64(o, "create_revision");
-	kv->mod_revision = etcd_json_i64(o, "mod_revision");
-	kv->version = etcd_json_i64(o, "version");
-	kv->lease = etcd_json_i64(o, "lease");
-	return 0;
-}
-
-/*
- * Key-value.
- */
-
-int
-etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
-    int64_t *rev, char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL;
-	int ret = -1;
-
-	req = json_object_new_object();
-	etcd_json_add_bytes(req, "key", key, strlen(key));
-	etcd_json_add_bytes(req, "value", value, len);
-	if (lease != 0)
-		json_object_object_add(req, "lease", etcd_json_i64_new(lease));
-	if (etcd_call(e, "/v3/kv/put", req, &resp, err, errsize) == -1)
-		goto cleanup;
-	if (rev != NULL)
-		*rev = etcd_json_header_rev(resp);
-	ret = 0;
-cleanup:
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-int
-etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct etcd_kv *kv,
-    char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL, *kvs, *k;
-	struct etcd_kv tmp;
-	char *kb = NULL, *vb = NULL;
-	int ret = -1;
-
-	*value = NULL;
-	req = json_object_new_object();
-	etcd_json_add_bytes(req, "key", key, strlen(key));
-	if (etcd_call(e, "/v3/kv/range", req, &resp, err, errsize) == -1)
-		goto cleanup;
-	if (!json_object_object_get_ex(resp, "kvs", &kvs) || !json_object_is_type(kvs, json_type_array) ||
-	    json_object_array_length(kvs) == 0) {
-		etcd_err(err, errsize, ENOENT, "etcd: %s: no such key", key);
-		goto cleanup;
-	}
-	k = json_object_array_get_idx(kvs, 0);
-	if (etcd_json_kv(k, &tmp, &kb, &vb) == -1) {
-		etcd_err(err, errsize, EPROTO, "etcd: %s: bad key-value in the answer", key);
-		goto cleanup;
-	}
-	*value = vb;
-	vb = NULL;
-	if (len != NULL)
-		*len = tmp.value_len;
-	if (kv != NULL) {
-		*kv = tmp;
-		kv->key = kv->value = NULL;
-	}
-	ret = 0;
-cleanup:
-	free(kb);
-	free(vb);
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-int
-etcd_range_prefix(struct etcd *e, const char *prefix, int64_t revision,
-    int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, int64_t *rev,
-    char *err, size_t errsize)
-{
-	struct json_object *req = NULL, *resp = NULL, *kvs, *more;
-	struct etcd_kv kv;
-	char *kb = NULL, *vb = NULL, *from = NULL, *end;
-	size_t n, i, from_len = 0, end_len;
-	int ret = -1;
-
-	end = etcd_prefix_end(prefix, &end_len);
-	from = xstrdup(prefix);
-	from_len = strlen(prefix);
-	for (;;) {
-		json_object_put(req);
-		json_object_put(resp);
-		resp = NULL;
-		req = json_object_new_object();
-		etcd_json_add_bytes(req, "key", from, from_len);
-		etcd_json_add_bytes(req, "range_end", end, end_len);
-		json_object_object_add(req, "limit", json_object_new_int(ETCD_PAGE));
-		if (revision != 0)
-			json_object_object_add(req, "revision", etcd_json_i64_new(revision));
-		if (etcd_call(e, "/v3/kv/range", req, &resp, err, errsize) == -1)
-			goto cleanup;
-		/* Every further page reads the revision of the first. */
-		if (revision == 0)
-			revision = etcd_json_header_rev(resp);
-		n = 0;
-		if (json_object_object_get_ex(resp, "kvs", &kvs) && json_object_is_type(kvs, json_type_array))
-			n = json_object_array_length(kvs);
-		for (i = 0; i < n; i++) {
-			if (etcd_json_kv(json_object_array_get_idx(kvs, i), &kv, &kb, &vb) == -1) {
-				etcd_err(err, errsize, EPROTO, "etcd: bad key-value under %s", prefix);
-				goto cleanup;
-			}
-			if (fn(&kv, arg) == -1) {
-				etcd_err(err, errsize, ECANCELED, "etcd: listing of %s stopped", prefix);
-				goto cleanup;
-			}
-			if (i == n - 1) {
-				/* The next page starts just after the last key. */
-				free(from);
-				from = xmalloc(kv.key_len + 1);
-				memcpy(from, kv.key, kv.key_len);
-				from[kv.key_len] = '\0';
-				from_len = kv.key_len + 1;
-			}
-			free(kb);
-			free(vb);
-			kb = vb = NULL;
-		}
-		if (n == 0 || !json_object_object_get_ex(resp, "more", &more) ||
-		    !json_object_get_boolean(more))
-			break;
-	}
-	if (rev != NULL)
-		*rev = revision;
-	ret = 0;
-cleanup:
-	free(kb);
-	free(vb);
-	free(from);
-	free(end);
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-int
-etcd_delete(struct etcd *e, const char *key, int prefix, int64_t *deleted, int64_t *rev,
-    char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL;
-	int ret = -1;
-
-	req = json_object_new_object();
-	if (prefix)
-		etcd_json_add_prefix(req, key);
-	else
-		etcd_json_add_bytes(req, "key", key, strlen(key));
-	if (etcd_call(e, "/v3/kv/deleterange", req, &resp, err, errsize) == -1)
-		goto cleanup;
-	if (deleted != NULL)
-		*deleted = etcd_json_i64(resp, "deleted");
-	if (rev != NULL)
-		*rev = etcd_json_header_rev(resp);
-	ret = 0;
-cleanup:
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-int
-etcd_compact(struct etcd *e, int64_t revision, char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL;
-	int ret;
-
-	req = json_object_new_object();
-	json_object_object_add(req, "revision", etcd_json_i64_new(revision));
-	json_object_object_add(req, "physical", json_object_new_boolean(1));
-	ret = etcd_call(e, "/v3/kv/compaction", req, &resp, err, errsize);
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-/*
- * Leases.
- */
-
-int
-etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted,
-    char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL, *v;
-	int ret = -1;
-
-	req = json_object_new_object();
-	json_object_object_add(req, "TTL", etcd_json_i64_new(ttl));
-	if (etcd_call(e, "/v3/lease/grant", req, &resp, err, errsize) == -1)
-		goto cleanup;
-	if (json_object_object_get_ex(resp, "error", &v) && json_object_is_type(v, json_type_string) &&
-	    *json_object_get_string(v) != '\0') {
-		etcd_err(err, errsize, EIO, "etcd: lease grant: %s", json_object_get_string(v));
-		goto cleanup;
-	}
-	*id = etcd_json_i64(resp, "ID");
-	if (*id == 0) {
-		etcd_err(err, errsize, EPROTO, "etcd: lease grant: no ID in the answer");
-		goto cleanup;
-	}
-	if (granted != NULL)
-		*granted = etcd_json_i64(resp, "TTL");
-	ret = 0;
-cleanup:
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-int
-etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL, *res;
-	int64_t t;
-	int ret = -1;
-
-	req = json_object_new_object();
-	json_object_object_add(req, "ID", etcd_json_i64_new(id));
-	if (etcd_call(e, "/v3/lease/keepalive", req, &resp, err, errsize) == -1)
-		goto cleanup;
-	/* A stream call: the answer is {"result": LeaseKeepAliveResponse}. */
-	if (!json_object_object_get_ex(resp, "result", &res)) {
-		etcd_err(err, errsize, EPROTO, "etcd: lease keepalive: no result in the answer");
-		goto cleanup;
-	}
-	t = etcd_json_i64(res, "TTL");
-	if (t <= 0) {
-		etcd_err(err, errsize, ENOENT, "etcd: lease %llx has expired", (unsigned long long)id);
-		goto cleanup;
-	}
-	if (ttl != NULL)
-		*ttl = t;
-	ret = 0;
-cleanup:
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-int
-etcd_lease_revoke(struct etcd *e, int64_t id, char *err, size_t errsize)
-{
-	struct json_object *req, *resp = NULL;
-	int ret;
-
-	req = json_object_new_object();
-	json_object_object_add(req, "ID", etcd_json_i64_new(id));
-	ret = etcd_call(e, "/v3/lease/revoke", req, &resp, err, errsize);
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
-}
-
-/*
- * Watch.
- */
-
-/* Handle one message of the watch stream.  Returns -1 to end the stream. */
-static int
-etcd_watch_line(struct etcd *e, char *line, size_t len)
-{
-	struct etcd_watch_state *w = e->watch;
-	struct json_object *o = NULL, *res, *evs, *ev, *v;
-	struct etcd_event event;
-	char *kb = NULL, *vb = NULL, perr[128];
-	size_t i, n;
-	int64_t crev;
-	int ret = -1;
-
-	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
-		line[--len] = '\0';
-	if (len == 0)
-		return 0;
-	if (jsonu_parse(line, len, &o, perr, sizeof(perr)) == -1 ||
-	    !json_object_is_type(o, json_type_object)) {
-		w->error = EPROTO;
-		snprintf(w->msg, sizeof(w->msg), "watch stream: not JSON: %s", perr);
-		goto cleanup;
-	}
-	if (json_object_object_get_ex(o, "error", &v)) {
-		struct json_object *m = NULL, *c = NULL;
-
-		if (json_object_is_type(v, json_type_object)) {
-			json_object_object_get_ex(v, "message", &m);
-			json_object_object_get_ex(v, "grpc_code", &c);
-		}
-		w->error = c != NULL && json_object_get_int(c) == GRPC_UNAUTHENTICATED ? EACCES : EIO;
-		snprintf(w->msg, sizeof(w->msg), "watch stream error: %s",
-		    m != NULL ? json_object_get_string(m) : json_object_to_json_string(v));
-		goto cleanup;
-	}
-	if (!json_object_object_get_ex(o, "result", &res)) {
-		w->error = EPROTO;
-		snprintf(w->msg, sizeof(w->msg), "watch stream: no result");
-		goto cleanup;
-	}
-	if ((crev = etcd_json_i64(res, "compact_revision")) > 0) {
-		w->compacted = 1;
-		snprintf(w->msg, sizeof(w->msg), "revision %lld compacted (oldest kept %lld)",
-		    (long long)w->next, (long long)crev);
-		goto cleanup;
-	}
-	if (json_object_object_get_ex(res, "canceled", &v) && json_object_get_boolean(v)) {
-		w->error = EIO;
-		json_object_object_get_ex(res, "cancel_reason", &v);
-		snprintf(w->msg, sizeof(w->msg), "watch canceled: %s",
-		    v != NULL ? json_object_get_string(v) : "no reason given");
-		goto cleanup;
-	}
-	if (json_object_object_get_ex(res, "created", &v) && json_object_get_boolean(v)) {
-		w->created = 1;
-		/* Watching from now: events start after the current revision. */
-		if (w->next == 0)
-			w->next = etcd_json_header_rev(res) + 1;
-		ret = 0;
-		goto cleanup;
-	}
-	n = 0;
-	if (json_object_object_get_ex(res, "events", &evs) && json_object_is_type(evs, json_type_array))
-		n = json_object_array_length(evs);
-	if (n == 0) {
-		/* A progress notification: nothing before header.revision is pending. */
-		memset(&event, 0, sizeof(event));
-		event.type = ETCD_EVENT_PROGRESS;
-		event.revision = etcd_json_header_rev(res);
-		if (event.revision >= w->next) {
-			w->next = event.revision + 1;
-			if (w->fn(&event, w->arg) == -1) {
-				w->failed = 1;
-				goto cleanup;
-			}
-		}
-		ret = 0;
-		goto cleanup;
-	}
-	for (i = 0; i < n; i++) {
-		ev = json_object_array_get_idx(evs, i);
-		memset(&event, 0, sizeof(event));
-		event.type = ETCD_EVENT_PUT;
-		if (json_object_object_get_ex(ev, "type", &v) &&
-		    strcmp(json_object_get_string(v), "DELETE") == 0)
-			event.type = ETCD_EVENT_DELETE;
-		if (!json_object_object_get_ex(ev, "kv", &v) ||
-		    etcd_json_kv(v, &event.kv, &kb, &vb) == -1) {
-			w->error = EPROTO;
-			snprintf(w->msg, sizeof(w->msg), "watch stream: bad event");
-			goto cleanup;
-		}
-		event.revision = event.kv.mod_revision;
-		/* After a resume etcd may repeat nothing, but be sure. */
-		if (event.revision >= w->next) {
-			if (w->fn(&event, w->arg) == -1) {
-				w->failed = 1;
-				goto cleanup;
-			}
-			w->next = event.revision + 1;
-		}
-		free(kb);
-		free(vb);
-		kb = vb = NULL;
-	}
-	ret = 0;
-cleanup:
-	free(kb);
-	free(vb);
-	json_object_put(o);
-	return ret;
-}
-
-int
-etcd_watch(struct etcd *e, const char *prefix, int64_t start,
-    int (*fn)(const struct etcd_event *ev, void *arg), void *arg, int64_t *next,
-    char *err, size_t errsize)
-{
-	struct json_object *req = NULL, *create;
-	struct etcd_watch_state w;
-	struct etcd_retry r;
-	enum etcd_outcome out;
-	long status;
-	int ret = -1;
-
-	memset(&w, 0, sizeof(w));
-	w.fn = fn;
-	w.arg = arg;
-	w.next = start;
-	etcd_retry_start(e, &r);
-	for (;;) {
-		if (etcd_stopping(e)) {
-			etcd_err(err, errsize, ECANCELED, "etcd: stopped");
-			goto cleanup;
-		}
-		out = ETCD_DONE;
-		if (e->user != NULL && e->token == NULL)
-			out = etcd_authenticate(e, err, errsize);
-		if (out == ETCD_DONE) {
-			json_object_put(req);
-			req = json_object_new_object();
-			create = json_object_new_object();
-			etcd_json_add_prefix(create, prefix);
-			if (w.next > 0)
-				json_object_object_add(create, "start_revision", etcd_json_i64_new(w.next));
-			json_object_object_add(create, "progress_notify", json_object_new_boolean(1));
-			json_object_object_add(req, "create_request", create);
-			w.created = w.compacted = w.failed = w.error = 0;
-			w.msg[0] = '\0';
-			e->watch = &w;
-			e->mode = ETCD_MODE_WATCH;
-			if (etcd_http(e, "/v3/watch", json_object_to_json_string_ext(req,
-			    JSON_C_TO_STRING_PLAIN), &status, err, errsize) == -1) {
-				out = errno == ECANCELED ? ETCD_FAIL : ETCD_RETRY;
-				status = 200;
-			}
-			e->mode = ETCD_MODE_BUFFER;
-			e->watch = NULL;
-			if (w.created) {
-				etcd_answered(e, &r);
-				etcd_retry_start(e, &r);
-			}
-			if (w.failed) {
-				etcd_err(err, errsize, EINTR, "etcd: watch of %s ended by its caller", prefix);
-				goto cleanup;
-			}
-			if (w.compacted) {
-				etcd_err(err, errsize, ERANGE, "etcd: watch of %s: %s", prefix, w.msg);
-				goto cleanup;
-			}
-			if (etcd_stopping(e)) {
-				etcd_err(err, errsize, ECANCELED, "etcd: stopped");
-				goto cleanup;
-			}
-			if (w.error == EACCES) {
-				out = ETCD_REAUTH;
-				snprintf(err, errsize, "%s: %s", e->endpoints[e->cur], w.msg);
-			} else if (w.error != 0) {
-				out = ETCD_RETRY;
-				snprintf(err, errsize, "%s: %s", e->endpoints[e->cur], w.msg);
-			} else if (out == ETCD_DONE && status != 200)
-				out = etcd_classify(e, status, err, errsize);
-			else if (out == ETCD_DONE) {
-				/* The stream ended: resume on the next endpoint. */
-				snprintf(err, errsize, "%s: watch stream closed", e->endpoints[e->cur]);
-				out = ETCD_RETRY;
-			}
-		}
-		switch (out) {
-		case ETCD_DONE:
-			break;
-		case ETCD_FAIL:
-			goto cleanup;
-		case ETCD_REAUTH:
-			free(e->token);
-			e->token = NULL;
-			if (e->user == NULL || ++r.reauth > 2)
-				goto cleanup;
-			break;
-		case ETCD_RETRY:
-			if (etcd_retry_next(e, &r, err, errsize) == -1)
-				goto cleanup;
-			break;
-		}
-	}
-cleanup:
-	e->len = 0;
-	if (next != NULL)
-		*next = w.next;
-	json_object_put(req);
-	return ret;
-}

@@ -68,6 +68,11 @@ enum etcd_event_type {
 	ETCD_EVENT_DELETE,
 	/* The watch has seen everything up to revision (no kv). */
 	ETCD_EVENT_PROGRESS,
+	/*
+	 * The events so far are all that has arrived: a point to commit
+	 * them (no kv, no revision).  Many at once come as one batch.
+	 */
+	ETCD_EVENT_BATCH,
 };
 
 struct etcd_event {
@@ -132,6 +137,77 @@ int etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct 
 int etcd_range_prefix(struct etcd *e, const char *prefix, int64_t revision,
     int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, int64_t *rev,
     char *err, size_t errsize);
+
+/* How etcd_range() reads. */
+struct etcd_range_opts {
+	int64_t revision;		/* 0: now */
+	unsigned page;			/* keys per request; 0: 256 */
+	int keys_only;			/* values are left empty (value_len 0) */
+	int page_end;			/* fn is also called with kv NULL after each page */
+};
+
+/*
+ * etcd_range_prefix with options: pages of o->page keys (each answer
+ * must stay within the gateway's message size: 1000 keys of a few hundred
+ * bytes are about 1 MB), only keys and revisions if o->keys_only, and a
+ * call fn(NULL, arg) after each page if o->page_end (a point to commit
+ * what the page brought).  o NULL: the defaults.
+ */
+int etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
+    int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, int64_t *rev,
+    char *err, size_t errsize);
+
+/* What a transaction compares: a key's revisions or version. */
+enum etcd_cmp_target {
+	ETCD_CMP_CREATE = 0,		/* create_revision: 0 when the key is absent */
+	ETCD_CMP_MOD,			/* mod_revision */
+	ETCD_CMP_VERSION,
+};
+
+enum etcd_cmp_result {
+	ETCD_CMP_EQUAL = 0,
+	ETCD_CMP_GREATER,
+	ETCD_CMP_LESS,
+	ETCD_CMP_NOT_EQUAL,
+};
+
+/*
+ * One comparison: target of key (prefix nonzero: of every existing key
+ * under key, each must hold) result value.
+ */
+struct etcd_cmp {
+	const char *key;
+	int prefix;
+	enum etcd_cmp_target target;
+	enum etcd_cmp_result result;
+	int64_t value;
+};
+
+enum etcd_op_type {
+	ETCD_OP_PUT = 0,
+	ETCD_OP_DELETE,
+};
+
+/* One operation of a transaction: put value[len] under key (lease 0: none), or delete key. */
+struct etcd_op {
+	enum etcd_op_type type;
+	const char *key;
+	const void *value;
+	size_t len;
+	int64_t lease;
+};
+
+/*
+ * A transaction: if every comparison holds, the then operations, else the
+ * otherwise ones, atomically at one revision.  *succeeded receives 1 if
+ * the comparisons held; *rev, if not NULL, the revision.  etcd refuses
+ * more than --max-txn-ops (default 128) operations and requests over
+ * --max-request-bytes (default 1.5 MiB).  ENOENT if a put names a lease
+ * that expired.
+ */
+int etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp,
+    const struct etcd_op *then, size_t nthen, const struct etcd_op *otherwise, size_t notherwise,
+    int *succeeded, int64_t *rev, char *err, size_t errsize);
 
 /*
  * Delete key, or every key under it if prefix is nonzero.  *deleted and

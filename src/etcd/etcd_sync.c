@@ -89,6 +89,8 @@ etcd_sync_event(const struct etcd_event *ev, void *arg)
 	case ETCD_EVENT_PROGRESS:
 		rc = st->ops->synced(st->arg, ev->revision, 0);
 		break;
+	case ETCD_EVENT_BATCH:
+		return 0;
 	}
 	if (rc == -1) {
 		st->failed = 1;

@@ -2,8 +2,8 @@
 ## the agent's lease-kept profile, the fleet node's list-and-watch sync).
 
 libmigcompat_a_SOURCES += \
-	src/etcd/base64.c src/etcd/base64.h \
-	src/etcd/etcd.c src/etcd/etcd.h \
+	src/etcd/etcd.c src/etcd/etcd.h src/etcd/etcd_priv.h \
+	src/etcd/etcd_json.c src/etcd/etcd_kv.c src/etcd/etcd_lease.c src/etcd/etcd_watch.c \
 	src/etcd/etcd_sync.c src/etcd/etcd_sync.h \
 	src/etcd/etcd_agent.c src/etcd/etcd_agent.h \
 	src/etcd/etcd_node.c src/etcd/etcd_node.h

@@ -1,6 +1,6 @@
 /*
- * test-base64.c - base64 against the RFC 4648 vectors, round trips and
- * malformed input.
+ * test-base64.c - the etcd client's base64 (nettle) against the RFC 4648
+ * vectors, round trips and malformed input.
  */
 #include "config.h"
 
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base64.h"
+#include "etcd_priv.h"
 #include "tap.h"
 
 static const struct {
@@ -35,11 +35,11 @@ main(void)
 	    "Zm 9v" };
 
 	for (i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
-		s = base64_encode(vectors[i].plain, strlen(vectors[i].plain));
+		s = etcd_json_b64_encode(vectors[i].plain, strlen(vectors[i].plain));
 		tap_ok(strcmp(s, vectors[i].enc) == 0, "encode \"%s\" -> %s (got %s)",
 		    vectors[i].plain, vectors[i].enc, s);
 		free(s);
-		d = base64_decode(vectors[i].enc, &n);
+		d = etcd_json_b64_decode(vectors[i].enc, &n);
 		tap_ok(d != NULL && n == strlen(vectors[i].plain) &&
 		    memcmp(d, vectors[i].plain, n) == 0 && d[n] == '\0', "decode %s", vectors[i].enc);
 		free(d);
@@ -47,15 +47,15 @@ main(void)
 	for (i = 0; i < sizeof(bin); i++)
 		bin[i] = (unsigned char)(i * 37 + 11);
 	for (i = 0; i <= sizeof(bin); i += 17) {
-		s = base64_encode(bin, i);
-		d = base64_decode(s, &n);
+		s = etcd_json_b64_encode(bin, i);
+		d = etcd_json_b64_decode(s, &n);
 		tap_ok(d != NULL && n == i && memcmp(d, bin, n) == 0, "round trip of %zu binary bytes", i);
 		free(s);
 		free(d);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		errno = 0;
-		d = base64_decode(bad[i], &n);
+		d = etcd_json_b64_decode(bad[i], &n);
 		tap_ok(d == NULL && errno == EINVAL, "\"%s\" is refused", bad[i]);
 		free(d);
 	}
