@@ -1,10 +1,10 @@
 /*
  * bench-mhd.c - the ceiling for the HTTP benchmark: a trivial
  * libmicrohttpd server that answers every request with a constant JSON
- * body (given as a file), with the same threading as migcompatd's API
- * (one thread polling with epoll).
+ * body (given as a file), with the same threading as migcompatd's TCP
+ * listeners: a pool of THREADS epoll threads (default 1).
  *
- *   bench-mhd PORT BODY_FILE
+ *   bench-mhd PORT BODY_FILE [THREADS]
  */
 #include "config.h"
 
@@ -49,8 +49,8 @@ main(int argc, char **argv)
 	sigset_t set;
 	int sig;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: bench-mhd PORT BODY_FILE\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: bench-mhd PORT BODY_FILE [THREADS]\n");
 		return 2;
 	}
 	if ((bench_body = util_read_file(argv[2], 1 << 24, &bench_len)) == NULL) {
@@ -63,7 +63,8 @@ main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL,
 	    (uint16_t)atoi(argv[1]), NULL, NULL, bench_answer, NULL,
-	    MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_END);
+	    MHD_OPTION_CONNECTION_LIMIT, 1024u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+	    MHD_OPTION_THREAD_POOL_SIZE, argc == 4 ? (unsigned)atoi(argv[3]) : 1u, MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "bench-mhd: cannot listen on port %s\n", argv[1]);
 		return 1;

@@ -13,7 +13,9 @@
 # virConnectCompareHypervisorCPU against a real libvirtd; probe collection
 # (needs /dev/kvm).  Every result is one "name value unit (notes)" line on
 # stdout, also written to BENCH_BUILD/bench-results.txt.  Not a test: it
-# asserts nothing; tests/bench/README.md records the results.
+# asserts nothing; tests/bench/README.md records the results.  The daemon
+# under load (the hook during an import, distinct pairs, targets, SIGTERM)
+# is tests/bench/load.sh.
 
 set -u
 srcdir=$(cd "$(dirname "$0")/../.." && pwd)
@@ -94,7 +96,9 @@ say "database $(du -cb "$tmp"/db.sqlite* | awk 'END { printf "%.1f", $1 / 104857
 
 # ---- HTTP: GET /v1/compat against the trivial server ----
 curl -s "$url/v1/compat?from=$src&to=$dst&scenario=nested" > "$tmp/body.json"
-"$build/tests/bench/bench-mhd" "$mhdport" "$tmp/body.json" &
+# The trivial server with the daemon's TCP threads: one per CPU, 2 to 16.
+threads=$(nproc); [ "$threads" -lt 2 ] && threads=2; [ "$threads" -gt 16 ] && threads=16
+"$build/tests/bench/bench-mhd" "$mhdport" "$tmp/body.json" "$threads" &
 mhd_pid=$!
 sleep 0.3
 if command -v wrk > /dev/null; then
