@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 struct api;
+struct profile;
 
 /* A listening socket, bound and listening already. */
 struct api_listener_fd {
@@ -47,6 +48,15 @@ struct api_conf {
 					   write (and read); NULL none */
 	int auth_reads;			/* on TCP every route but /healthz needs a token or a
 					   client certificate */
+	/*
+	 * NULL, or where uploads go before the local store (store = etcd):
+	 * called by the writer thread with the parsed hosts, returns 0 once
+	 * they are committed there, else -1 with a message (the upload is
+	 * answered 503 and not stored here).
+	 */
+	int (*upload)(void *arg, const char *const *ids, const struct profile *const *ps,
+	    size_t n, char *err, size_t errsize);
+	void *upload_arg;
 };
 
 /* The last collection, as /healthz and /metrics show it. */

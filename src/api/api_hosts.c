@@ -245,6 +245,32 @@ api_hosts_stored_json(const char *id, int64_t version, const char *hash, int cre
 	return o;
 }
 
+/*
+ * With a fleet store: hand the hosts to it first; acknowledged means
+ * committed there.  Returns 0, or -1 after replying 503.
+ */
+static int
+api_hosts_upload(struct api_req *r, const char *const *ids, const struct profile *ps, size_t n)
+{
+	const struct profile **pp;
+	char err[512];
+	size_t i;
+	int rc;
+
+	if (r->api->upload == NULL)
+		return 0;
+	pp = xcalloc(n, sizeof(*pp));
+	for (i = 0; i < n; i++)
+		pp[i] = &ps[i];
+	rc = r->api->upload(r->api->upload_arg, ids, pp, n, err, sizeof(err));
+	free(pp);
+	if (rc == -1) {
+		log_warnx("upload of %zu hosts to the fleet store: %s", n, err);
+		api_error(r, 503, "fleet store: %s", err);
+	}
+	return rc;
+}
+
 void
 api_hosts_put(struct api_req *r)
 {
@@ -275,6 +301,8 @@ api_hosts_put(struct api_req *r)
 		goto cleanup;
 	}
 	util_strlcpy(p.host_id, id, sizeof(p.host_id));
+	if (api_hosts_upload(r, &id, &p, 1) == -1)
+		goto cleanup;
 	if (store_put(r->store, id, &p, (int64_t)time(NULL), &version, &created,
 	    err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
@@ -379,6 +407,7 @@ api_hosts_post(struct api_req *r)
 	struct json_object *body = NULL, *list, *e, *v, *o, *a;
 	struct store_put_item *items = NULL;
 	struct profile *ps = NULL;
+	const char **ids = NULL;
 	char err[512];
 	size_t i, n = 0, nparsed = 0, ncreated = 0, bad = 0;
 
@@ -432,6 +461,13 @@ api_hosts_post(struct api_req *r)
 		    items[bad].host_id, err);
 		goto cleanup;
 	}
+	if (r->api->upload != NULL) {
+		ids = xcalloc(n, sizeof(*ids));
+		for (i = 0; i < n; i++)
+			ids[i] = items[i].host_id;
+		if (api_hosts_upload(r, ids, ps, n) == -1)
+			goto cleanup;
+	}
 	if (store_put_batch(r->store, items, n, (int64_t)time(NULL), err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
 		goto cleanup;
@@ -453,6 +489,7 @@ cleanup:
 	for (i = 0; i < nparsed; i++)
 		profile_clear(&ps[i]);
 	free(ps);
+	free(ids);
 	free(items);
 	json_object_put(body);
 }

@@ -454,6 +454,8 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	a->collect_fd = c->collect_fd;
 	a->max_body = c->max_body;
 	a->auth_reads = c->auth_reads;
+	a->upload = c->upload;
+	a->upload_arg = c->upload_arg;
 	a->max_connections = c->max_connections;
 	a->soft_connections = c->max_connections > 1 ? c->max_connections - 1 : 1;
 	a->threads = api_pool_size(c->threads);

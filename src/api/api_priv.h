@@ -122,6 +122,9 @@ struct api {
 	size_t wq_len;
 	int wq_stop;
 	int wq_sync;			/* a sync was asked for (api_store_changed) */
+	int (*upload)(void *arg, const char *const *ids, const struct profile *const *ps,
+	    size_t n, char *err, size_t errsize);	/* api_conf.upload */
+	void *upload_arg;
 
 	pthread_mutex_t mu;		/* guards the fields below */
 	unsigned char token_digest[32];

@@ -70,6 +70,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "etcd_key", CONF_STR, CONF_OFF(etcd_key), 0, 0, 0, "" },
 	{ "etcd_user", CONF_STR, CONF_OFF(etcd_user), 0, 0, 0, "" },
 	{ "etcd_password_file", CONF_STR, CONF_OFF(etcd_password_file), 0, 0, 0, "" },
+	{ "etcd_gc_interval", CONF_UINT, CONF_OFF(etcd_gc_interval), 0, 0, 7 * 86400, "600" },
 	{ "tls_cert", CONF_STR, CONF_OFF(tls_cert), 0, 0, 0, "" },
 	{ "tls_key", CONF_STR, CONF_OFF(tls_key), 0, 0, 0, "" },
 	{ "tls_client_ca", CONF_STR, CONF_OFF(tls_client_ca), 0, 0, 0, "" },
@@ -109,6 +110,7 @@ const struct conf_optname conf_optnames[] = {
 	{ "etcd_key", "etcd-key", 1 },
 	{ "etcd_user", "etcd-user", 1 },
 	{ "etcd_password_file", "etcd-password-file", 1 },
+	{ "etcd_gc_interval", "etcd-gc-interval", 1 },
 	{ "tls_cert", "tls-cert", 1 },
 	{ "tls_key", "tls-key", 1 },
 	{ "tls_client_ca", "tls-client-ca", 1 },
@@ -576,6 +578,7 @@ conf_dump(const struct conf *c, FILE *f)
 	fprintf(f, "etcd_key = %s\n", c->etcd_key);
 	fprintf(f, "etcd_user = %s\n", c->etcd_user);
 	fprintf(f, "etcd_password_file = %s\n", c->etcd_password_file);
+	fprintf(f, "etcd_gc_interval = %u\n", c->etcd_gc_interval);
 	fprintf(f, "tls_cert = %s\n", c->tls_cert);
 	fprintf(f, "tls_key = %s\n", c->tls_key);
 	fprintf(f, "tls_client_ca = %s\n", c->tls_client_ca);

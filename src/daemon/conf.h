@@ -57,6 +57,7 @@ struct conf {
 	char *etcd_key;
 	char *etcd_user;		/* "" no authentication */
 	char *etcd_password_file;
+	unsigned etcd_gc_interval;	/* fleet node: housekeeping every N s, 0 never */
 	char *tls_cert;			/* PEM certificate chain, "" plain HTTP on TCP */
 	char *tls_key;			/* its PEM private key */
 	char *tls_client_ca;		/* PEM CAs whose client certificates may write, "" none */

@@ -36,6 +36,7 @@
 #include "etcd.h"
 #include "etcd_agent.h"
 #include "etcd_node.h"
+#include "etcd_upload.h"
 #include "listen.h"
 #include "log.h"
 #include "profile.h"
@@ -58,6 +59,7 @@ struct main_state {
 	struct push *push;
 	struct etcd_agent *etcd_agent;	/* store = etcd, collecting: publishes */
 	struct etcd_node *etcd_node;	/* store = etcd, fleet node: mirrors */
+	struct etcd_upload *etcd_upload;	/* store = etcd: where uploads go */
 	struct api_collection coll;
 	char last_failure[256];		/* logged once until it changes */
 	int sigfd;
@@ -386,7 +388,8 @@ done:
 /*
  * With store = etcd: a collecting daemon publishes its profile under a
  * lease of three intervals; a fleet node (collect = no) mirrors the fleet
- * store into its database.  Returns 0 or -1.
+ * store into its database and takes part in its housekeeping; uploads to
+ * either go to etcd.  Returns 0 or -1.
  */
 static int
 main_etcd_start(struct main_state *s, char *err, size_t errsize)
@@ -418,8 +421,11 @@ main_etcd_start(struct main_state *s, char *err, size_t errsize)
 		s->etcd_agent = etcd_agent_new(&ec, s->conf.etcd_prefix, s->host_id,
 		    s->conf.interval * 3, err, errsize);
 	else
-		s->etcd_node = etcd_node_start(&ec, s->conf.etcd_prefix, s->conf.db, err, errsize);
+		s->etcd_node = etcd_node_start(&ec, s->conf.etcd_prefix, s->conf.db, s->host_id,
+		    s->conf.etcd_gc_interval, err, errsize);
 	if (s->etcd_agent == NULL && s->etcd_node == NULL)
+		goto cleanup;
+	if ((s->etcd_upload = etcd_upload_new(&ec, s->conf.etcd_prefix, 0, err, errsize)) == NULL)
 		goto cleanup;
 	log_info("fleet store: etcd at %s%s under %s (%s)", ec.endpoints[0],
 	    ec.n_endpoints > 1 ? " and others" : "", s->conf.etcd_prefix,
@@ -647,7 +653,13 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto cleanup;
 	}
+	if (main_etcd_start(&s, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
 	memset(&ac, 0, sizeof(ac));
+	ac.upload = s.etcd_upload != NULL ? etcd_upload_api : NULL;
+	ac.upload_arg = s.etcd_upload;
 	ac.listeners = lfd;
 	ac.n_listeners = nl;
 	ac.db_path = s.conf.db;
@@ -683,10 +695,6 @@ main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto cleanup;
 	}
-	if (main_etcd_start(&s, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
-		goto cleanup;
-	}
 	if (s.etcd_agent != NULL || s.etcd_node != NULL)
 		api_set_fleet_store(s.api, main_fleet_store, &s);
 	s.coll.state = s.conf.collect ? API_COLLECT_NEVER : API_COLLECT_DISABLED;
@@ -708,6 +716,7 @@ cleanup:
 	etcd_agent_free(s.etcd_agent);
 	etcd_node_stop(s.etcd_node);
 	api_stop(s.api);
+	etcd_upload_free(s.etcd_upload);
 	if (s.conf.socket != NULL)
 		listen_unlink(&s.conf);
 	free(lfd);

@@ -1,5 +1,6 @@
 /*
- * etcd_agent.c - publish a host profile under a lease and keep it alive.
+ * etcd_agent.c - publish a host's record (and its profile blob, if new to
+ * the fleet) under a lease and keep the lease alive.
  */
 #include "config.h"
 
@@ -12,13 +13,20 @@
 
 #include "etcd.h"
 #include "etcd_agent.h"
+#include "etcd_record.h"
 #include "etcd_sync.h"
 #include "log.h"
+#include "profile.h"
+#include "store.h"
 #include "xmalloc.h"
 
 struct etcd_agent {
 	struct etcd *etcd;	/* used by the agent thread only */
 	char *key;
+	char *prefix, *id;
+	struct etcd_record rec;	/* last published (agent thread only) */
+	int has_rec;
+	int64_t rec_rev;
 	unsigned ttl;
 	pthread_t thread;
 	int started;
@@ -56,25 +64,61 @@ etcd_agent_past(const struct timespec *ts)
 	return now.tv_sec > ts->tv_sec || (now.tv_sec == ts->tv_sec && now.tv_nsec >= ts->tv_nsec);
 }
 
-/* Grant a lease and put the profile of generation gen.  Called unlocked. */
+/*
+ * Grant a lease if there is none and publish the profile value[len]: its
+ * record and, if the fleet lacks it, its blob.  A profile whose record
+ * says what the last one published said (but for the collection time)
+ * writes nothing: the keep-alive is all.  The agent thread only, unlocked.
+ */
 static int
 etcd_agent_put(struct etcd_agent *a, const char *value, size_t len, int64_t *lease,
     int64_t *rev, char *err, size_t errsize)
 {
+	struct etcd_record r;
+	struct profile p;
 	int64_t granted = 0;
+	char *blob = NULL;
+	int ret = -1;
 
+	profile_init(&p);
+	memset(&r, 0, sizeof(r));
+	if (profile_parse(value, len, &p, err, errsize) == -1) {
+		errno = EINVAL;
+		goto cleanup;
+	}
+	etcd_record_from_profile(&r, &p);
+	if (a->has_rec && *lease != 0 && !etcd_record_changed(&a->rec, &r)) {
+		*rev = a->rec_rev;
+		ret = 0;
+		goto cleanup;
+	}
 	if (*lease == 0) {
 		if (etcd_lease_grant(a->etcd, a->ttl, lease, &granted, err, errsize) == -1)
-			return -1;
+			goto cleanup;
 		log_info("etcd: lease %llx of %llds for %s", (unsigned long long)*lease,
 		    (long long)granted, a->key);
 	}
-	if (etcd_put(a->etcd, a->key, value, len, *lease, rev, err, errsize) == -1) {
+	/* The record says when this content was first collected. */
+	if (a->has_rec && !etcd_record_changed(&a->rec, &r))
+		r.collected_at = a->rec.collected_at;
+	blob = store_blob_json(&p);
+	if (etcd_record_publish(a->etcd, a->prefix, a->id, &r, blob, strlen(blob), *lease, rev,
+	    err, errsize) == -1) {
 		if (errno == ENOENT)
 			*lease = 0;	/* expired between grant and put */
-		return -1;
+		goto cleanup;
 	}
-	return 0;
+	etcd_record_clear(&a->rec);
+	a->rec = r;
+	memset(&r, 0, sizeof(r));
+	a->has_rec = 1;
+	a->rec_rev = *rev;
+	ret = 0;
+cleanup:
+	etcd_record_clear(&r);
+	profile_clear(&p);
+	free(blob);
+	return ret;
 }
 
 static void *
@@ -179,6 +223,8 @@ etcd_agent_new(const struct etcd_conf *c, const char *prefix, const char *host_i
 		return NULL;
 	}
 	a->key = etcd_sync_host_key(prefix, host_id);
+	a->prefix = xstrdup(prefix);
+	a->id = xstrdup(host_id);
 	a->ttl = ttl;
 	pthread_mutex_init(&a->mtx, NULL);
 	pthread_condattr_init(&ca);
@@ -214,6 +260,9 @@ etcd_agent_free(struct etcd_agent *a)
 	pthread_cond_destroy(&a->acked_cond);
 	pthread_mutex_destroy(&a->mtx);
 	free(a->key);
+	free(a->prefix);
+	free(a->id);
+	etcd_record_clear(&a->rec);
 	free(a->value);
 	free(a);
 }

@@ -1,5 +1,6 @@
 /*
- * etcd_node.c - apply the fleet store's changes to the local SQLite store.
+ * etcd_node.c - apply the fleet store's changes to the local SQLite store,
+ * in batches, fetching each profile blob once.
  */
 #include "config.h"
 
@@ -12,7 +13,9 @@
 #include <time.h>
 
 #include "etcd.h"
+#include "etcd_gc.h"
 #include "etcd_node.h"
+#include "etcd_record.h"
 #include "etcd_sync.h"
 #include "log.h"
 #include "profile.h"
@@ -20,19 +23,43 @@
 #include "util.h"
 #include "xmalloc.h"
 
+/* Hosts applied in one SQLite transaction, and new blobs held until then. */
+#define ETCD_NODE_BATCH		1000
+#define ETCD_NODE_BATCH_BLOBS	16
+/* Seconds from the start to the first housekeeping pass (old layout converted). */
+#define ETCD_NODE_GC_FIRST	5
+
+/* A host waiting for the next commit. */
+struct etcd_node_item {
+	char *id;
+	struct etcd_record rec;		/* the record (new layout) */
+	struct profile *whole;		/* or the whole profile (old layout) */
+	const struct profile *blob;	/* the blob's profile, when the store lacks it */
+};
+
 struct etcd_node {
-	struct etcd *etcd;
+	struct etcd *etcd;		/* the watch */
+	struct etcd *fetch;		/* blobs, while the watch streams */
 	struct store *store;
 	char *prefix;
 	char meta_key[300];	/* where the revision is kept */
 	pthread_t thread;
 	int started;
+	struct etcd_gc *gc;	/* the garbage collector's thread, NULL none */
 
 	/* Host ids named by the listing in progress, sorted at its end. */
 	char **seen;
 	size_t n_seen, cap_seen, n_listed;
 	int listing;
 	int64_t saved;		/* revision last written to the store */
+	int64_t applied;	/* revision complete once the batch is committed */
+
+	struct etcd_node_item batch[ETCD_NODE_BATCH];
+	size_t n_batch;
+	struct profile *blobs[ETCD_NODE_BATCH_BLOBS];	/* fetched for the batch */
+	size_t n_blobs;
+	char **known;		/* hashes the store has a blob of, sorted */
+	size_t n_known, cap_known;
 
 	pthread_mutex_t mtx;	/* protects status */
 	struct etcd_node_status status;
@@ -80,11 +107,113 @@ etcd_node_add_seen(struct etcd_node *n, const char *id)
 }
 
 static int
+etcd_node_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Nonzero if the store is known to have the blob of hash. */
+static int
+etcd_node_known(struct etcd_node *n, const char *hash)
+{
+	return n->n_known > 0 &&
+	    bsearch(&hash, n->known, n->n_known, sizeof(*n->known), etcd_node_strcmp) != NULL;
+}
+
+static void
+etcd_node_add_known(struct etcd_node *n, const char *hash)
+{
+	size_t i;
+
+	if (etcd_node_known(n, hash))
+		return;
+	if (n->n_known == n->cap_known) {
+		n->cap_known = n->cap_known ? n->cap_known * 2 : 64;
+		n->known = xreallocarray(n->known, n->cap_known, sizeof(*n->known));
+	}
+	for (i = n->n_known; i > 0 && strcmp(n->known[i - 1], hash) > 0; i--)
+		n->known[i] = n->known[i - 1];
+	n->known[i] = xstrdup(hash);
+	n->n_known++;
+}
+
+static void
+etcd_node_clear_batch(struct etcd_node *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_batch; i++) {
+		free(n->batch[i].id);
+		etcd_record_clear(&n->batch[i].rec);
+		if (n->batch[i].whole != NULL) {
+			profile_clear(n->batch[i].whole);
+			free(n->batch[i].whole);
+		}
+	}
+	n->n_batch = 0;
+	for (i = 0; i < n->n_blobs; i++) {
+		profile_clear(n->blobs[i]);
+		free(n->blobs[i]);
+	}
+	n->n_blobs = 0;
+}
+
+/* Commit the hosts waiting, in one transaction, and the revision they complete. */
+static int
+etcd_node_flush(struct etcd_node *n)
+{
+	struct store_put_item *items = NULL;
+	struct profile *ps = NULL;
+	struct etcd_node_item *it;
+	char err[512];
+	size_t i;
+	int ret = -1;
+
+	if (n->n_batch == 0) {
+		ret = n->listing ? 0 : etcd_node_save(n, n->applied, 0);
+		goto cleanup;
+	}
+	items = xcalloc(n->n_batch, sizeof(*items));
+	ps = xcalloc(n->n_batch, sizeof(*ps));
+	for (i = 0; i < n->n_batch; i++) {
+		it = &n->batch[i];
+		if (it->whole != NULL)
+			memcpy(&ps[i], it->whole, sizeof(ps[i]));
+		else
+			etcd_record_profile(&ps[i], it->blob, &it->rec, it->id);
+		items[i].host_id = it->id;
+		items[i].p = &ps[i];
+	}
+	if (store_put_batch(n->store, items, n->n_batch, (int64_t)time(NULL), err,
+	    sizeof(err)) == -1) {
+		log_warnx("etcd: storing %zu hosts: %s", n->n_batch, err);
+		etcd_node_count(n, &n->status.errors);
+		goto cleanup;
+	}
+	for (i = 0; i < n->n_batch; i++) {
+		if (items[i].created)
+			log_debug("etcd: host %s version %lld (%s)", items[i].host_id,
+			    (long long)items[i].version, ps[i].hash);
+		etcd_node_add_known(n, ps[i].hash);
+	}
+	pthread_mutex_lock(&n->mtx);
+	n->status.puts += n->n_batch;
+	pthread_mutex_unlock(&n->mtx);
+	ret = n->listing ? 0 : etcd_node_save(n, n->applied, 0);
+cleanup:
+	etcd_node_clear_batch(n);
+	free(items);
+	free(ps);
+	return ret;
+}
+
+static int
 etcd_node_begin(void *arg)
 {
 	struct etcd_node *n = arg;
 	size_t i;
 
+	etcd_node_clear_batch(n);
 	for (i = 0; i < n->n_seen; i++)
 		free(n->seen[i]);
 	n->n_seen = 0;
@@ -93,45 +222,96 @@ etcd_node_begin(void *arg)
 	return 0;
 }
 
+/*
+ * The blob of a record the store lacks: from this batch, or fetched from
+ * etcd and checked.  Returns 0 with *blob set (NULL: the store has it), or
+ * -1 (skip the host: the blob is gone or bad).
+ */
+static int
+etcd_node_blob(struct etcd_node *n, const char *id, const char *hash, const struct profile **blob)
+{
+	struct profile *p;
+	char err[512], *json;
+	size_t i;
+
+	*blob = NULL;
+	if (etcd_node_known(n, hash))
+		return 0;
+	for (i = 0; i < n->n_blobs; i++) {
+		if (strcmp(n->blobs[i]->hash, hash) == 0) {
+			/* The first host of the batch with it stores it. */
+			return 0;
+		}
+	}
+	if ((json = store_get_blob(n->store, hash, NULL, err, sizeof(err))) != NULL) {
+		free(json);
+		etcd_node_add_known(n, hash);
+		return 0;
+	}
+	p = xmalloc(sizeof(*p));
+	profile_init(p);
+	if (etcd_record_get_blob(n->fetch, n->prefix, hash, p, err, sizeof(err)) == -1) {
+		log_warnx("etcd: skipping host %s: profile %s: %s", id, hash, err);
+		profile_clear(p);
+		free(p);
+		return -1;
+	}
+	n->blobs[n->n_blobs++] = p;
+	*blob = p;
+	return 0;
+}
+
 static int
 etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t rev)
 {
 	struct etcd_node *n = arg;
-	struct profile p;
+	struct etcd_node_item *it;
 	char err[512];
-	int64_t version;
-	int created, ret = -1;
+	int kind;
 
-	profile_init(&p);
 	if (n->listing)
 		etcd_node_add_seen(n, id);
+	else
+		n->applied = rev - 1;
 	/* A bad entry is skipped, not fatal: the rest of the fleet still counts. */
 	if (!store_host_id_valid(id)) {
 		log_warnx("etcd: skipping host id \"%s\": not valid", id);
 		etcd_node_count(n, &n->status.errors);
-		ret = 0;
-		goto cleanup;
+		return 0;
 	}
-	if (profile_parse(value, len, &p, err, sizeof(err)) == -1) {
-		log_warnx("etcd: skipping host %s: %s", id, err);
+	if (n->n_blobs == ETCD_NODE_BATCH_BLOBS && etcd_node_flush(n) == -1)
+		return -1;
+	it = &n->batch[n->n_batch];
+	memset(it, 0, sizeof(*it));
+	kind = etcd_record_parse(value, len, &it->rec);
+	if (kind == 1) {
+		/* The layout of before: the whole profile. */
+		it->whole = xmalloc(sizeof(*it->whole));
+		profile_init(it->whole);
+		if (profile_parse(value, len, it->whole, err, sizeof(err)) == -1)
+			kind = -1;
+		else
+			util_strlcpy(it->whole->host_id, id, sizeof(it->whole->host_id));
+	} else if (kind == 0 && etcd_node_blob(n, id, it->rec.hash, &it->blob) == -1) {
+		etcd_record_clear(&it->rec);
 		etcd_node_count(n, &n->status.errors);
-		ret = 0;
-		goto cleanup;
+		return 0;
 	}
-	util_strlcpy(p.host_id, id, sizeof(p.host_id));
-	if (store_put(n->store, id, &p, (int64_t)time(NULL), &version, &created, err,
-	    sizeof(err)) == -1) {
-		log_warnx("etcd: storing host %s: %s", id, err);
+	if (kind == -1) {
+		log_warnx("etcd: skipping host %s: neither a host record nor a profile", id);
+		etcd_record_clear(&it->rec);
+		if (it->whole != NULL) {
+			profile_clear(it->whole);
+			free(it->whole);
+		}
 		etcd_node_count(n, &n->status.errors);
-		goto cleanup;
+		return 0;
 	}
-	if (created)
-		log_info("etcd: host %s version %lld (%s)", id, (long long)version, p.hash);
-	etcd_node_count(n, &n->status.puts);
-	ret = n->listing ? 0 : etcd_node_save(n, rev - 1, 0);
-cleanup:
-	profile_clear(&p);
-	return ret;
+	it->id = xstrdup(id);
+	n->n_batch++;
+	if (n->n_batch == ETCD_NODE_BATCH)
+		return etcd_node_flush(n);
+	return 0;
 }
 
 static int
@@ -140,6 +320,9 @@ etcd_node_del(void *arg, const char *id, int64_t rev)
 	struct etcd_node *n = arg;
 	char err[512];
 
+	/* In order: what came before the delete first. */
+	if (etcd_node_flush(n) == -1)
+		return -1;
 	if (store_set_stale(n->store, id, (int64_t)time(NULL), err, sizeof(err)) == -1) {
 		log_warnx("etcd: %s", err);
 		etcd_node_count(n, &n->status.errors);
@@ -147,13 +330,14 @@ etcd_node_del(void *arg, const char *id, int64_t rev)
 	}
 	log_info("etcd: host %s is stale (its lease expired or it was removed)", id);
 	etcd_node_count(n, &n->status.deletes);
+	n->applied = rev - 1;
 	return etcd_node_save(n, rev - 1, 0);
 }
 
 static int
-etcd_node_cmp(const void *a, const void *b)
+etcd_node_batch(void *arg)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return etcd_node_flush(arg);
 }
 
 /*
@@ -168,7 +352,7 @@ etcd_node_missing(const struct store_host *h, void *arg)
 	const char *id = h->id;
 
 	if (h->stale_since == 0 && (n->n_listed == 0 ||
-	    bsearch(&id, n->seen, n->n_listed, sizeof(*n->seen), etcd_node_cmp) == NULL))
+	    bsearch(&id, n->seen, n->n_listed, sizeof(*n->seen), etcd_node_strcmp) == NULL))
 		etcd_node_add_seen(n, h->id);
 	return 0;
 }
@@ -182,11 +366,15 @@ etcd_node_synced(void *arg, int64_t rev, int full)
 	int64_t now = (int64_t)time(NULL);
 	int ret = -1;
 
-	if (!full)
+	if (etcd_node_flush(n) == -1)
+		return -1;
+	if (!full) {
+		n->applied = rev;
 		return etcd_node_save(n, rev, 1);
+	}
 	n->n_listed = n->n_seen;
 	if (n->n_listed > 0)
-		qsort(n->seen, n->n_listed, sizeof(*n->seen), etcd_node_cmp);
+		qsort(n->seen, n->n_listed, sizeof(*n->seen), etcd_node_strcmp);
 	if (store_each_host(n->store, etcd_node_missing, n, err, sizeof(err)) == -1) {
 		log_warnx("etcd: %s", err);
 		goto cleanup;
@@ -199,6 +387,8 @@ etcd_node_synced(void *arg, int64_t rev, int full)
 		log_info("etcd: host %s is stale (not in the fleet store)", n->seen[i]);
 	}
 	log_info("etcd: %zu hosts listed at revision %lld", n->n_listed, (long long)rev);
+	n->applied = rev;
+	n->listing = 0;
 	ret = etcd_node_save(n, rev, 1);
 cleanup:
 	for (i = 0; i < n->n_seen; i++)
@@ -209,7 +399,7 @@ cleanup:
 }
 
 static const struct etcd_sync_ops etcd_node_ops = {
-	etcd_node_begin, etcd_node_put, etcd_node_del, etcd_node_synced,
+	etcd_node_begin, etcd_node_put, etcd_node_del, etcd_node_synced, etcd_node_batch,
 };
 
 static void *
@@ -241,7 +431,7 @@ etcd_node_main(void *arg)
 
 struct etcd_node *
 etcd_node_start(const struct etcd_conf *c, const char *prefix, const char *db_path,
-    char *err, size_t errsize)
+    const char *owner, unsigned gc_interval, char *err, size_t errsize)
 {
 	struct etcd_node *n = xcalloc(1, sizeof(*n));
 	struct etcd_conf conf = *c;
@@ -252,6 +442,7 @@ etcd_node_start(const struct etcd_conf *c, const char *prefix, const char *db_pa
 	snprintf(n->meta_key, sizeof(n->meta_key), "etcd_revision %s", prefix);
 	conf.retry_ms = 0;
 	if ((n->etcd = etcd_new(&conf, err, errsize)) == NULL ||
+	    (n->fetch = etcd_new(&conf, err, errsize)) == NULL ||
 	    (n->store = store_open(db_path, err, errsize)) == NULL)
 		goto fail;
 	if ((rc = pthread_create(&n->thread, NULL, etcd_node_main, n)) != 0) {
@@ -259,6 +450,9 @@ etcd_node_start(const struct etcd_conf *c, const char *prefix, const char *db_pa
 		goto fail;
 	}
 	n->started = 1;
+	if (gc_interval > 0 && (n->gc = etcd_gc_start(&conf, prefix, owner, gc_interval,
+	    gc_interval < ETCD_NODE_GC_FIRST ? gc_interval : ETCD_NODE_GC_FIRST, err, errsize)) == NULL)
+		goto fail;
 	return n;
 fail:
 	etcd_node_stop(n);
@@ -272,11 +466,18 @@ etcd_node_stop(struct etcd_node *n)
 
 	if (n == NULL)
 		return;
+	etcd_gc_stop(n->gc);
 	if (n->started) {
 		etcd_stop(n->etcd);
+		etcd_stop(n->fetch);
 		pthread_join(n->thread, NULL);
 	}
+	etcd_node_clear_batch(n);
+	for (i = 0; i < n->n_known; i++)
+		free(n->known[i]);
+	free(n->known);
 	etcd_free(n->etcd);
+	etcd_free(n->fetch);
 	store_close(n->store);
 	for (i = 0; i < n->n_seen; i++)
 		free(n->seen[i]);

@@ -3,9 +3,12 @@
  * SQLite store.
  *
  * A thread with its own store connection and etcd client runs etcd_sync:
- * each put becomes store_put (a new version when the profile changed),
- * each delete (an expired lease) and each host missing from a full listing
- * becomes store_set_stale, history kept.  The revision applied is kept in
+ * host records (or, in the old layout, whole profiles) are stored in
+ * batches, one transaction per listing page or chunk of the watch stream
+ * (at most 1000 hosts), as store_put would (a new version when the hash
+ * changed); a profile blob the store lacks is fetched from etcd once and
+ * checked against its hash.  Each delete (an expired lease) and each host
+ * missing from a full listing becomes store_set_stale, history kept.  The revision applied is kept in
  * the store, so a restarted node resumes the watch from it and lists
  * everything only when etcd has compacted that revision away.
  */
@@ -29,10 +32,13 @@ struct etcd_node_status {
 /*
  * Start mirroring PREFIX/hosts/ into the database at db_path.  c is
  * copied (its retry_ms is ignored: the mirror retries until stopped).
- * Returns NULL with a message if the store cannot be opened.
+ * gc_interval nonzero: this node also takes part in the housekeeping
+ * (etcd_gc.h) every gc_interval seconds, as owner, the first time a few
+ * seconds after the start.  Returns NULL with a message if the store cannot
+ * be opened.
  */
 struct etcd_node *etcd_node_start(const struct etcd_conf *c, const char *prefix,
-    const char *db_path, char *err, size_t errsize);
+    const char *db_path, const char *owner, unsigned gc_interval, char *err, size_t errsize);
 
 /* Stop the thread (within about a second) and free everything.  NULL is fine. */
 void etcd_node_stop(struct etcd_node *n);

@@ -1,5 +1,5 @@
 /*
- * etcd_sync.c - list, then watch, the hosts of the fleet store on etcd.
+ * etcd_sync.c - list in pages, then watch, the hosts of the fleet store on etcd.
  */
 #include "config.h"
 
@@ -61,6 +61,14 @@ etcd_sync_list_kv(const struct etcd_kv *kv, void *arg)
 	struct etcd_sync_state *st = arg;
 	const char *id;
 
+	if (kv == NULL) {
+		/* The end of a page. */
+		if (st->ops->batch != NULL && st->ops->batch(st->arg) == -1) {
+			st->failed = 1;
+			return -1;
+		}
+		return 0;
+	}
 	if ((id = etcd_sync_id(st, kv)) == NULL)
 		return 0;
 	if (st->ops->put(st->arg, id, kv->value, kv->value_len, kv->mod_revision) == -1) {
@@ -90,6 +98,10 @@ etcd_sync_event(const struct etcd_event *ev, void *arg)
 		rc = st->ops->synced(st->arg, ev->revision, 0);
 		break;
 	case ETCD_EVENT_BATCH:
+		if (st->ops->batch != NULL && st->ops->batch(st->arg) == -1) {
+			st->failed = 1;
+			return -1;
+		}
 		return 0;
 	}
 	if (rc == -1) {
@@ -111,6 +123,7 @@ int
 etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sync_ops *ops,
     void *arg, int64_t *last, char *err, size_t errsize)
 {
+	struct etcd_range_opts ro = { 0, ETCD_SYNC_PAGE, 0, 1 };
 	struct etcd_sync_state st;
 	char *dir;
 	int64_t rev, next;
@@ -131,7 +144,7 @@ etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sy
 				errno = EINTR;
 				goto cleanup;
 			}
-			if (etcd_range_prefix(e, dir, 0, etcd_sync_list_kv, &st, &rev, err, errsize) == -1) {
+			if (etcd_range(e, dir, &ro, etcd_sync_list_kv, &st, &rev, err, errsize) == -1) {
 				if (st.failed)
 					errno = EINTR;
 				/* A page of the listing was compacted away: list again. */

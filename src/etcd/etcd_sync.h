@@ -2,11 +2,12 @@
  * etcd_sync.h - the fleet store on etcd: its key layout and the fleet
  * node's side, which mirrors the host profiles into a local store.
  *
- * Layout: PREFIX/hosts/ID holds the profile JSON of host ID (as
- * profile_to_json writes it), put by the host's agent with a lease whose
- * TTL is three collection intervals and which the agent keeps alive while
- * it runs.  When the agent stops, the lease expires, etcd deletes the key,
- * and a fleet node marks the host stale (it keeps its history).
+ * Layout (etcd_record.h): PREFIX/hosts/ID holds the record of host ID,
+ * put by the host's agent with a lease whose TTL is three collection
+ * intervals and which the agent keeps alive while it runs, or by an upload
+ * without a lease.  When the agent stops, the lease expires, etcd deletes
+ * the key, and a fleet node marks the host stale (it keeps its history).
+ * The listing reads pages of ETCD_SYNC_PAGE hosts at one revision.
  */
 #ifndef MIGCOMPAT_ETCD_SYNC_H
 #define MIGCOMPAT_ETCD_SYNC_H
@@ -15,6 +16,9 @@
 #include <stdint.h>
 
 #include "etcd.h"
+
+/* Hosts per page of a listing: records of a few hundred bytes, about 1 MB. */
+#define ETCD_SYNC_PAGE		1000
 
 /* The default key prefix (etcd_prefix in migcompatd.conf). */
 #define ETCD_SYNC_DEFAULT_PREFIX	"/migcompat/v1"
@@ -36,7 +40,10 @@ struct etcd_sync_ops {
 	 * synced(..., full = 1) is no longer in etcd.
 	 */
 	int (*begin)(void *arg);
-	/* Host id has this profile JSON (value[len], NUL-terminated) since rev. */
+	/*
+	 * Host id has this value (value[len], NUL-terminated: a record or, in
+	 * the old layout, a profile) since rev.
+	 */
 	int (*put)(void *arg, const char *id, const char *value, size_t len, int64_t rev);
 	/* The key of host id was deleted at rev: its lease expired or it was removed. */
 	int (*del)(void *arg, const char *id, int64_t rev);
@@ -46,6 +53,12 @@ struct etcd_sync_ops {
 	 * that keeps rev can resume from it with etcd_sync(..., from = rev).
 	 */
 	int (*synced)(void *arg, int64_t rev, int full);
+	/*
+	 * NULL, or called when the changes handed over so far are all there
+	 * is for now (a page of the listing, a chunk of the watch stream):
+	 * the moment to commit them in one transaction.
+	 */
+	int (*batch)(void *arg);
 };
 
 /*

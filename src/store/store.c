@@ -236,8 +236,7 @@ store_host_id_valid(const char *id)
 	return 1;
 }
 
-/* The blob JSON: the profile without host identity. */
-static char *
+char *
 store_blob_json(const struct profile *p)
 {
 	struct profile *tmp = xmalloc(sizeof(*tmp));

@@ -66,11 +66,21 @@ int store_schema_version(struct store *s);
 int store_host_id_valid(const char *id);
 
 /*
+ * The JSON of a profile's blob, as stored: the profile without its host
+ * identity (id, hostname, collection time) and running domains.  Its
+ * profile_parse gives p->hash again.  Allocated; never NULL.
+ */
+char *store_blob_json(const struct profile *p);
+
+/*
  * Store p as the current profile of host_id at time now (UNIX seconds).
  * p->hash must be set (profile_parse does).  If the host's current version
  * has the same hash, only last_seen changes and *created is 0; otherwise a
  * new version is added and *created is 1.  *version receives the current
- * version number.  One transaction.
+ * version number.  One transaction.  The blob is formatted from p only
+ * when the store lacks it: a caller that knows it is stored may pass a
+ * profile with only the hash, the identity, kernel, cpu.model_name and the
+ * libvirt layer's domains set.
  */
 int store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
     int64_t *version, int *created, char *err, size_t errsize);

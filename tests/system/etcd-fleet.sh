@@ -3,9 +3,10 @@
 # loopback: two agents (migcompatd collecting through a stand-in probe that
 # prints fixture dumps) publish with leases, two fleet nodes
 # (migcompatd --no-collect --store etcd) mirror them.  Queries agree on both
-# nodes; a dead fleet node or etcd member changes nothing for the rest; an
-# agent that stops goes stale within its lease TTL; a restarted fleet node
-# resumes from its revision, or lists again when etcd compacted it.  The
+# nodes, uploads to either too; a dead fleet node or etcd member changes
+# nothing for the rest; an agent that stops goes stale within its lease
+# TTL; a restarted fleet node resumes from its revision, or lists again when
+# etcd compacted it; hosts in the old layout are served and converted.  The
 # upload-to-visibility latency is measured and printed as "# bench:".
 #
 # Needs etcd, etcdctl (Debian: etcd-server, etcd-client), curl and jq.
@@ -193,6 +194,24 @@ check "F2's /healthz: mirroring etcd, synced" sh -c \
 check "agent 1's /healthz: its profile is published" sh -c \
     "curl -s $A1_URL/healthz | jq -e '.fleet_store.role == \"publishing\" and .fleet_store.published'"
 
+# Uploads to either fleet node go to etcd, without a lease: both serve them.
+check "migcompat import to F1 is acknowledged" "$MIGCOMPAT" import --server "$F1_URL" \
+    --token-file "$T/token" --host-id imp1 "$F5"
+check "PUT /v1/hosts/imp2 to F2 is acknowledged" sh -c "curl -sf -X PUT -H 'Authorization: Bearer token-$$' \
+    -H 'Content-Type: application/json' --data-binary @$F6 $F2_URL/v1/hosts/imp2 >/dev/null"
+HI1=$(dump_hash "$F5")
+HI2=$(dump_hash "$F6")
+has_imports() {
+	has_hash "$1" imp1 "$HI1" && has_hash "$1" imp2 "$HI2"
+}
+check "F2 serves the host imported on F1" until_ok 5 has_imports "$F2_URL"
+check "F1 serves the host uploaded to F2" until_ok 5 has_imports "$F1_URL"
+check "F1 and F2 give the same hosts, versions and hashes after the uploads" until_ok 5 same_hosts "$F1_URL" "$F2_URL"
+check "uploaded hosts are records without a lease, their profiles blobs" sh -c \
+    "ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/hosts/imp1 -w json |
+    jq -e '.kvs[0].lease == null and (.kvs[0].value | @base64d | fromjson | .record == 1 and .hash == \"$HI1\")' >/dev/null &&
+    ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/profiles/${HI1#sha256:} --keys-only | grep -q profiles"
+
 # Upload -> visibility on a fleet node: the agent collects a changed
 # profile and publishes it to etcd; time until the agent itself serves it
 # (collection and local store) and until fleet node F2 serves it.  The
@@ -285,10 +304,48 @@ check "F1 restarts after the compaction" start_daemon F1 --no-collect --host-id 
 check "F1 found its revision compacted and listed the fleet again" until_ok 10 sh -c \
     "grep -q 'etcd: listing' $T/F1.log.new"
 check "F1 has agent 1's newest profile and agent 2 still stale" until_ok 10 sh -c \
-    "[ \"\$(curl -s $F1_URL/v1/hosts | jq -r '[.hosts[] | \"\\(.id)=\\(.stale)=\\(.hash)\"] | join(\" \")')\" = \
+    "[ \"\$(curl -s $F1_URL/v1/hosts | jq -r '[.hosts[] | select(.id | startswith(\"agent\")) | \"\\(.id)=\\(.stale)=\\(.hash)\"] | join(\" \")')\" = \
     \"agent1=false=$H1 agent2=true=$H2\" ]"
 check "F1 and F2 agree after the listing" until_ok 5 same_hosts "$F1_URL" "$F2_URL"
 check "the compat answer agrees too" same_compat "$F1_URL" "$F2_URL"
+
+# Hosts in the layout of before (the whole profile under hosts/ID): a
+# fleet node reads them, and its housekeeping converts them to records
+# under the same lease without losing one.
+LEASE=$(ectl lease grant 600 | sed -n 's/^lease \([0-9a-f]*\) granted.*/\1/p')
+ectl put /migcompat/v1/hosts/legacy1 <"$F7" >/dev/null
+ectl put --lease="$LEASE" /migcompat/v1/hosts/legacy2 <"$F8" >/dev/null
+HL1=$(dump_hash "$F7")
+HL2=$(dump_hash "$F8")
+has_legacy() {
+	has_hash "$1" legacy1 "$HL1" && has_hash "$1" legacy2 "$HL2"
+}
+check "F2 serves the hosts of the old layout" until_ok 5 has_legacy "$F2_URL"
+check "fleet node F3 starts on a new database, housekeeping every 2 s" \
+    start_daemon F3 --no-collect --host-id fleet3 --etcd-gc-interval 2
+check "F3 serves every host, the old layout's too" until_ok 10 has_legacy "$F3_URL"
+is_record() {
+	ETCDCTL_API=3 etcdctl --endpoints="$EPS" get "/migcompat/v1/hosts/$1" --print-value-only |
+	    jq -e ".record == 1 and .hash == \"$2\"" >/dev/null
+}
+both_records() {
+	is_record legacy1 "$HL1" && is_record legacy2 "$HL2"
+}
+check "the housekeeping converted both to records" until_ok 15 both_records
+check "legacy2 kept its lease" sh -c \
+    "ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/hosts/legacy2 -w json | jq -e '.kvs[0].lease != null' >/dev/null"
+# F3 never saw agent 2, stale before it started, nor the versions before:
+# the hosts etcd has, with their hashes.
+live_hosts() {
+	curl -s "$1/v1/hosts" | jq -S '[.hosts[] | select(.stale | not) | {id, hash}]'
+}
+all_agree() {
+	a=$(live_hosts "$F3_URL")
+	[ "$(echo "$a" | jq length)" -ge 5 ] && [ "$a" = "$(live_hosts "$F2_URL")" ] &&
+	    [ "$a" = "$(live_hosts "$F1_URL")" ]
+}
+check "F3, F2 and F1 agree on every host etcd has after the conversion" until_ok 10 all_agree
+check "F3's housekeeping logged its pass" grep -q "housekeeping at revision" "$T/F3.log.new"
 
 kill -TERM "$WATCHDOG" 2>/dev/null
 done_testing

@@ -407,7 +407,7 @@ sy_synced(void *arg, int64_t rev, int full)
 	return 0;
 }
 
-static const struct etcd_sync_ops sy_ops = { sy_begin, sy_put, sy_del, sy_synced };
+static const struct etcd_sync_ops sy_ops = { sy_begin, sy_put, sy_del, sy_synced, NULL };
 
 static void *
 syncer_main(void *arg)
@@ -549,74 +549,117 @@ test_lease(void)
 	etcd_free(e);
 }
 
-/* The agent publishes and keeps alive; a watcher sees the put, then the expiry. */
+static size_t fixtures(char **paths, size_t max);
+
+/* The record line a watcher records for host id with profile text. */
+static char *
+record_line(const char *id, const char *text, size_t len, char *hash, size_t hashsize)
+{
+	struct profile p;
+	char err[256];
+
+	profile_init(&p);
+	if (profile_parse(text, len, &p, err, sizeof(err)) == -1)
+		snprintf(p.hash, sizeof(p.hash), "unparsable");
+	snprintf(hash, hashsize, "%s", p.hash);
+	profile_clear(&p);
+	return xasprintf("put %s {\"record\":1,\"hash\":\"%.40s", id, hash);
+}
+
+/*
+ * The agent publishes its record (and the blob) and keeps the lease
+ * alive; an unchanged profile writes nothing; a watcher sees the put, then
+ * the expiry.
+ */
 static void
 test_agent_expiry(struct syncer *s)
 {
-	struct etcd_agent *a;
+	struct etcd_agent *a = NULL;
 	struct etcd_conf c;
 	struct etcd *e = client("012", 10000);
-	char err[256], *v = NULL;
-	const char *json = "{\"host_id\":\"h1\",\"n\":1}";
+	char err[256], *v = NULL, *paths[3] = { NULL, NULL, NULL }, *text[3] = { NULL, NULL, NULL };
+	char *want[3] = { NULL, NULL, NULL }, hash[3][80], *key;
 	double t0, t1, seen, lat;
-	size_t mark;
+	size_t mark, len[3], i, n;
 	uint64_t gen;
-	int64_t rev = 0;
-	int rc;
+	int64_t rev = 0, rev2 = 0;
+	int rc, k;
 
+	n = fixtures(paths, 3);
+	for (i = 0; i < n; i++) {
+		text[i] = util_read_file(paths[i], PROFILE_MAX_SIZE, &len[i]);
+		if (text[i] != NULL)
+			want[i] = record_line("h1", text[i], len[i], hash[i], sizeof(hash[i]));
+	}
+	if (n < 3 || want[2] == NULL) {
+		tap_ok(0, "agent: 3 fixture profiles in MIGCOMPAT_FIXTURES");
+		goto cleanup;
+	}
 	conf_of(&c, "012");
 	a = etcd_agent_new(&c, PREFIX, "h1", 3, err, sizeof(err));
 	tap_ok(a != NULL, "agent starts %s", a ? "" : err);
 	if (a == NULL)
-		return;
+		goto cleanup;
 	mark = rec_count(&s->rec);
 	t0 = now_s();
-	gen = etcd_agent_publish(a, json, strlen(json));
+	gen = etcd_agent_publish(a, text[0], len[0]);
 	rc = etcd_agent_wait(a, gen, 10000, &rev);
 	t1 = now_s();
 	tap_ok(rc == 0 && rev > 0, "published profile acknowledged at revision %lld in %.0f ms",
 	    (long long)rev, (t1 - t0) * 1000);
-	seen = rec_wait(&s->rec, &mark, "put h1 {\"host_id\":\"h1\",\"n\":1}", 5);
+	seen = rec_wait(&s->rec, &mark, want[0], 5);
 	lat = (seen - t0) * 1000;
-	tap_ok(seen > 0 && lat <= 1000, "the watcher saw the put %.1f ms after the publish", lat);
+	tap_ok(seen > 0 && lat <= 1000, "the watcher saw the record %.1f ms after the publish", lat);
 	tap_diag("bench: agent publish -> fleet watcher callback: %.1f ms", lat);
+	key = xasprintf("%s/profiles/%s", PREFIX, hash[0] + 7);
+	rc = etcd_get(e, key, &v, NULL, NULL, err, sizeof(err));
+	tap_ok(rc == 0, "the blob is under %s", key);
+	free(key);
+	free(v);
+	v = NULL;
+	gen = etcd_agent_publish(a, text[0], len[0]);
+	rc = etcd_agent_wait(a, gen, 10000, &rev2);
+	tap_ok(rc == 0 && rev2 == rev, "the same profile again writes nothing (revision %lld, %lld)",
+	    (long long)rev, (long long)rev2);
 
 	/* Two TTLs later the key is still there: the keep-alive works. */
 	sleep_ms(6500);
 	tap_ok(!rec_has(&s->rec, mark, "del h1"), "no delete while the agent keeps the lease alive");
 	rc = etcd_get(e, PREFIX "/hosts/h1", &v, NULL, NULL, err, sizeof(err));
-	tap_ok(rc == 0 && v != NULL && strcmp(v, json) == 0, "the profile is in etcd after 2 TTLs");
+	tap_ok(rc == 0 && v != NULL && strstr(v, hash[0]) != NULL, "the record is in etcd after 2 TTLs");
 	free(v);
 
 	/*
 	 * Publishing more often than the keep-alive period must not starve
 	 * the keep-alive: a put under a lease does not renew it.
 	 */
-	{
-		int k;
-		char buf[64];
-
-		for (k = 0; k < 16; k++) {
-			snprintf(buf, sizeof(buf), "{\"host_id\":\"h1\",\"n\":%d}", 100 + k);
-			etcd_agent_publish(a, buf, strlen(buf));
-			sleep_ms(450);
-		}
-		tap_ok(!rec_has(&s->rec, mark, "del h1"),
-		    "publishing every 0.45 s for 7 s (TTL 3 s): the lease never lapses");
+	for (k = 0; k < 16; k++) {
+		etcd_agent_publish(a, text[k % 2], len[k % 2]);
+		sleep_ms(450);
 	}
+	tap_ok(!rec_has(&s->rec, mark, "del h1"),
+	    "publishing every 0.45 s for 7 s (TTL 3 s): the lease never lapses");
 
 	/* A new version replaces the old one under the same lease. */
-	gen = etcd_agent_publish(a, "{\"n\":2}", 7);
+	gen = etcd_agent_publish(a, text[2], len[2]);
 	rc = etcd_agent_wait(a, gen, 10000, NULL);
-	tap_ok(rc == 0 && rec_wait(&s->rec, &mark, "put h1 {\"n\":2}", 5) > 0,
-	    "a second publish is acknowledged and seen");
+	tap_ok(rc == 0 && rec_wait(&s->rec, &mark, want[2], 5) > 0,
+	    "a third profile is acknowledged and seen");
 
 	/* The agent stops without revoking: the lease expires within its TTL. */
 	t0 = now_s();
 	etcd_agent_free(a);
+	a = NULL;
 	seen = rec_wait(&s->rec, &mark, "del h1", 10);
 	tap_ok(seen > 0 && seen - t0 <= 3.0 + 1.0,
 	    "after the agent stops the watcher sees the delete in %.2f s (TTL 3 s)", seen - t0);
+cleanup:
+	etcd_agent_free(a);
+	for (i = 0; i < 3; i++) {
+		free(paths[i]);
+		free(text[i]);
+		free(want[i]);
+	}
 	etcd_free(e);
 }
 
@@ -731,7 +774,7 @@ test_node(void)
 		store_put(db, "gone", &p, 1, &version, &created, err, sizeof(err));
 	free(text);
 	profile_clear(&p);
-	node = etcd_node_start(&c, PREFIX "/node", dbpath, err, sizeof(err));
+	node = etcd_node_start(&c, PREFIX "/node", dbpath, "test", 0, err, sizeof(err));
 	a = etcd_agent_new(&c, PREFIX "/node", "n1", 3, err, sizeof(err));
 	tap_ok(node != NULL && a != NULL, "a fleet node mirror and an agent start %s",
 	    node && a ? "" : err);
@@ -814,7 +857,7 @@ test_node(void)
 		etcd_put(e, PREFIX "/node/hosts/n2", "{\"msrs\":{}}", 11, 0, NULL, err, sizeof(err));
 		etcd_free(e);
 	}
-	node = etcd_node_start(&c, PREFIX "/node", dbpath, err, sizeof(err));
+	node = etcd_node_start(&c, PREFIX "/node", dbpath, "test", 0, err, sizeof(err));
 	t0 = now_s();
 	while (now_s() - t0 < 5 && store_get_host(db, "n2", &h, err, sizeof(err)) == -1)
 		sleep_ms(10);

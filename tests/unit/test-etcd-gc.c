@@ -1,0 +1,568 @@
+/*
+ * test-etcd-gc.c - the content-addressed layout on a real three-member
+ * etcd cluster on 127.0.0.1 high ports: uploads as lease-less records,
+ * the conversion of the old layout, the garbage collection of profile
+ * blobs (grace period, the lock) and, raced many times against
+ * publishers, that it never removes a blob a host record names.
+ *
+ * Needs etcd and etcdctl; skips without them.  Runs under a 180 s alarm;
+ * the members are killed and their directory removed on every exit.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "etcd.h"
+#include "etcd_gc.h"
+#include "etcd_record.h"
+#include "etcd_sync.h"
+#include "etcd_upload.h"
+#include "log.h"
+#include "profile.h"
+#include "store.h"
+#include "tap.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define NMEMBERS	3
+#define PREFIX		"/migcompat-gc/v1"
+
+struct member {
+	unsigned cport, pport;
+	pid_t pid;
+};
+
+static struct member members[NMEMBERS];
+static char tmpdir[256];
+static char cluster[512];
+static char endpoint_buf[NMEMBERS][64];
+static volatile sig_atomic_t cleaning;
+static pid_t tls_pid;		/* unused here: the cluster code is test-etcd.c's */
+
+/*
+ * The cluster.
+ */
+
+static void
+cluster_kill_all(void)
+{
+	int i;
+
+	for (i = 0; i < NMEMBERS; i++)
+		if (members[i].pid > 0) {
+			kill(members[i].pid, SIGKILL);
+			waitpid(members[i].pid, NULL, 0);
+			members[i].pid = 0;
+		}
+}
+
+static void
+cluster_cleanup(void)
+{
+	char cmd[512];
+
+	if (cleaning)
+		return;
+	cleaning = 1;
+	cluster_kill_all();
+	if (tls_pid > 0) {
+		kill(tls_pid, SIGKILL);
+		waitpid(tls_pid, NULL, 0);
+	}
+	if (tmpdir[0] != '\0') {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", tmpdir);
+	}
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "Bail out! test-etcd ran out of time\n";
+	int i;
+
+	for (i = 0; i < NMEMBERS; i++)
+		if (members[i].pid > 0)
+			kill(members[i].pid, SIGKILL);
+	if (tls_pid > 0)
+		kill(tls_pid, SIGKILL);
+	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+/* A port nobody listens on now. */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	unsigned port = 0;
+	int fd;
+
+	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
+		return 0;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static int
+member_start(int i)
+{
+	char name[16], dir[300], log[300], curl[64], purl[64], token[64];
+	int fd;
+	pid_t pid;
+
+	snprintf(name, sizeof(name), "m%d", i);
+	snprintf(dir, sizeof(dir), "%s/%s.etcd", tmpdir, name);
+	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, name);
+	snprintf(curl, sizeof(curl), "http://127.0.0.1:%u", members[i].cport);
+	snprintf(purl, sizeof(purl), "http://127.0.0.1:%u", members[i].pport);
+	snprintf(token, sizeof(token), "migcompat-test-%d", (int)getpid());
+	if ((pid = fork()) == -1)
+		return -1;
+	if (pid == 0) {
+		/* Even if the test dies without cleaning up, its members die with it. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
+			dup2(fd, STDOUT_FILENO);
+			dup2(fd, STDERR_FILENO);
+		}
+		execlp("etcd", "etcd", "--name", name, "--data-dir", dir,
+		    "--listen-client-urls", curl, "--advertise-client-urls", curl,
+		    "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
+		    "--initial-cluster", cluster, "--initial-cluster-state", "new",
+		    "--initial-cluster-token", token,
+		    "--heartbeat-interval", "50", "--election-timeout", "500",
+		    "--auth-token", "simple", "--auth-token-ttl", "2",
+		    "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
+		    (char *)NULL);
+		_exit(127);
+	}
+	members[i].pid = pid;
+	return 0;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A client configuration of the members listed in which ("012", "2"). */
+static void
+conf_of(struct etcd_conf *c, const char *which)
+{
+	memset(c, 0, sizeof(*c));
+	for (; *which != '\0'; which++)
+		c->endpoints[c->n_endpoints++] = endpoint_buf[*which - '0'];
+	c->backoff_min_ms = 50;
+	c->backoff_max_ms = 500;
+	c->connect_timeout_ms = 500;
+	c->request_timeout_ms = 3000;
+}
+
+static struct etcd *
+client(const char *which, unsigned retry_ms)
+{
+	struct etcd_conf c;
+	struct etcd *e;
+	char err[256];
+
+	conf_of(&c, which);
+	c.retry_ms = retry_ms;
+	if ((e = etcd_new(&c, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	return e;
+}
+
+/*
+ * Profiles and checks.
+ */
+
+#define NPROF	4
+
+static struct profile prof[NPROF];
+
+static int
+load_profiles(void)
+{
+	char *dir, *cmd, line[1024];
+	size_t n = 0, len;
+	char *text, err[256];
+	FILE *f;
+
+	dir = xasprintf("%s/instlatx64", tap_fixtures());
+	cmd = xasprintf("ls %s/*.json 2>/dev/null | sort | head -%d", dir, NPROF);
+	if ((f = popen(cmd, "r")) != NULL) {
+		while (n < NPROF && fgets(line, sizeof(line), f) != NULL) {
+			line[strcspn(line, "\n")] = '\0';
+			profile_init(&prof[n]);
+			if ((text = util_read_file(line, PROFILE_MAX_SIZE, &len)) != NULL &&
+			    profile_parse(text, len, &prof[n], err, sizeof(err)) == 0)
+				n++;
+			free(text);
+		}
+		pclose(f);
+	}
+	free(dir);
+	free(cmd);
+	return n == NPROF ? 0 : -1;
+}
+
+static int
+key_exists(struct etcd *e, const char *key, struct etcd_kv *kv)
+{
+	char err[256], *v = NULL;
+	int rc = etcd_get(e, key, &v, NULL, kv, err, sizeof(err));
+
+	free(v);
+	return rc == 0;
+}
+
+static int
+blob_exists(struct etcd *e, const struct profile *p)
+{
+	char *key = etcd_record_profile_key(PREFIX, p->hash);
+	int rc = key_exists(e, key, NULL);
+
+	free(key);
+	return rc;
+}
+
+/* What a consistent listing found: the hashes records name, the blobs. */
+struct refcheck {
+	char names[64][80];
+	size_t n_names;
+	char blobs[64][80];
+	size_t n_blobs;
+};
+
+static int
+refcheck_host(const struct etcd_kv *kv, void *arg)
+{
+	struct refcheck *c = arg;
+	struct etcd_record r;
+
+	if (kv == NULL)
+		return 0;
+	memset(&r, 0, sizeof(r));
+	if (etcd_record_parse(kv->value, kv->value_len, &r) == 0 && c->n_names < 64)
+		snprintf(c->names[c->n_names++], sizeof(c->names[0]), "%s", r.hash + 7);
+	etcd_record_clear(&r);
+	return 0;
+}
+
+static int
+refcheck_blob(const struct etcd_kv *kv, void *arg)
+{
+	struct refcheck *c = arg;
+	const char *slash;
+
+	if (kv != NULL && c->n_blobs < 64 && (slash = strrchr(kv->key, '/')) != NULL)
+		snprintf(c->blobs[c->n_blobs++], sizeof(c->blobs[0]), "%s", slash + 1);
+	return 0;
+}
+
+/* Host records at one revision that name a blob absent at that revision; -1 on an error. */
+static int
+dangling(struct etcd *e)
+{
+	struct etcd_range_opts o = { 0, 0, 0, 0 };
+	struct refcheck c;
+	char err[256];
+	size_t i, k;
+	int64_t rev;
+	int bad = 0;
+
+	memset(&c, 0, sizeof(c));
+	if (etcd_range(e, PREFIX "/hosts/", &o, refcheck_host, &c, &rev, err, sizeof(err)) == -1)
+		return -1;
+	o.revision = rev;
+	o.keys_only = 1;
+	if (etcd_range(e, PREFIX "/profiles/", &o, refcheck_blob, &c, NULL, err, sizeof(err)) == -1)
+		return -1;
+	for (i = 0; i < c.n_names; i++) {
+		for (k = 0; k < c.n_blobs && strcmp(c.names[i], c.blobs[k]) != 0; k++)
+			;
+		bad += k == c.n_blobs;
+	}
+	return bad;
+}
+
+static int
+publish(struct etcd *e, const char *id, const struct profile *p, int64_t lease)
+{
+	struct etcd_record r;
+	char err[256], *blob = store_blob_json(p);
+	int rc;
+
+	etcd_record_from_profile(&r, p);
+	rc = etcd_record_publish(e, PREFIX, id, &r, blob, strlen(blob), lease, NULL, err, sizeof(err));
+	if (rc == -1)
+		tap_diag("publish %s: %s", id, err);
+	etcd_record_clear(&r);
+	free(blob);
+	return rc;
+}
+
+/*
+ * Tests.
+ */
+
+/* Uploads: a record per host without a lease, each distinct blob once. */
+static void
+test_upload(void)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_upload *u;
+	struct etcd_conf c;
+	struct etcd_kv kv;
+	const char *ids[5] = { "u1", "u2", "u3", "u4", "u5" };
+	const struct profile *ps[5] = { &prof[0], &prof[1], &prof[0], &prof[1], &prof[0] };
+	char err[256];
+	int rc, ok = 1;
+	size_t i;
+
+	conf_of(&c, "012");
+	u = etcd_upload_new(&c, PREFIX, 0, err, sizeof(err));
+	rc = u != NULL ? etcd_upload_hosts(u, ids, ps, 5, err, sizeof(err)) : -1;
+	tap_ok(rc == 0, "5 hosts of 2 profiles uploaded %s", rc ? err : "");
+	for (i = 0; i < 5; i++) {
+		char *key = etcd_sync_host_key(PREFIX, ids[i]);
+
+		ok &= key_exists(e, key, &kv) && kv.lease == 0;
+		free(key);
+	}
+	tap_ok(ok, "each has a record without a lease");
+	tap_ok(blob_exists(e, &prof[0]) && blob_exists(e, &prof[1]) && !blob_exists(e, &prof[2]),
+	    "the two blobs are under profiles/, nothing else");
+	etcd_upload_free(u);
+	etcd_free(e);
+}
+
+/* The old layout is converted, keeping the lease; the lock is exclusive. */
+static void
+test_convert(void)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_gc_stats st;
+	struct etcd_record r;
+	struct etcd_kv kv;
+	char err[256], *json, *v = NULL;
+	int64_t lease = 0, l1 = 0, l2 = 0;
+	size_t len = 0;
+	int rc;
+
+	json = profile_to_string(&prof[2], 0);
+	etcd_lease_grant(e, 60, &lease, NULL, err, sizeof(err));
+	etcd_put(e, PREFIX "/hosts/old1", json, strlen(json), lease, NULL, err, sizeof(err));
+	etcd_put(e, PREFIX "/hosts/old2", json, strlen(json), 0, NULL, err, sizeof(err));
+	free(json);
+
+	tap_ok(etcd_gc_lock(e, PREFIX, "a", &l1, err, sizeof(err)) == 0 &&
+	    etcd_gc_lock(e, PREFIX, "b", &l2, err, sizeof(err)) == 1,
+	    "the housekeeping lock: one holder at a time");
+	rc = etcd_gc_pass(e, PREFIX, l1, 1, &st, err, sizeof(err));
+	tap_ok(rc == 0 && st.old_layout == 2 && st.converted == 2 && st.deleted == 0,
+	    "a pass converts the 2 hosts of the old layout and deletes nothing (%s)", rc ? err : "");
+	etcd_gc_unlock(e, l1);
+	tap_ok(etcd_gc_lock(e, PREFIX, "b", &l2, err, sizeof(err)) == 0,
+	    "after the release another takes the lock");
+	etcd_gc_unlock(e, l2);
+	memset(&r, 0, sizeof(r));
+	rc = etcd_get(e, PREFIX "/hosts/old1", &v, &len, &kv, err, sizeof(err));
+	tap_ok(rc == 0 && etcd_record_parse(v, len, &r) == 0 && strcmp(r.hash, prof[2].hash) == 0 &&
+	    kv.lease == lease, "old1 is a record of its profile under its lease");
+	tap_ok(blob_exists(e, &prof[2]), "with its blob");
+	etcd_record_clear(&r);
+	free(v);
+	etcd_lease_revoke(e, lease, err, sizeof(err));
+	etcd_free(e);
+}
+
+/* A blob no record names goes after the grace of one pass; named ones stay. */
+static void
+test_collect(void)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_gc_stats st;
+	char err[256];
+	int rc;
+
+	/* u2 and u4 were prof[1]'s only hosts; old1 went with its lease. */
+	etcd_delete(e, PREFIX "/hosts/u2", 0, NULL, NULL, err, sizeof(err));
+	etcd_delete(e, PREFIX "/hosts/u4", 0, NULL, NULL, err, sizeof(err));
+	rc = etcd_gc_pass(e, PREFIX, 0, 1, &st, err, sizeof(err));
+	tap_ok(rc == 0 && st.unreferenced == 1 && st.deleted == 0 && blob_exists(e, &prof[1]),
+	    "a blob found unreferenced once is kept (grace) (%s)", rc ? err : "");
+	rc = etcd_gc_pass(e, PREFIX, 0, 1, &st, err, sizeof(err));
+	tap_ok(rc == 0 && st.deleted == 1 && !blob_exists(e, &prof[1]) && st.compacted > 0,
+	    "the next pass deletes it and compacts to the previous pass (%lld)",
+	    (long long)st.compacted);
+	tap_ok(blob_exists(e, &prof[0]) && blob_exists(e, &prof[2]) && dangling(e) == 0,
+	    "the blobs records name are all there");
+	/* A host publishing the collected profile again brings its blob back. */
+	tap_ok(publish(e, "u2", &prof[1], 0) == 0 && blob_exists(e, &prof[1]),
+	    "publishing a collected profile again writes its blob again");
+	etcd_free(e);
+}
+
+/* The race: publishers re-reference blobs while the collector deletes them. */
+struct racer {
+	struct etcd *e;
+	int stop;		/* __atomic */
+	uint64_t passes, deleted, raced;
+	int errors;
+};
+
+static void *
+racer_gc(void *arg)
+{
+	struct racer *r = arg;
+	struct etcd_gc_stats st;
+	char err[256];
+
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		if (etcd_gc_pass(r->e, PREFIX, 0, 0, &st, err, sizeof(err)) == -1) {
+			tap_diag("gc pass: %s", err);
+			r->errors++;
+			break;
+		}
+		r->passes++;
+		r->deleted += st.deleted;
+		r->raced += st.raced;
+	}
+	return NULL;
+}
+
+static void
+test_race(unsigned rounds)
+{
+	struct racer rc;
+	struct etcd *e = client("012", 10000);
+	char id[32], err[256], *v = NULL;
+	pthread_t th;
+	unsigned i, j, k, bad = 0, errors = 0;
+	int d;
+
+	/* Only the racers' hosts: the others would pin their blobs. */
+	etcd_delete(e, PREFIX "/hosts/", 1, NULL, NULL, err, sizeof(err));
+	memset(&rc, 0, sizeof(rc));
+	rc.e = client("012", 10000);
+	pthread_create(&th, NULL, racer_gc, &rc);
+	for (i = 0; i < rounds; i++) {
+		/*
+		 * Host race0 takes a profile the collector's last pass found
+		 * unreferenced (the one it deletes next, unless it sees the new
+		 * record); the others move to one profile, so the rest lose their
+		 * last reference.
+		 */
+		k = i % NPROF;
+		if (etcd_get(e, PREFIX "/gc/state", &v, NULL, NULL, err, sizeof(err)) == 0) {
+			for (j = 0; j < NPROF; j++)
+				if (strstr(v, prof[j].hash + 7) != NULL)
+					k = j;
+			free(v);
+			v = NULL;
+		}
+		if (publish(e, "race0", &prof[k], 0) == -1)
+			errors++;
+		for (k = 1; k < 4; k++) {
+			snprintf(id, sizeof(id), "race%u", k);
+			if (publish(e, id, &prof[i % NPROF], 0) == -1)
+				errors++;
+		}
+		if ((d = dangling(e)) != 0)
+			bad++;
+		/* Vary the timing against the collector's passes. */
+		sleep_ms((i * 7) % 13);
+	}
+	__atomic_store_n(&rc.stop, 1, __ATOMIC_RELAXED);
+	pthread_join(th, NULL);
+	tap_ok(errors == 0 && rc.errors == 0, "%u rounds of 4 publishes against %llu collector passes",
+	    rounds, (unsigned long long)rc.passes);
+	tap_ok(bad == 0 && dangling(e) == 0,
+	    "no host record ever named a missing blob (%u of %u checks did)", bad, rounds);
+	tap_ok(rc.deleted > 0, "the collector did delete blobs meanwhile (%llu deleted, "
+	    "%llu passes stopped by a changed record)", (unsigned long long)rc.deleted,
+	    (unsigned long long)rc.raced);
+	etcd_free(rc.e);
+	etcd_free(e);
+}
+
+int
+main(void)
+{
+	char *path, err[256];
+	const char *base;
+	struct etcd *e;
+	int i, rc;
+
+	log_init("test-etcd-gc", getenv("MIGCOMPAT_TEST_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR);
+	if (system("command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1") != 0) {
+		tap_skip("etcd and etcdctl are not installed (Debian: etcd-server etcd-client)");
+		return tap_done();
+	}
+	if (load_profiles() == -1) {
+		tap_ok(0, "%d fixture profiles in MIGCOMPAT_FIXTURES", NPROF);
+		return tap_done();
+	}
+	base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
+	snprintf(tmpdir, sizeof(tmpdir), "%s/migcompat-etcd-gc.XXXXXX", base);
+	if (mkdtemp(tmpdir) == NULL)
+		fatal("mkdtemp");
+	atexit(cluster_cleanup);
+	signal(SIGALRM, on_alarm);
+	alarm(180);
+	signal(SIGPIPE, SIG_IGN);
+	cluster[0] = '\0';
+	for (i = 0; i < NMEMBERS; i++) {
+		members[i].cport = free_port();
+		members[i].pport = free_port();
+		snprintf(endpoint_buf[i], sizeof(endpoint_buf[i]), "http://127.0.0.1:%u",
+		    members[i].cport);
+		path = xasprintf("%sm%d=http://127.0.0.1:%u", i ? "," : "", i, members[i].pport);
+		strcat(cluster, path);
+		free(path);
+	}
+	for (i = 0; i < NMEMBERS; i++)
+		member_start(i);
+	e = client("012", 30000);
+	rc = etcd_put(e, PREFIX "/ready", "1", 1, 0, NULL, err, sizeof(err));
+	tap_ok(rc == 0, "three-member cluster is up %s", rc ? err : "");
+	etcd_free(e);
+	if (rc != 0)
+		return tap_done();
+	test_upload();
+	test_convert();
+	test_collect();
+	test_race(getenv("MIGCOMPAT_GC_ROUNDS") ? (unsigned)atoi(getenv("MIGCOMPAT_GC_ROUNDS")) : 200);
+	alarm(0);
+	for (i = 0; i < NPROF; i++)
+		profile_clear(&prof[i]);
+	return tap_done();
+}
