@@ -12,7 +12,8 @@ AM_TESTS_ENVIRONMENT = \
 
 EXTRA_DIST += tests/unit/tap.h tests/system/common.sh tests/fixtures
 
-check_PROGRAMS += tests/unit/test-util tests/unit/test-profile
+check_PROGRAMS += tests/unit/test-util tests/unit/test-profile tests/unit/test-kvmnested
+tests_unit_test_kvmnested_SOURCES = tests/unit/test-kvmnested.c
 check_PROGRAMS += tests/unit/test-evmcs tests/unit/test-rules tests/unit/test-rules-layers \
 	tests/unit/test-rules-vmspec tests/unit/test-rules-alloc
 tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c

@@ -7,6 +7,7 @@ libmigcompat_a_SOURCES += \
 	src/common/jsonu.c src/common/jsonu.h \
 	src/common/vmx.h \
 	src/common/vmxbits.c src/common/vmxbits.h \
+	src/common/kvmnested.c src/common/kvmnested.h \
 	src/common/profile.c src/common/profile.h \
 	src/common/plibvirt.c src/common/plibvirt.h \
 	src/common/report.c src/common/report.h \
@@ -24,3 +25,14 @@ src/common/vmxbits-table.c: $(top_srcdir)/data/vmx-bits.tsv $(top_srcdir)/data/t
 
 ## AIDA64 CPUID+MSR text dumps to profiles (migcompat convert).
 libmigcompat_a_SOURCES += src/common/aida64.c src/common/aida64.h
+
+## KVM's nested VMX MSRs per kernel release (data/kvm-nested-vmx.tsv).
+nodist_libmigcompat_a_SOURCES += src/common/kvmnested-table.c
+BUILT_SOURCES += src/common/kvmnested-table.c
+CLEANFILES += src/common/kvmnested-table.c
+dist_pkgdata_DATA += data/kvm-nested-vmx.tsv
+
+src/common/kvmnested-table.c: $(top_srcdir)/data/kvm-nested-vmx.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/common && \
+	$(TSV2C) -v header=kvmnested.h -v type=kvmnested_row -v name=kvmnested_table \
+	    -v src=data/kvm-nested-vmx.tsv -v strcols=1,2 $(top_srcdir)/data/kvm-nested-vmx.tsv > $@.tmp && mv $@.tmp $@
