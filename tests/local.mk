@@ -66,10 +66,12 @@ tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 TESTS += $(check_PROGRAMS)
 TESTS += \
 	tests/system/cli.sh \
+	tests/system/emulate.sh \
 	tests/system/check.sh \
 	tests/system/probe.sh
 EXTRA_DIST += \
 	tests/system/cli.sh \
+	tests/system/emulate.sh \
 	tests/system/check.sh \
 	tests/system/probe.sh
 check_PROGRAMS += tests/unit/test-rules-msr

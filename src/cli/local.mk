@@ -17,3 +17,4 @@ libmigcompat_a_SOURCES += \
 bin_PROGRAMS += migcompat
 migcompat_SOURCES = src/cli/main.c
 libmigcompat_a_SOURCES += src/cli/cmd_convert.c
+libmigcompat_a_SOURCES += src/cli/cmd_emulate.c

@@ -20,6 +20,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_groups_entry,
 	&cmd_baseline_entry,
 	&cmd_convert_entry,
+	&cmd_emulate_entry,
 };
 
 int
