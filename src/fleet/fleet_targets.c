@@ -73,24 +73,6 @@ fleet_targets_field(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
-/*
- * The first reason of a full rules answer (a new reference), else its
- * first layer not checked, else NULL.
- */
-static struct json_object *
-fleet_targets_first_reason(struct json_object *check)
-{
-	struct json_object *reasons, *r = NULL;
-
-	if (json_object_object_get_ex(check, "reasons", &reasons) &&
-	    json_object_is_type(reasons, json_type_array) && json_object_array_length(reasons) > 0)
-		r = json_object_array_get_idx(reasons, 0);
-	if (r == NULL && json_object_object_get_ex(check, "not_checked", &reasons) &&
-	    json_object_is_type(reasons, json_type_array) && json_object_array_length(reasons) > 0)
-		r = json_object_array_get_idx(reasons, 0);
-	return r != NULL ? json_object_get(r) : NULL;
-}
-
 /* Count a class that fails under its first reason r (may be NULL). */
 static void
 fleet_targets_blocks_add(struct fleet_blocks *b, struct json_object *r, size_t hosts)
@@ -233,15 +215,10 @@ fleet_targets_locked(struct fleet *f, const struct profile *src, const char *exc
 			continue;
 		nh = c->n - (excl != SIZE_MAX && f->hosts[excl].cls == s ? 1 : 0);
 		if (e->verdict[s] == FLEET_TV_NONE) {
-			struct json_object *check;
-
 			/* Not asked yet for this class: the fast path, then the first reason. */
 			e->verdict[s] = (unsigned char)rules_verdict_of(src, c->p, vm, policy);
-			if (e->verdict[s] != RULES_COMPATIBLE) {
-				check = rules_check_json(src, c->p, vm, policy);
-				e->reason[s] = fleet_targets_first_reason(check);
-				json_object_put(check);
-			}
+			if (e->verdict[s] != RULES_COMPATIBLE)
+				e->reason[s] = rules_first_reason_json(src, c->p, vm, policy);
 		}
 		verdict[s] = e->verdict[s];
 		if (verdict[s] == RULES_COMPATIBLE) {

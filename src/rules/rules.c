@@ -259,6 +259,27 @@ rules_check_json(const struct profile *src, const struct profile *dst, const str
 	return o;
 }
 
+struct json_object *
+rules_first_reason_json(const struct profile *src, const struct profile *dst,
+    const struct vmspec *vm, enum rules_policy policy)
+{
+	struct json_object *o = NULL, *nc;
+	struct rules_ctx c;
+
+	rules_eval_full(&c, src, dst, vm, policy);
+	if (c.n > 0) {
+		o = rules_explain_json(&c, &c.r[0]);
+	} else {
+		nc = json_object_new_array();
+		rules_nc_each(&c, rules_nc_json, nc);
+		if (json_object_array_length(nc) > 0)
+			o = json_object_get(json_object_array_get_idx(nc, 0));
+		json_object_put(nc);
+	}
+	free(c.r);
+	return o;
+}
+
 enum rules_verdict
 rules_check_print(FILE *f, const struct profile *src, const struct profile *dst, const struct vmspec *vm,
     enum rules_policy policy)

@@ -104,6 +104,15 @@ struct json_object *rules_check_json(const struct profile *src, const struct pro
     const struct vmspec *vm, enum rules_policy policy);
 
 /*
+ * What rules_check_json would put first: reasons[0], else not_checked[0]
+ * (a string), else NULL; the other reasons are not formatted.  What the
+ * fleet's targets answer quotes for each class that fails.  New object,
+ * caller puts it.
+ */
+struct json_object *rules_first_reason_json(const struct profile *src, const struct profile *dst,
+    const struct vmspec *vm, enum rules_policy policy);
+
+/*
  * The same answer as text, one line per reason, for the CLI: "verdict:
  * ..." first, then the reasons ("secondary controls: TSC scaling (bit 25
  * of IA32_VMX_PROCBASED_CTLS2) allowed on source, not on destination"),
