@@ -8,7 +8,8 @@ libmigcompat_a_SOURCES += \
 	src/common/vmx.h \
 	src/common/vmxbits.c src/common/vmxbits.h \
 	src/common/kvmnested.c src/common/kvmnested.h \
-	src/common/profile.c src/common/profile.h \
+	src/common/profile.c src/common/profile.h src/common/profile_priv.h \
+	src/common/profile_json.c src/common/profile_parse.c \
 	src/common/plibvirt.c src/common/plibvirt.h \
 	src/common/report.c src/common/report.h \
 	src/common/pdiff.c src/common/pdiff.h
