@@ -24,7 +24,7 @@ etcd_watch_line(struct etcd *e, char *line, size_t len)
 	struct etcd_event event;
 	char *kb = NULL, *vb = NULL, perr[128];
 	size_t i, n;
-	int64_t crev;
+	int64_t crev, from;
 	int ret = -1;
 
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' '))
@@ -93,6 +93,7 @@ etcd_watch_line(struct etcd *e, char *line, size_t len)
 		ret = 0;
 		goto cleanup;
 	}
+	from = w->next;
 	for (i = 0; i < n; i++) {
 		ev = json_object_array_get_idx(evs, i);
 		memset(&event, 0, sizeof(event));
@@ -107,13 +108,18 @@ etcd_watch_line(struct etcd *e, char *line, size_t len)
 			goto cleanup;
 		}
 		event.revision = event.kv.mod_revision;
-		/* After a resume etcd may repeat nothing, but be sure. */
-		if (event.revision >= w->next) {
+		/*
+		 * After a resume etcd may repeat nothing, but be sure.  A
+		 * transaction's events share one revision and one message: all
+		 * of them count, not only the first.
+		 */
+		if (event.revision >= from) {
 			if (w->fn(&event, w->arg) == -1) {
 				w->failed = 1;
 				goto cleanup;
 			}
-			w->next = event.revision + 1;
+			if (event.revision + 1 > w->next)
+				w->next = event.revision + 1;
 			w->unbatched = 1;
 		}
 		free(kb);

@@ -199,6 +199,16 @@ check "migcompat import to F1 is acknowledged" "$MIGCOMPAT" import --server "$F1
     --token-file "$T/token" --host-id imp1 "$F5"
 check "PUT /v1/hosts/imp2 to F2 is acknowledged" sh -c "curl -sf -X PUT -H 'Authorization: Bearer token-$$' \
     -H 'Content-Type: application/json' --data-binary @$F6 $F2_URL/v1/hosts/imp2 >/dev/null"
+jq -n --slurpfile a "$F3" --slurpfile b "$F4" \
+    '{hosts: [{id: "imp3", profile: $a[0]}, {id: "imp4", profile: $b[0]}, {id: "imp5", profile: $a[0]}]}' >"$T/batch.json"
+check "POST /v1/hosts of 3 hosts to F1 is acknowledged" sh -c "curl -sf -X POST -H 'Authorization: Bearer token-$$' \
+    -H 'Content-Type: application/json' --data-binary @$T/batch.json $F1_URL/v1/hosts >/dev/null"
+HB3=$(dump_hash "$F3")
+HB4=$(dump_hash "$F4")
+has_batch() {
+	has_hash "$1" imp3 "$HB3" && has_hash "$1" imp4 "$HB4" && has_hash "$1" imp5 "$HB3"
+}
+check "F2 serves all 3 hosts of the batch (one etcd transaction)" until_ok 5 has_batch "$F2_URL"
 HI1=$(dump_hash "$F5")
 HI2=$(dump_hash "$F6")
 has_imports() {

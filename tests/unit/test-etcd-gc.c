@@ -333,6 +333,39 @@ publish(struct etcd *e, const char *id, const struct profile *p, int64_t lease)
  * Tests.
  */
 
+static int
+count_puts(const struct etcd_event *ev, void *arg)
+{
+	int *n = arg;
+
+	if (ev->type == ETCD_EVENT_PUT)
+		(*n)++;
+	/* The whole transaction came in one message: stop at its batch. */
+	return ev->type == ETCD_EVENT_BATCH ? -1 : 0;
+}
+
+/* A watch hands over every event of a transaction, not only its first. */
+static void
+test_watch_txn(void)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_op ops[3];
+	char err[256];
+	int64_t rev = 0;
+	int ok = 0, n = 0;
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].key = PREFIX "/w/a";
+	ops[1].key = PREFIX "/w/b";
+	ops[2].key = PREFIX "/w/c";
+	ops[0].value = ops[1].value = ops[2].value = "1";
+	ops[0].len = ops[1].len = ops[2].len = 1;
+	etcd_txn(e, NULL, 0, ops, 3, NULL, 0, &ok, &rev, err, sizeof(err));
+	etcd_watch(e, PREFIX "/w/", rev, count_puts, &n, NULL, err, sizeof(err));
+	tap_ok(ok && n == 3, "a watch sees the 3 puts of one transaction (%d)", n);
+	etcd_free(e);
+}
+
 /* Uploads: a record per host without a lease, each distinct blob once. */
 static void
 test_upload(void)
@@ -557,6 +590,7 @@ main(void)
 	etcd_free(e);
 	if (rc != 0)
 		return tap_done();
+	test_watch_txn();
 	test_upload();
 	test_convert();
 	test_collect();
