@@ -24,7 +24,7 @@ static int cmd_baseline_run(int argc, char **argv);
 const struct cli_cmd cmd_baseline_entry = {
 	"baseline",
 	"[--scenario S] [--policy P] [--qemu-version V] [--libvirt-version V] "
-	"[--json | --libvirt | --qemu | --msrs | --profile] FILE... | --server URL|--socket PATH HOST...",
+	"[--json | --libvirt | --qemu | --msrs | --profile] FILE... | " HTTPC_USAGE_DAEMON " HOST...",
 	"the configuration every given host accepts (libvirt <cpu>, QEMU -cpu, VMX MSRs)",
 	cmd_baseline_run,
 };
@@ -133,15 +133,14 @@ cmd_baseline_run(int argc, char **argv)
 		{ "profile", no_argument, NULL, CMD_BASELINE_PROFILE },
 		{ "qemu-version", required_argument, NULL, 'Q' },
 		{ "libvirt-version", required_argument, NULL, 'L' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 'O' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
+	struct httpc h = { .server = NULL };
+	int r;
 	struct json_object *req, *ids;
 	const char *s;
 	long status;
-	int remote = 0;
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	enum vmspec_scenario sc = VMSPEC_NESTED;
 	enum cmd_baseline_out out = CMD_BASELINE_TEXT;
@@ -184,24 +183,20 @@ cmd_baseline_run(int argc, char **argv)
 			cl.libvirt = optarg;
 			cl.libvirt_from = "option";
 			break;
-		case 'S':
-			h.server = optarg;
-			remote = 1;
-			break;
-		case 'O':
-			h.socket = optarg;
-			remote = 1;
-			break;
 		default:
-			return cli_usage(&cmd_baseline_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_baseline_entry);
 		}
 	}
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
 	if (optind >= argc)
 		return cli_usage(&cmd_baseline_entry);
-	if (remote && (cl.qemu != NULL || cl.libvirt != NULL))
+	if (h.remote && (cl.qemu != NULL || cl.libvirt != NULL))
 		log_warnx("--qemu-version and --libvirt-version apply to profile files; the daemon renders "
 		    "for its hosts' recorded releases");
-	if (remote) {
+	if (h.remote) {
 		/* POST /v1/baseline {"hosts": [...], "scenario", "policy"}: the same answer. */
 		req = json_object_new_object();
 		ids = json_object_new_array();

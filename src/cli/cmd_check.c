@@ -26,7 +26,7 @@
 static int cmd_check_run(int argc, char **argv);
 
 const struct cli_cmd cmd_check_entry = {
-	"check", "[--json] [--scenario S] [--policy P] [--vm FILE | --domain XML] [--server URL | --socket PATH] SRC DST",
+	"check", "[--json] [--scenario S] [--policy P] [--vm FILE | --domain XML] " HTTPC_USAGE " SRC DST",
 	"can a VM migrate from host profile SRC to DST (exit 0 yes, 1 no, 3 unknown)", cmd_check_run,
 };
 
@@ -70,11 +70,11 @@ cmd_check_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "vm", required_argument, NULL, 'v' },
 		{ "domain", required_argument, NULL, 'v' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 'O' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
+	struct httpc h = { .server = NULL };
+	int r;
 	struct profile *src = NULL, *dst = NULL;
 	struct json_object *ans = NULL;
 	enum vmspec_scenario sc = VMSPEC_NESTED;
@@ -108,16 +108,14 @@ cmd_check_run(int argc, char **argv)
 		case 'v':
 			vmfile = optarg;
 			break;
-		case 'S':
-			h.server = optarg;
-			break;
-		case 'O':
-			h.socket = optarg;
-			break;
 		default:
-			return cli_usage(&cmd_check_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_check_entry);
 		}
 	}
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
 	if (argc - optind != 2)
 		return cli_usage(&cmd_check_entry);
 	if (have_sc && vmfile != NULL) {
@@ -125,7 +123,7 @@ cmd_check_run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	/* Against a daemon SRC and DST are host ids. */
-	if (h.server != NULL || h.socket != NULL)
+	if (h.remote)
 		return httpc_check(&h, argv[optind], argv[optind + 1], vmfile,
 		    have_sc ? vmspec_scenario_name(sc) : NULL, rules_policy_name(policy), json);
 

@@ -18,7 +18,7 @@
 static int cmd_collect_run(int argc, char **argv);
 
 const struct cli_cmd cmd_collect_entry = {
-	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--libvirt-uri URI | --no-libvirt] [--no-guest] [--push --server URL|--socket PATH [--token-file FILE]]",
+	"collect", "[--json | --text] [--kvm PATH] [--host-id ID] [--libvirt-uri URI | --no-libvirt] [--no-guest] [--push " HTTPC_USAGE "]",
 	"collect this host's KVM profile and print it", cmd_collect_run,
 };
 
@@ -34,13 +34,11 @@ cmd_collect_run(int argc, char **argv)
 		{ "no-libvirt", no_argument, NULL, 'N' },
 		{ "no-guest", no_argument, NULL, 'G' },
 		{ "push", no_argument, NULL, 'P' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 'O' },
-		{ "token-file", required_argument, NULL, 'T' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
-	const char *token_file = NULL;
+	struct httpc h = { .server = NULL };
+	int r;
 	int push = 0;
 	struct collect_opts o;
 	struct profile p;
@@ -77,25 +75,16 @@ cmd_collect_run(int argc, char **argv)
 		case 'P':
 			push = 1;
 			break;
-		case 'S':
-			h.server = optarg;
-			break;
-		case 'O':
-			h.socket = optarg;
-			break;
-		case 'T':
-			token_file = optarg;
-			break;
 		default:
-			return cli_usage(&cmd_collect_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_collect_entry);
 		}
 	}
 	if (optind != argc)
 		return cli_usage(&cmd_collect_entry);
-	if (token_file != NULL && httpc_load_token(&h, token_file, err, sizeof(err)) == -1) {
-		log_warnx("%s", err);
+	if (httpc_options_check(&h) == -1)
 		goto cleanup;
-	}
 	if (collect_host(&o, &p, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto cleanup;

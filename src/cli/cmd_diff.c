@@ -21,7 +21,7 @@
 static int cmd_diff_run(int argc, char **argv);
 
 const struct cli_cmd cmd_diff_entry = {
-	"diff", "[--json] OLD_FILE NEW_FILE | [--json] --server URL|--socket PATH HOST [FROM [TO]]",
+	"diff", "[--json] OLD_FILE NEW_FILE | [--json] " HTTPC_USAGE_DAEMON " HOST [FROM [TO]]",
 	"list the features lost and gained between two profiles or two versions of a host",
 	cmd_diff_run,
 };
@@ -113,12 +113,12 @@ cmd_diff_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 's' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
-	int json = 0, remote = 0, c;
+	struct httpc h = { .server = NULL };
+	int r;
+	int json = 0, c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
@@ -126,19 +126,15 @@ cmd_diff_run(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'S':
-			h.server = optarg;
-			remote = 1;
-			break;
-		case 's':
-			h.socket = optarg;
-			remote = 1;
-			break;
 		default:
-			return cli_usage(&cmd_diff_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_diff_entry);
 		}
 	}
-	if (remote) {
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
+	if (h.remote) {
 		if (argc - optind < 1 || argc - optind > 3)
 			return cli_usage(&cmd_diff_entry);
 		return cmd_diff_server(&h, argc - optind, argv + optind, json);

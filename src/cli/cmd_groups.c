@@ -23,7 +23,7 @@
 static int cmd_groups_run(int argc, char **argv);
 
 const struct cli_cmd cmd_groups_entry = {
-	"groups", "[--policy P] [--json] [--no-hosts] FLEET... | --server URL|--socket PATH",
+	"groups", "[--policy P] [--json] [--no-hosts] FLEET... | " HTTPC_USAGE_DAEMON,
 	"partition a fleet into classes of identical profiles and order them by migratability",
 	cmd_groups_run,
 };
@@ -83,15 +83,14 @@ cmd_groups_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "no-hosts", no_argument, NULL, 'n' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 'O' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
+	struct httpc h = { .server = NULL };
+	int r;
 	struct json_object *o = NULL;
 	char path[128];
 	long status;
-	int remote = 0;
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	struct fleetload fl;
 	struct fleet *f = NULL;
@@ -115,19 +114,15 @@ cmd_groups_run(int argc, char **argv)
 		case 'n':
 			hosts = 0;
 			break;
-		case 'S':
-			h.server = optarg;
-			remote = 1;
-			break;
-		case 'O':
-			h.socket = optarg;
-			remote = 1;
-			break;
 		default:
-			return cli_usage(&cmd_groups_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_groups_entry);
 		}
 	}
-	if (remote) {
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
+	if (h.remote) {
 		if (optind != argc)
 			return cli_usage(&cmd_groups_entry);
 		snprintf(path, sizeof(path), "/v1/groups?policy=%s&hosts=%d", rules_policy_name(policy), hosts);

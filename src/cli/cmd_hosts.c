@@ -17,7 +17,7 @@
 static int cmd_hosts_run(int argc, char **argv);
 
 const struct cli_cmd cmd_hosts_entry = {
-	"hosts", "[--json] [--server URL | --socket PATH]",
+	"hosts", "[--json] " HTTPC_USAGE,
 	"list the hosts a migcompatd knows, with their current profile", cmd_hosts_run,
 };
 
@@ -36,11 +36,11 @@ cmd_hosts_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 's' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
+	struct httpc h = { .server = NULL };
+	int r;
 	struct json_object *o = NULL, *a, *e;
 	char err[1024];
 	long status;
@@ -53,16 +53,14 @@ cmd_hosts_run(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'S':
-			h.server = optarg;
-			break;
-		case 's':
-			h.socket = optarg;
-			break;
 		default:
-			return cli_usage(&cmd_hosts_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_hosts_entry);
 		}
 	}
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
 	if (optind != argc)
 		return cli_usage(&cmd_hosts_entry);
 	if (httpc_json(&h, "GET", "/v1/hosts", NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {

@@ -42,7 +42,7 @@ struct cmd_import_batch {
 };
 
 const struct cli_cmd cmd_import_entry = {
-	"import", "[--server URL | --socket PATH] [--token-file FILE] [--host-id ID] FILE...",
+	"import", HTTPC_USAGE " [--host-id ID] FILE...",
 	"upload profiles or MSR dumps to a migcompatd as hosts", cmd_import_run,
 };
 
@@ -178,13 +178,12 @@ static int
 cmd_import_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "token-file", required_argument, NULL, 't' },
 		{ "host-id", required_argument, NULL, 'i' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
+	struct httpc h = { .server = NULL };
+	int r;
 	struct cmd_import_batch b;
 	struct profile p;
 	const char *host_id = NULL;
@@ -195,26 +194,19 @@ cmd_import_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'S':
-			h.server = optarg;
-			break;
-		case 's':
-			h.socket = optarg;
-			break;
-		case 't':
-			if (httpc_load_token(&h, optarg, err, sizeof(err)) == -1) {
-				log_warnx("%s", err);
-				httpc_clear(&h);
-				return CLI_EXIT_USAGE;
-			}
-			break;
 		case 'i':
 			host_id = optarg;
 			break;
 		default:
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
 			httpc_clear(&h);
-			return cli_usage(&cmd_import_entry);
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_import_entry);
 		}
+	}
+	if (httpc_options_check(&h) == -1) {
+		httpc_clear(&h);
+		return CLI_EXIT_USAGE;
 	}
 	if (optind >= argc || (host_id != NULL && argc - optind != 1)) {
 		httpc_clear(&h);

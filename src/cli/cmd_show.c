@@ -16,7 +16,7 @@
 static int cmd_show_run(int argc, char **argv);
 
 const struct cli_cmd cmd_show_entry = {
-	"show", "[--json] FILE... | [--json] --server URL|--socket PATH HOST...",
+	"show", "[--json] FILE... | [--json] " HTTPC_USAGE_DAEMON " HOST...",
 	"print the summary of saved profiles or MSR dumps, or of hosts in a daemon", cmd_show_run,
 };
 
@@ -25,12 +25,11 @@ cmd_show_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 'O' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { NULL, NULL, NULL };
-	int remote = 0;
+	struct httpc h = { .server = NULL };
+	int r;
 	struct profile p;
 	char err[768];
 	int json = 0, c, i, ret = CLI_EXIT_OK;
@@ -38,21 +37,22 @@ cmd_show_run(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
-		if (c == 'S' || c == 'O') {
-			/* Against a daemon the arguments are host ids. */
-			*(c == 'S' ? &h.server : &h.socket) = optarg;
-			remote = 1;
+		/* Against a daemon the arguments are host ids. */
+		if ((r = httpc_option(&h, c, optarg)) == 1)
 			continue;
-		}
+		if (r == -1)
+			return CLI_EXIT_USAGE;
 		if (c != 'j')
 			return cli_usage(&cmd_show_entry);
 		json = 1;
 	}
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
 	if (optind >= argc)
 		return cli_usage(&cmd_show_entry);
 	profile_init(&p);
 	for (i = optind; i < argc; i++) {
-		if ((remote ? httpc_profile(&h, argv[i], &p, err, sizeof(err)) :
+		if ((h.remote ? httpc_profile(&h, argv[i], &p, err, sizeof(err)) :
 		    profile_load_file(argv[i], &p, err, sizeof(err))) == -1) {
 			log_warnx("%s", err);
 			ret = CLI_EXIT_USAGE;

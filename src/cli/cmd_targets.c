@@ -28,7 +28,7 @@ static int cmd_targets_run(int argc, char **argv);
 const struct cli_cmd cmd_targets_entry = {
 	"targets",
 	"[--scenario S] [--policy P] [--vm SPEC.json | --domain DOM.xml] [--json] "
-	"SOURCE FLEET... | --server URL|--socket PATH SOURCE",
+	"SOURCE FLEET... | " HTTPC_USAGE_DAEMON " SOURCE",
 	"list the hosts a VM can migrate to from SOURCE (a host ID of FLEET or a profile file)",
 	cmd_targets_run,
 };
@@ -146,13 +146,11 @@ cmd_targets_run(int argc, char **argv)
 		{ "vm", required_argument, NULL, 'v' },
 		{ "domain", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'j' },
-		{ "server", required_argument, NULL, 'S' },
-		{ "socket", required_argument, NULL, 'O' },
+		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *scenario = NULL, *vm_file = NULL, *dom_file = NULL, *src_arg;
-	struct httpc h = { NULL, NULL, NULL };
-	int remote = 0;
+	struct httpc h = { .server = NULL };
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	struct fleetload fl, srcl;
 	struct fleet *f = NULL;
@@ -160,7 +158,7 @@ cmd_targets_run(int argc, char **argv)
 	struct stat st;
 	char err[512], *text = NULL;
 	size_t i, len;
-	int c, json = 0, ret = CLI_EXIT_USAGE;
+	int c, r, json = 0, ret = CLI_EXIT_USAGE;
 
 	fleetload_init(&fl);
 	fleetload_init(&srcl);
@@ -185,19 +183,15 @@ cmd_targets_run(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
-		case 'S':
-			h.server = optarg;
-			remote = 1;
-			break;
-		case 'O':
-			h.socket = optarg;
-			remote = 1;
-			break;
 		default:
-			return cli_usage(&cmd_targets_entry);
+			if ((r = httpc_option(&h, c, optarg)) == 1)
+				break;
+			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_targets_entry);
 		}
 	}
-	if (remote) {
+	if (httpc_options_check(&h) == -1)
+		return CLI_EXIT_USAGE;
+	if (h.remote) {
 		if (argc - optind != 1)
 			return cli_usage(&cmd_targets_entry);
 		if (scenario != NULL && vmspec_scenario_parse(scenario, &vm.scenario) == -1) {

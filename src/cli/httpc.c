@@ -55,6 +55,54 @@ httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize)
 	return 0;
 }
 
+int
+httpc_option(struct httpc *h, int c, const char *arg)
+{
+	char err[1024];
+
+	switch (c) {
+	case HTTPC_OPT_SERVER:
+		h->server = arg;
+		h->remote = 1;
+		return 1;
+	case HTTPC_OPT_SOCKET:
+		h->socket = arg;
+		h->remote = 1;
+		return 1;
+	case HTTPC_OPT_TOKEN_FILE:
+		if (httpc_load_token(h, arg, err, sizeof(err)) == -1) {
+			log_warnx("--token-file: %s", err);
+			return -1;
+		}
+		return 1;
+	case HTTPC_OPT_CACERT:
+		h->cacert = arg;
+		return 1;
+	case HTTPC_OPT_CERT:
+		h->cert = arg;
+		return 1;
+	case HTTPC_OPT_KEY:
+		h->key = arg;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+httpc_options_check(const struct httpc *h)
+{
+	if (h->key != NULL && h->cert == NULL) {
+		log_warnx("--key goes with --cert");
+		return -1;
+	}
+	if ((h->cacert != NULL || h->cert != NULL) && h->server == NULL) {
+		log_warnx("--cacert, --cert and --key go with --server https://...");
+		return -1;
+	}
+	return 0;
+}
+
 void
 httpc_clear(struct httpc *h)
 {
@@ -140,6 +188,12 @@ httpc_request(const struct httpc *h, const char *method, const char *path, const
 			n--;
 		url = xasprintf("%.*s%s", (int)n, h->server, path);
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		if (h->cacert != NULL)
+			curl_easy_setopt(c, CURLOPT_CAINFO, h->cacert);
+		if (h->cert != NULL) {
+			curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
+			curl_easy_setopt(c, CURLOPT_SSLKEY, h->key != NULL ? h->key : h->cert);
+		}
 	} else {
 		sock = h->socket != NULL ? h->socket : HTTPC_DEFAULT_SOCKET;
 		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);

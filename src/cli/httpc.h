@@ -16,14 +16,55 @@ struct profile;
 struct httpc {
 	const char *server;		/* "http://host:7480", NULL: use socket */
 	const char *socket;		/* Unix socket path, NULL: the default */
-	char *token;			/* bearer token for writes, NULL none */
+	char *token;			/* bearer token, sent on every request; NULL none */
+	const char *cacert;		/* CA file to verify an HTTPS server, NULL: the system's */
+	const char *cert;		/* client certificate (PEM), NULL none */
+	const char *key;		/* its private key (PEM), NULL: in cert */
+	int remote;			/* --server or --socket given */
 };
+
+/*
+ * The options every subcommand that talks to a daemon takes, for its
+ * getopt_long table (codes above any character), and their usage text.
+ */
+enum {
+	HTTPC_OPT_SERVER = 0x100,
+	HTTPC_OPT_SOCKET,
+	HTTPC_OPT_TOKEN_FILE,
+	HTTPC_OPT_CACERT,
+	HTTPC_OPT_CERT,
+	HTTPC_OPT_KEY,
+};
+#define HTTPC_LONGOPTS \
+	{ "server", required_argument, NULL, HTTPC_OPT_SERVER }, \
+	{ "socket", required_argument, NULL, HTTPC_OPT_SOCKET }, \
+	{ "token-file", required_argument, NULL, HTTPC_OPT_TOKEN_FILE }, \
+	{ "cacert", required_argument, NULL, HTTPC_OPT_CACERT }, \
+	{ "cert", required_argument, NULL, HTTPC_OPT_CERT }, \
+	{ "key", required_argument, NULL, HTTPC_OPT_KEY }
+#define HTTPC_USAGE_TLS	"[--token-file FILE] [--cacert FILE] [--cert FILE [--key FILE]]"
+#define HTTPC_USAGE	"[--server URL | --socket PATH] " HTTPC_USAGE_TLS
+#define HTTPC_USAGE_DAEMON "--server URL|--socket PATH " HTTPC_USAGE_TLS
+
+/*
+ * Take getopt_long's code c with its argument arg if it is one of
+ * HTTPC_LONGOPTS: returns 1 (recorded in h; the token file is read now),
+ * 0 when c is not one of them, or -1 after logging why (an unreadable or
+ * empty token file; the caller exits with CLI_EXIT_USAGE).
+ */
+int httpc_option(struct httpc *h, int c, const char *arg);
 
 /*
  * Read the bearer token from path (first line) into h->token.  Returns 0,
  * or -1 with a message in err.
  */
 int httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize);
+
+/*
+ * After the options: -1 after logging why when they do not go together
+ * (--key without --cert, TLS files without --server), else 0.
+ */
+int httpc_options_check(const struct httpc *h);
 
 /* Free what h owns. */
 void httpc_clear(struct httpc *h);

@@ -80,6 +80,26 @@ check "auth_reads: a read with the client certificate: 200" status_is 200 --cace
 check "auth_reads: another CA's certificate: 401" status_is 401 --cacert "$T/ca.pem" --cert "$T/intruder.pem" --key "$T/intruder.key" $U/v1/hosts/a
 check "auth_reads: /healthz stays open" status_is 200 --cacert "$T/ca.pem" $U/healthz
 check "auth_reads: the Unix socket needs nothing" sh -c "curl -sf --unix-socket '$R_SOCK' http://localhost/v1/hosts >/dev/null"
+
+# migcompat itself against the HTTPS daemon with auth_reads: every subcommand
+# that talks to a daemon takes --token-file, --cacert, --cert and --key.
+TLSOPT="--server $U --cacert $T/ca.pem"
+check "migcompat hosts without a token: refused" sh -c "! '$MIGCOMPAT' hosts $TLSOPT >/dev/null 2>'$T/err' && grep -q 'HTTP 401' '$T/err'"
+check "migcompat hosts without --cacert: the server is not trusted" sh -c "! '$MIGCOMPAT' hosts --server $U --token-file '$T/token' >/dev/null 2>&1"
+check "migcompat hosts --token-file --cacert" sh -c "'$MIGCOMPAT' hosts $TLSOPT --token-file '$T/token' | grep -q '^a '"
+check "migcompat hosts with the client certificate" sh -c "'$MIGCOMPAT' hosts $TLSOPT --cert '$T/client.pem' --key '$T/client.key' | grep -q '^a '"
+check "migcompat hosts with another CA's certificate: refused" sh -c "! '$MIGCOMPAT' hosts $TLSOPT --cert '$T/intruder.pem' --key '$T/intruder.key' >/dev/null 2>&1"
+check "migcompat show --token-file" sh -c "'$MIGCOMPAT' show --json $TLSOPT --token-file '$T/token' a | jq -e '.host.id == \"a\"' >/dev/null"
+check "migcompat check --token-file" "$MIGCOMPAT" check $TLSOPT --token-file "$T/token" a a
+check "migcompat diff --token-file" sh -c "'$MIGCOMPAT' diff $TLSOPT --token-file '$T/token' a >/dev/null"
+check "migcompat targets --token-file" sh -c "'$MIGCOMPAT' targets --json $TLSOPT --token-file '$T/token' a >/dev/null"
+check "migcompat groups --token-file" sh -c "'$MIGCOMPAT' groups --json $TLSOPT --token-file '$T/token' >/dev/null"
+check "migcompat baseline --token-file" sh -c "'$MIGCOMPAT' baseline --json $TLSOPT --token-file '$T/token' a >/dev/null"
+check "migcompat import --token-file over HTTPS" sh -c "'$MIGCOMPAT' import $TLSOPT --token-file '$T/token' --host-id b '$DUMP' | grep -q '^b: new'"
+check "migcompat import with the client certificate" sh -c "'$MIGCOMPAT' import $TLSOPT --cert '$T/client.pem' --key '$T/client.key' --host-id e '$DUMP' | grep -q '^e: new'"
+check "--key without --cert is a usage error" sh -c "'$MIGCOMPAT' hosts $TLSOPT --key '$T/client.key' 2>/dev/null; [ \$? = 2 ]"
+check "--cacert without --server is a usage error" sh -c "'$MIGCOMPAT' hosts --cacert '$T/ca.pem' 2>/dev/null; [ \$? = 2 ]"
+check "an empty token file is a usage error" sh -c ": >'$T/empty'; '$MIGCOMPAT' hosts $TLSOPT --token-file '$T/empty' 2>/dev/null; [ \$? = 2 ]"
 stop_daemon R
 
 # auth_reads over plain HTTP, without TLS: the token alone.
