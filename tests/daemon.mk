@@ -14,8 +14,10 @@ TESTS += \
 	tests/system/daemon.sh \
 	tests/system/daemon-batch.sh \
 	tests/system/daemon-fleet.sh \
-	tests/system/daemon-load.sh
+	tests/system/daemon-load.sh \
+	tests/system/cli-daemon.sh
 EXTRA_DIST += \
+	tests/system/cli-daemon.sh \
 	tests/system/daemon-load.sh \
 	tests/system/daemon-lib.sh \
 	tests/system/daemon.sh \

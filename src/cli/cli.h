@@ -30,6 +30,8 @@ extern const struct cli_cmd cmd_groups_entry;
 extern const struct cli_cmd cmd_baseline_entry;
 extern const struct cli_cmd cmd_convert_entry;
 extern const struct cli_cmd cmd_emulate_entry;
+extern const struct cli_cmd cmd_history_entry;
+extern const struct cli_cmd cmd_changes_entry;
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

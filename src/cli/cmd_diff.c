@@ -21,8 +21,8 @@
 static int cmd_diff_run(int argc, char **argv);
 
 const struct cli_cmd cmd_diff_entry = {
-	"diff", "[--json] OLD_FILE NEW_FILE | [--json] " HTTPC_USAGE_DAEMON " HOST [FROM [TO]]",
-	"list the features lost and gained between two profiles or two versions of a host",
+	"diff", "[--json] OLD_FILE NEW_FILE | [--json] " HTTPC_USAGE_DAEMON " HOST [FROM [TO]] | HOST_A HOST_B",
+	"list the features lost and gained between two profiles, two hosts or two versions of a host",
 	cmd_diff_run,
 };
 
@@ -48,6 +48,32 @@ cmd_diff_files(const char *a, const char *b, int json)
 	profile_init(&pb);
 	if (profile_load_file(a, &pa, err, sizeof(err)) == -1 ||
 	    profile_load_file(b, &pb, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		goto cleanup;
+	}
+	d = pdiff_json(&pa, &pb);
+	cmd_diff_print(d, json);
+	ret = CLI_EXIT_OK;
+cleanup:
+	json_object_put(d);
+	profile_clear(&pa);
+	profile_clear(&pb);
+	return ret;
+}
+
+/* The current profiles of hosts a and b of a daemon, diffed as two files are. */
+static int
+cmd_diff_hosts(const struct httpc *h, const char *a, const char *b, int json)
+{
+	struct profile pa, pb;
+	struct json_object *d = NULL;
+	char err[768];
+	int ret = CLI_EXIT_USAGE;
+
+	profile_init(&pa);
+	profile_init(&pb);
+	if (httpc_profile(h, a, &pa, err, sizeof(err)) == -1 ||
+	    httpc_profile(h, b, &pb, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto cleanup;
 	}
@@ -137,6 +163,9 @@ cmd_diff_run(int argc, char **argv)
 	if (h.remote) {
 		if (argc - optind < 1 || argc - optind > 3)
 			return cli_usage(&cmd_diff_entry);
+		/* HOST_A HOST_B, unless the second is a version number of HOST. */
+		if (argc - optind == 2 && argv[optind + 1][strspn(argv[optind + 1], "0123456789")] != '\0')
+			return cmd_diff_hosts(&h, argv[optind], argv[optind + 1], json);
 		return cmd_diff_server(&h, argc - optind, argv + optind, json);
 	}
 	if (argc - optind != 2)

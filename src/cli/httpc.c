@@ -276,14 +276,70 @@ cleanup:
 	return ret;
 }
 
+/* The string member key of o, "" when absent. */
+static const char *
+httpc_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, key, &v) && v != NULL ? json_object_get_string(v) : "";
+}
+
+/*
+ * Print the answer ans of POST /v1/compat (asked with req) as the offline
+ * check does (rules_check_print): the verdict line, the reasons with
+ * "unknown: " on those that do not block, the not-checked layers and, when
+ * the other policy answers otherwise, its verdict, asked of the daemon.
+ */
+static void
+httpc_check_print(const struct httpc *h, struct json_object *req, struct json_object *ans)
+{
+	struct json_object *rs, *e, *nc, *v, *o = NULL;
+	const char *other, *body;
+	char err[1024];
+	size_t i, n;
+	long status;
+
+	printf("%s (scenario %s, policy %s)\n", httpc_str(ans, "verdict"), httpc_str(ans, "scenario"),
+	    httpc_str(ans, "policy"));
+	if (json_object_object_get_ex(ans, "reasons", &rs) && json_object_is_type(rs, json_type_array)) {
+		n = json_object_array_length(rs);
+		for (i = 0; i < n; i++) {
+			e = json_object_array_get_idx(rs, i);
+			printf("%s%s\n", strcmp(httpc_str(e, "effect"), "blocks") == 0 ? "" : "unknown: ",
+			    httpc_str(e, "message"));
+		}
+	}
+	if (json_object_object_get_ex(ans, "truncated", &v))
+		printf("... and %s more reasons\n", json_object_get_string(v));
+	if (json_object_object_get_ex(ans, "not_checked", &nc) && json_object_is_type(nc, json_type_array) &&
+	    (n = json_object_array_length(nc)) > 0) {
+		for (i = 0; i < n; i++)
+			printf("%s%s", i == 0 ? "not checked: " : ", ",
+			    json_object_get_string(json_object_array_get_idx(nc, i)));
+		putchar('\n');
+	}
+	if (!json_object_object_get_ex(ans, "other_policy_differs", &v) || !json_object_get_boolean(v))
+		return;
+	other = strcmp(httpc_str(ans, "policy"), "strict") == 0 ? "effective" : "strict";
+	json_object_object_add(req, "policy", json_object_new_string(other));
+	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	if (httpc_json(h, "POST", "/v1/compat", "application/json", body, strlen(body), &status, &o,
+	    err, sizeof(err)) == -1)
+		log_warnx("policy %s: %s", other, err);
+	else
+		printf("policy %s would answer %s\n", other, httpc_str(o, "verdict"));
+	json_object_put(o);
+}
+
 int
 httpc_check(const struct httpc *h, const char *src, const char *dst, const char *vmfile,
     const char *scenario, const char *policy, int json)
 {
-	struct json_object *req = json_object_new_object(), *vm = NULL, *ans = NULL, *v, *rs, *m;
+	struct json_object *req = json_object_new_object(), *vm = NULL, *ans = NULL, *v;
 	char err[1024], perr[512], *text = NULL;
 	const char *body, *verdict;
-	size_t len, i, n;
+	size_t len;
 	long status;
 	int ret = CLI_EXIT_USAGE;
 
@@ -326,13 +382,7 @@ httpc_check(const struct httpc *h, const char *src, const char *dst, const char 
 		printf("%s\n", json_object_to_json_string_ext(ans, JSON_C_TO_STRING_PRETTY |
 		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
 	} else {
-		printf("%s -> %s: %s\n", src, dst, verdict);
-		if (json_object_object_get_ex(ans, "reasons", &rs) && json_object_is_type(rs, json_type_array)) {
-			n = json_object_array_length(rs);
-			for (i = 0; i < n; i++)
-				if (json_object_object_get_ex(json_object_array_get_idx(rs, i), "message", &m))
-					printf("  %s\n", json_object_get_string(m));
-		}
+		httpc_check_print(h, req, ans);
 	}
 	ret = strcmp(verdict, "compatible") == 0 ? CLI_EXIT_OK : strcmp(verdict, "incompatible") == 0 ?
 	    CLI_EXIT_INCOMPATIBLE : CLI_EXIT_UNKNOWN;

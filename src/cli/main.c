@@ -13,6 +13,8 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_collect_entry,
 	&cmd_show_entry,
 	&cmd_hosts_entry,
+	&cmd_history_entry,
+	&cmd_changes_entry,
 	&cmd_diff_entry,
 	&cmd_import_entry,
 	&cmd_check_entry,

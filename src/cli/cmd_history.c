@@ -1,0 +1,104 @@
+/*
+ * cmd_history.c - "migcompat history": the profile versions a daemon
+ * stored for a host.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "httpc.h"
+#include "log.h"
+#include "store.h"
+
+static int cmd_history_run(int argc, char **argv);
+
+const struct cli_cmd cmd_history_entry = {
+	"history", "[--json] " HTTPC_USAGE " HOST",
+	"list the profile versions a migcompatd stored for a host", cmd_history_run,
+};
+
+/* The string member key of o, "-" when absent, null or empty. */
+static const char *
+cmd_history_str(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+	const char *s;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return "-";
+	s = json_object_get_string(v);
+	return s[0] != '\0' ? s : "-";
+}
+
+static int
+cmd_history_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		HTTPC_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	struct httpc h = { .server = NULL };
+	struct json_object *o = NULL, *a, *e;
+	char path[256], err[1024];
+	long status;
+	size_t i, n;
+	int json = 0, c, r, ret = CLI_EXIT_USAGE;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
+		if (c == 'j') {
+			json = 1;
+			continue;
+		}
+		if ((r = httpc_option(&h, c, optarg)) != 1) {
+			if (r == 0)
+				cli_usage(&cmd_history_entry);
+			goto cleanup;
+		}
+	}
+	if (httpc_options_check(&h) == -1)
+		goto cleanup;
+	if (argc - optind != 1) {
+		cli_usage(&cmd_history_entry);
+		goto cleanup;
+	}
+	if (!store_host_id_valid(argv[optind])) {
+		log_warnx("\"%s\" is not a valid host id", argv[optind]);
+		goto cleanup;
+	}
+	snprintf(path, sizeof(path), "/v1/hosts/%s/history", argv[optind]);
+	if (httpc_json(&h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s", argv[optind], err);
+		goto cleanup;
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		ret = CLI_EXIT_OK;
+		goto cleanup;
+	}
+	if (!json_object_object_get_ex(o, "versions", &a) || !json_object_is_type(a, json_type_array)) {
+		log_warnx("%s: the daemon's history has no \"versions\" array", argv[optind]);
+		goto cleanup;
+	}
+	n = json_object_array_length(a);
+	printf("%7s  %-20s %-20s %-24s %s\n", "VERSION", "STORED", "COLLECTED", "KERNEL", "CPU");
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		printf("%7s  %-20s %-20s %-24s %s\n", cmd_history_str(e, "version"),
+		    cmd_history_str(e, "stored_at"), cmd_history_str(e, "collected_at"),
+		    cmd_history_str(e, "kernel"), cmd_history_str(e, "cpu"));
+	}
+	ret = CLI_EXIT_OK;
+cleanup:
+	json_object_put(o);
+	httpc_clear(&h);
+	return ret;
+}

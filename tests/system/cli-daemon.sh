@@ -1,0 +1,70 @@
+#!/bin/sh
+# cli-daemon.sh - migcompat against a daemon answers as it does offline:
+# check's text (verdict line with scenario and policy, "unknown:" marks,
+# the not-checked line, the other policy's verdict) and exit status, diff
+# of two hosts; history and changes over the API.
+. "$top_srcdir/tests/system/common.sh"
+. "$top_srcdir/tests/system/daemon-lib.sh"
+
+[ -d "$MIGCOMPAT_FIXTURES" ] || skip_all "fixtures not found at $MIGCOMPAT_FIXTURES"
+T=$TMPDIR_TEST
+X="$MIGCOMPAT_FIXTURES/instlatx64"
+V="$MIGCOMPAT_FIXTURES/vbox"
+sky="$X/GenuineIntel00506E3_SkyLake_01_CPUID.json"
+coffee="$X/GenuineIntel00906EA_Coffeelake_CPUID.json"
+haswell="$X/GenuineIntel00306C3_Haswell_CPUID.json"
+broadwell="$X/GenuineIntel00306D4_Broadwell_CPUID.json"
+vb="$V/vbox_cpudb_i7-6700K.json"
+zen="$X/AuthenticAMD0800F11_K17_Zen2_CPUID.json"
+
+check "daemon starts" start_daemon D --no-collect --host-id self
+[ -n "$D_SOCK" ] || { done_testing; exit 1; }
+S="--socket $D_SOCK"
+for f in sky coffee haswell broadwell vb zen; do
+	eval "p=\$$f"
+	"$MIGCOMPAT" import $S --host-id $f "$p" >/dev/null
+done
+
+# same_check SRC DST ARGS...: the same text and exit status offline and from the daemon.
+same_check() {
+	a=$1
+	b=$2
+	shift 2
+	eval "pa=\$$a pb=\$$b"
+	"$MIGCOMPAT" check "$@" "$pa" "$pb" >"$T/off" 2>&1
+	so=$?
+	"$MIGCOMPAT" check "$@" $S "$a" "$b" >"$T/on" 2>&1
+	sd=$?
+	[ "$so" = "$sd" ] || { echo "exit $so offline, $sd from the daemon"; return 1; }
+	diff -u "$T/off" "$T/on"
+}
+n=0
+for pair in "haswell broadwell" "broadwell haswell" "sky vb" "vb sky" "sky coffee" "coffee sky" \
+    "sky zen" "haswell haswell"; do
+	for sc in plain nested evmcs evmcs-pv; do
+		for po in strict effective; do
+			check "check $pair --scenario $sc --policy $po: as offline" \
+			    same_check $pair --scenario $sc --policy $po
+			n=$((n + 1))
+		done
+	done
+done
+check "check sky vb says unknown: somewhere" sh -c "'$MIGCOMPAT' check $S sky vb | grep -q '^unknown: \|^not checked: '"
+check "check --json from the daemon as offline" sh -c "'$MIGCOMPAT' check --json '$sky' '$coffee' >'$T/j1'; '$MIGCOMPAT' check --json $S sky coffee >'$T/j2'; cmp '$T/j1' '$T/j2'"
+
+# diff HOST_A HOST_B from the daemon as diff FILE_A FILE_B offline.
+check "diff of two hosts as of two files" sh -c "'$MIGCOMPAT' diff '$haswell' '$sky' >'$T/d1' && '$MIGCOMPAT' diff $S haswell sky >'$T/d2' && diff -u '$T/d1' '$T/d2'"
+check "diff --json of two hosts as of two files" sh -c "'$MIGCOMPAT' diff --json '$haswell' '$sky' >'$T/d1' && '$MIGCOMPAT' diff --json $S haswell sky >'$T/d2' && diff -u '$T/d1' '$T/d2'"
+
+# history and changes.
+"$MIGCOMPAT" import $S --host-id haswell "$broadwell" >/dev/null
+check "history lists both versions" sh -c "'$MIGCOMPAT' history $S haswell >'$T/h' && [ \$(wc -l <'$T/h') = 3 ] && grep -q '^VERSION\|^ *VERSION' '$T/h' && grep -q '^ *2 ' '$T/h'"
+check "history --json" sh -c "'$MIGCOMPAT' history --json $S haswell | jq -e '.versions | length == 2' >/dev/null"
+check "history of an unknown host: exit 2" sh -c "'$MIGCOMPAT' history $S nosuch 2>/dev/null; [ \$? = 2 ]"
+check "diff HOST FROM still compares versions" sh -c "'$MIGCOMPAT' diff $S haswell 1 2 | tail -n +2 >'$T/v' && '$MIGCOMPAT' diff '$haswell' '$broadwell' >'$T/f' && diff -u '$T/f' '$T/v'"
+check "changes --since 0 lists every version" sh -c "'$MIGCOMPAT' changes --json $S --since 0 | jq -e '.n_changes == 7' >/dev/null"
+check "changes text: the change lines and transitions" sh -c "'$MIGCOMPAT' changes $S --since 0 >'$T/c' && grep -q '^since .*: 7 change' '$T/c' && grep -q '^transition ' '$T/c'"
+check "changes without --since: usage" sh -c "'$MIGCOMPAT' changes $S 2>/dev/null; [ \$? = 2 ]"
+check "changes --since garbage: the daemon's message" sh -c "! '$MIGCOMPAT' changes $S --since yesterday 2>'$T/e' && grep -q 'since' '$T/e'"
+stop_daemon D
+done_testing
