@@ -1,6 +1,7 @@
 /*
- * store.c - the SQLite profile store: schema migrations, content-addressed
- * blobs, hosts and their version history.
+ * store.c - the SQLite profile store: opening, schema migrations, the
+ * statement cache, counts, metadata, stale marks and domains.  Writes of
+ * profiles are in store_put.c, reads of hosts and history in store_get.c.
  */
 #include "config.h"
 
@@ -15,21 +16,9 @@
 #include "log.h"
 #include "profile.h"
 #include "store.h"
+#include "store_priv.h"
 #include "util.h"
 #include "xmalloc.h"
-
-/* Statements of the upload path, prepared once per connection. */
-#define STORE_STMT_CACHE	16
-
-struct store {
-	sqlite3 *db;
-	char *path;
-	struct {
-		const char *sql;
-		sqlite3_stmt *st;
-	} cache[STORE_STMT_CACHE];
-	size_t ncache;
-};
 
 /*
  * Forward migrations: entry i takes the schema from version i to i + 1.
@@ -83,7 +72,7 @@ static const char *const store_migrations[] = {
 
 #define STORE_NMIGRATIONS	(sizeof(store_migrations) / sizeof(store_migrations[0]))
 
-static int
+int
 store_err(struct store *s, char *err, size_t errsize, const char *what)
 {
 	snprintf(err, errsize, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
@@ -91,7 +80,7 @@ store_err(struct store *s, char *err, size_t errsize, const char *what)
 	return -1;
 }
 
-static int
+int
 store_exec(struct store *s, const char *sql, char *err, size_t errsize)
 {
 	char *msg = NULL;
@@ -258,18 +247,21 @@ store_blob_json(const struct profile *p)
 	return s;
 }
 
-static void
+void
 store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 }
 
-/*
- * The prepared statement for sql, kept for the life of the connection: an
- * upload runs the same few statements for every host of a batch.  Give it
- * back with store_release, never sqlite3_finalize.  Returns an SQLite code.
- */
-static int
+void
+store_copy_col(sqlite3_stmt *st, int col, char *buf, size_t bufsize)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	util_strlcpy(buf, t != NULL ? (const char *)t : "", bufsize);
+}
+
+int
 store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 {
 	size_t i;
@@ -290,8 +282,8 @@ store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
 	return rc;
 }
 
-/* Reset a statement from store_prepare for its next use (finalize one the cache had no room for). */
-static void
+/* Finalizes a statement the cache had no room for. */
+void
 store_release(struct store *s, sqlite3_stmt *st)
 {
 	size_t i;
@@ -306,412 +298,6 @@ store_release(struct store *s, sqlite3_stmt *st)
 		}
 	}
 	sqlite3_finalize(st);
-}
-
-/* Replace the list of domains host_id runs with the profile's (same transaction). */
-static int
-store_put_domains(struct store *s, const char *host_id, const struct profile *p)
-{
-	sqlite3_stmt *st = NULL;
-	size_t i;
-	int ret = -1;
-
-	if (store_prepare(s, "DELETE FROM domains WHERE host_id = ?", &st) != SQLITE_OK)
-		goto cleanup;
-	store_bind_text(st, 1, host_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto cleanup;
-	store_release(s, st);
-	st = NULL;
-	if (profile_layer_ok(&p->libvirt) && p->lv.domains.n > 0) {
-		if (store_prepare(s, "INSERT OR IGNORE INTO domains (host_id, uuid) VALUES (?, ?)",
-		    &st) != SQLITE_OK)
-			goto cleanup;
-		for (i = 0; i < p->lv.domains.n; i++) {
-			sqlite3_reset(st);
-			store_bind_text(st, 1, host_id);
-			store_bind_text(st, 2, p->lv.domains.v[i]);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				goto cleanup;
-		}
-	}
-	ret = 0;
-cleanup:
-	store_release(s, st);
-	return ret;
-}
-
-/* Nonzero if the blob of hash is stored already; -1 on an SQLite error. */
-static int
-store_blob_exists(struct store *s, const char *hash)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if (store_prepare(s, "SELECT 1 FROM blobs WHERE hash = ?", &st) != SQLITE_OK)
-		return -1;
-	store_bind_text(st, 1, hash);
-	rc = sqlite3_step(st);
-	store_release(s, st);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-/*
- * The body of store_put, inside a transaction the caller opened: on -1 the
- * caller rolls back.
- */
-static int
-store_put_one(struct store *s, const char *host_id, const struct profile *p, int64_t now,
-    int64_t *version, int *created, char *err, size_t errsize)
-{
-	sqlite3_stmt *st = NULL;
-	char *blob = NULL;
-	int64_t cur = 0;
-	int ret = -1, rc, same = 0, have;
-
-	*created = 0;
-	if (!store_host_id_valid(host_id) || p->hash[0] == '\0') {
-		snprintf(err, errsize, "invalid host id or profile without hash");
-		errno = EINVAL;
-		return -1;
-	}
-	if (store_prepare(s, "SELECT h.current, v.hash FROM hosts h JOIN versions v "
-	    "ON v.host_id = h.id AND v.version = h.current WHERE h.id = ?", &st) != SQLITE_OK)
-		goto sqlerr;
-	store_bind_text(st, 1, host_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		cur = sqlite3_column_int64(st, 0);
-		same = strcmp((const char *)sqlite3_column_text(st, 1), p->hash) == 0;
-	} else if (rc != SQLITE_DONE)
-		goto sqlerr;
-	store_release(s, st);
-	st = NULL;
-
-	if (same) {
-		if (store_prepare(s, "UPDATE hosts SET last_seen = ?, stale_since = 0 WHERE id = ?",
-		    &st) != SQLITE_OK)
-			goto sqlerr;
-		sqlite3_bind_int64(st, 1, now);
-		store_bind_text(st, 2, host_id);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto sqlerr;
-		*version = cur;
-	} else {
-		/* Hosts of one configuration share a blob: format it only once. */
-		if ((have = store_blob_exists(s, p->hash)) == -1)
-			goto sqlerr;
-		if (!have) {
-			blob = store_blob_json(p);
-			if (store_prepare(s, "INSERT INTO blobs (hash, json, stored_at) "
-			    "VALUES (?, ?, ?)", &st) != SQLITE_OK)
-				goto sqlerr;
-			store_bind_text(st, 1, p->hash);
-			store_bind_text(st, 2, blob);
-			sqlite3_bind_int64(st, 3, now);
-			if (sqlite3_step(st) != SQLITE_DONE)
-				goto sqlerr;
-			store_release(s, st);
-			st = NULL;
-		}
-
-		if (store_prepare(s, "INSERT INTO hosts (id, first_seen, last_seen, current) "
-		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3, "
-		    "stale_since = 0", &st) != SQLITE_OK)
-			goto sqlerr;
-		store_bind_text(st, 1, host_id);
-		sqlite3_bind_int64(st, 2, now);
-		sqlite3_bind_int64(st, 3, cur + 1);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto sqlerr;
-		store_release(s, st);
-		st = NULL;
-
-		if (store_prepare(s, "INSERT INTO versions (host_id, version, hash, "
-		    "collected_at, stored_at, hostname, kernel, cpu) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-		    &st) != SQLITE_OK)
-			goto sqlerr;
-		store_bind_text(st, 1, host_id);
-		sqlite3_bind_int64(st, 2, cur + 1);
-		store_bind_text(st, 3, p->hash);
-		sqlite3_bind_int64(st, 4, p->collected_at);
-		sqlite3_bind_int64(st, 5, now);
-		store_bind_text(st, 6, p->hostname);
-		store_bind_text(st, 7, p->kernel);
-		store_bind_text(st, 8, p->cpu.model_name);
-		if (sqlite3_step(st) != SQLITE_DONE)
-			goto sqlerr;
-		*version = cur + 1;
-		*created = 1;
-	}
-	store_release(s, st);
-	st = NULL;
-	if (store_put_domains(s, host_id, p) == -1)
-		goto sqlerr;
-	ret = 0;
-	goto cleanup;
-sqlerr:
-	store_err(s, err, errsize, "storing a profile");
-cleanup:
-	store_release(s, st);
-	free(blob);
-	if (ret == -1)
-		*created = 0;
-	return ret;
-}
-
-int
-store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
-    int64_t *version, int *created, char *err, size_t errsize)
-{
-	struct store_put_item it = { host_id, p, 0, 0 };
-
-	if (store_put_batch(s, &it, 1, now, err, errsize) == -1) {
-		*created = 0;
-		return -1;
-	}
-	*version = it.version;
-	*created = it.created;
-	return 0;
-}
-
-int
-store_put_batch(struct store *s, struct store_put_item *items, size_t n, int64_t now,
-    char *err, size_t errsize)
-{
-	char msg[512];
-	size_t i;
-	int ret = -1, intx = 0;
-
-	for (i = 0; i < n; i++)
-		items[i].created = 0;
-	if (store_exec(s, "BEGIN IMMEDIATE", err, errsize) == -1)
-		goto cleanup;
-	intx = 1;
-	for (i = 0; i < n; i++) {
-		if (store_put_one(s, items[i].host_id, items[i].p, now, &items[i].version,
-		    &items[i].created, msg, sizeof(msg)) == -1) {
-			if (n == 1)
-				snprintf(err, errsize, "%s", msg);
-			else
-				snprintf(err, errsize, "host %s: %s", items[i].host_id, msg);
-			goto cleanup;
-		}
-	}
-	if (store_exec(s, "COMMIT", err, errsize) == -1)
-		goto cleanup;
-	intx = 0;
-	ret = 0;
-cleanup:
-	if (intx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	if (ret == -1)
-		for (i = 0; i < n; i++)
-			items[i].created = 0;
-	return ret;
-}
-
-static void
-store_copy_col(sqlite3_stmt *st, int col, char *buf, size_t bufsize)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	util_strlcpy(buf, t != NULL ? (const char *)t : "", bufsize);
-}
-
-/* Columns: version, hash, collected_at, stored_at, hostname, kernel, cpu from offset. */
-static void
-store_row_version(sqlite3_stmt *st, int off, struct store_version *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->version = sqlite3_column_int64(st, off);
-	store_copy_col(st, off + 1, v->hash, sizeof(v->hash));
-	v->collected_at = sqlite3_column_int64(st, off + 2);
-	v->stored_at = sqlite3_column_int64(st, off + 3);
-	store_copy_col(st, off + 4, v->hostname, sizeof(v->hostname));
-	store_copy_col(st, off + 5, v->kernel, sizeof(v->kernel));
-	store_copy_col(st, off + 6, v->cpu, sizeof(v->cpu));
-}
-
-#define STORE_VERSION_COLS "v.version, v.hash, v.collected_at, v.stored_at, v.hostname, v.kernel, v.cpu"
-#define STORE_HOST_SELECT "SELECT h.id, h.first_seen, h.last_seen, " STORE_VERSION_COLS \
-	", h.stale_since FROM hosts h JOIN versions v ON v.host_id = h.id AND v.version = h.current"
-
-static void
-store_row_host(sqlite3_stmt *st, struct store_host *h)
-{
-	memset(h, 0, sizeof(*h));
-	store_copy_col(st, 0, h->id, sizeof(h->id));
-	h->first_seen = sqlite3_column_int64(st, 1);
-	h->last_seen = sqlite3_column_int64(st, 2);
-	store_row_version(st, 3, &h->cur);
-	h->stale_since = sqlite3_column_int64(st, 10);
-}
-
-int
-store_get_host(struct store *s, const char *host_id, struct store_host *h,
-    char *err, size_t errsize)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
-
-	if (store_prepare(s, STORE_HOST_SELECT " WHERE h.id = ?", &st) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading a host");
-		goto cleanup;
-	}
-	store_bind_text(st, 1, host_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no host \"%s\"", host_id);
-		errno = ENOENT;
-		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading a host");
-		goto cleanup;
-	}
-	store_row_host(st, h);
-	ret = 0;
-cleanup:
-	store_release(s, st);
-	return ret;
-}
-
-int
-store_get_version(struct store *s, const char *host_id, int64_t version,
-    struct store_version *v, char *err, size_t errsize)
-{
-	struct store_host h;
-	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
-
-	if (version == 0) {
-		if (store_get_host(s, host_id, &h, err, errsize) == -1)
-			return -1;
-		*v = h.cur;
-		return 0;
-	}
-	if (store_prepare(s, "SELECT " STORE_VERSION_COLS " FROM versions v "
-	    "WHERE v.host_id = ? AND v.version = ?", &st) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading a version");
-		goto cleanup;
-	}
-	store_bind_text(st, 1, host_id);
-	sqlite3_bind_int64(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "host \"%s\" has no version %lld", host_id, (long long)version);
-		errno = ENOENT;
-		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading a version");
-		goto cleanup;
-	}
-	store_row_version(st, 0, v);
-	ret = 0;
-cleanup:
-	store_release(s, st);
-	return ret;
-}
-
-char *
-store_get_blob(struct store *s, const char *hash, size_t *len, char *err, size_t errsize)
-{
-	sqlite3_stmt *st = NULL;
-	char *ret = NULL;
-	int rc, n;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT json FROM blobs WHERE hash = ?", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading a profile");
-		goto cleanup;
-	}
-	store_bind_text(st, 1, hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no profile %s", hash);
-		errno = ENOENT;
-		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading a profile");
-		goto cleanup;
-	}
-	n = sqlite3_column_bytes(st, 0);
-	ret = xmalloc((size_t)n + 1);
-	memcpy(ret, sqlite3_column_text(st, 0), (size_t)n);
-	ret[n] = '\0';
-	if (len != NULL)
-		*len = (size_t)n;
-cleanup:
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int
-store_each_host(struct store *s, int (*fn)(const struct store_host *h, void *arg), void *arg,
-    char *err, size_t errsize)
-{
-	struct store_host h;
-	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
-
-	if (sqlite3_prepare_v2(s->db, STORE_HOST_SELECT " ORDER BY h.id", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "listing hosts");
-		goto cleanup;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_row_host(st, &h);
-		if (fn(&h, arg) == -1) {
-			snprintf(err, errsize, "stopped");
-			goto cleanup;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_err(s, err, errsize, "listing hosts");
-		goto cleanup;
-	}
-	ret = 0;
-cleanup:
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int
-store_each_version(struct store *s, const char *host_id,
-    int (*fn)(const struct store_version *v, void *arg), void *arg, char *err, size_t errsize)
-{
-	struct store_version v;
-	sqlite3_stmt *st = NULL;
-	int ret = -1, rc, n = 0;
-
-	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_VERSION_COLS " FROM versions v "
-	    "WHERE v.host_id = ? ORDER BY v.version DESC", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading history");
-		goto cleanup;
-	}
-	store_bind_text(st, 1, host_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_row_version(st, 0, &v);
-		n++;
-		if (fn(&v, arg) == -1) {
-			snprintf(err, errsize, "stopped");
-			goto cleanup;
-		}
-	}
-	if (rc != SQLITE_DONE) {
-		store_err(s, err, errsize, "reading history");
-		goto cleanup;
-	}
-	if (n == 0) {
-		snprintf(err, errsize, "no host \"%s\"", host_id);
-		errno = ENOENT;
-		goto cleanup;
-	}
-	ret = 0;
-cleanup:
-	sqlite3_finalize(st);
-	return ret;
 }
 
 int64_t
