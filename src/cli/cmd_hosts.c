@@ -31,6 +31,54 @@ cmd_hosts_str(struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* The columns of the text table: title and the member each row shows. */
+static const struct {
+	const char *title, *key;
+} cmd_hosts_cols[] = {
+	{ "HOST", "id" },
+	{ "VERSION", "version" },
+	{ "KERNEL", "kernel" },
+	{ "STORED", "stored_at" },
+	{ "LAST SEEN", "last_seen" },
+	{ "STALE SINCE", "stale_since" },
+	{ "CPU", "cpu" },
+};
+#define CMD_HOSTS_NCOLS	(sizeof(cmd_hosts_cols) / sizeof(cmd_hosts_cols[0]))
+
+/* The text of column k of host e: "-" when absent, null or empty. */
+static const char *
+cmd_hosts_cell(struct json_object *e, size_t k)
+{
+	const char *s = cmd_hosts_str(e, cmd_hosts_cols[k].key);
+
+	return s[0] != '\0' ? s : "-";
+}
+
+/*
+ * Print the hosts of array a as a table whose columns are as wide as their
+ * widest cell: nothing is cut.  A stale host (lost by the fleet store) has
+ * the time it went stale.
+ */
+static void
+cmd_hosts_table(struct json_object *a)
+{
+	size_t w[CMD_HOSTS_NCOLS], i, k, n = json_object_array_length(a), len;
+
+	for (k = 0; k < CMD_HOSTS_NCOLS; k++)
+		w[k] = strlen(cmd_hosts_cols[k].title);
+	for (i = 0; i < n; i++)
+		for (k = 0; k < CMD_HOSTS_NCOLS; k++)
+			if ((len = strlen(cmd_hosts_cell(json_object_array_get_idx(a, i), k))) > w[k])
+				w[k] = len;
+	for (k = 0; k < CMD_HOSTS_NCOLS; k++)
+		printf("%-*s%s", k + 1 < CMD_HOSTS_NCOLS ? (int)w[k] : 0, cmd_hosts_cols[k].title,
+		    k + 1 < CMD_HOSTS_NCOLS ? "  " : "\n");
+	for (i = 0; i < n; i++)
+		for (k = 0; k < CMD_HOSTS_NCOLS; k++)
+			printf("%-*s%s", k + 1 < CMD_HOSTS_NCOLS ? (int)w[k] : 0,
+			    cmd_hosts_cell(json_object_array_get_idx(a, i), k), k + 1 < CMD_HOSTS_NCOLS ? "  " : "\n");
+}
+
 static int
 cmd_hosts_run(int argc, char **argv)
 {
@@ -41,10 +89,9 @@ cmd_hosts_run(int argc, char **argv)
 	};
 	struct httpc h = { .server = NULL };
 	int r;
-	struct json_object *o = NULL, *a, *e;
+	struct json_object *o = NULL, *a;
 	char err[1024];
 	long status;
-	size_t i, n;
 	int json = 0, c, ret = CLI_EXIT_USAGE;
 
 	optind = 1;
@@ -77,14 +124,7 @@ cmd_hosts_run(int argc, char **argv)
 		log_warnx("the daemon's host list has no \"hosts\" array");
 		goto cleanup;
 	}
-	n = json_object_array_length(a);
-	printf("%-36s %7s  %-24s %-20s %s\n", "HOST", "VERSION", "KERNEL", "STORED", "CPU");
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(a, i);
-		printf("%-36s %7s  %-24s %-20s %.60s\n", cmd_hosts_str(e, "id"), cmd_hosts_str(e, "version"),
-		    cmd_hosts_str(e, "kernel")[0] != '\0' ? cmd_hosts_str(e, "kernel") : "-",
-		    cmd_hosts_str(e, "stored_at"), cmd_hosts_str(e, "cpu"));
-	}
+	cmd_hosts_table(a);
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);

@@ -66,5 +66,14 @@ check "changes --since 0 lists every version" sh -c "'$MIGCOMPAT' changes --json
 check "changes text: the change lines and transitions" sh -c "'$MIGCOMPAT' changes $S --since 0 >'$T/c' && grep -q '^since .*: 7 change' '$T/c' && grep -q '^transition ' '$T/c'"
 check "changes without --since: usage" sh -c "'$MIGCOMPAT' changes $S 2>/dev/null; [ \$? = 2 ]"
 check "changes --since garbage: the daemon's message" sh -c "! '$MIGCOMPAT' changes $S --since yesterday 2>'$T/e' && grep -q 'since' '$T/e'"
+
+# hosts: columns as wide as their widest cell, nothing cut; last seen, stale.
+long=host-with-a-rather-long-identifier-that-goes-past-forty-characters.example.org
+"$MIGCOMPAT" import $S --host-id $long "$sky" >/dev/null
+cpu=$(jq -r '.cpu.model_name' "$sky")
+check "hosts: a long host id whole" sh -c "'$MIGCOMPAT' hosts $S | grep -q '^$long  '"
+check "hosts: the CPU whole" sh -c "'$MIGCOMPAT' hosts $S | grep -qF '$cpu'"
+check "hosts: last seen and stale columns" sh -c "'$MIGCOMPAT' hosts $S | head -1 | grep -q 'LAST SEEN  *STALE SINCE'"
+check "hosts: the columns line up" sh -c "'$MIGCOMPAT' hosts $S | awk '{ print index(\$0, \$2) }' | sort -u | wc -l | grep -qx 1"
 stop_daemon D
 done_testing
