@@ -89,3 +89,6 @@ EXTRA_DIST += \
 	tests/data/aida64/report-layout.txt
 check_PROGRAMS += tests/unit/test-cpunames
 tests_unit_test_cpunames_SOURCES = tests/unit/test-cpunames.c
+
+TESTS += tests/system/completion.sh
+EXTRA_DIST += tests/system/completion.sh

@@ -64,7 +64,8 @@ contents() {
 	    /usr/share/man/man1/migcompat.1.gz /usr/share/man/man5/migcompatd.conf.5.gz \
 	    /usr/share/man/man5/migcompat-profile.5.gz /usr/share/man/man5/migcompat-vmspec.5.gz \
 	    /usr/share/man/man8/migcompatd.8.gz /usr/share/man/man8/migcompat-probe.8.gz \
-	    /usr/share/man/man8/migcompat-hook.8.gz /usr/share/doc/migcompat/copyright; do
+	    /usr/share/man/man8/migcompat-hook.8.gz /usr/share/doc/migcompat/copyright \
+	    /usr/share/bash-completion/completions/migcompat; do
 		grep -qx "$f" "$work/contents" || { echo "missing: $f"; rc=1; }
 	done
 	return $rc
