@@ -116,6 +116,7 @@ struct api {
 	struct store *wstore;		/* the writer thread's connection */
 	int64_t fleet_dv;		/* wstore's data_version the index was synced at */
 	int fleet_synced;
+	uint64_t fleet_next_ns;		/* no sync before (util_now_ns), see api_fleet_sync */
 	pthread_mutex_t wq_mu;
 	pthread_cond_t wq_cv;
 	struct api_req *wq_head, *wq_tail;

@@ -162,6 +162,29 @@ cleanup:
 	return e;
 }
 
+struct etcd *
+etcd_dup(const struct etcd *e, char *err, size_t errsize)
+{
+	struct etcd_conf c;
+	size_t i;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < e->n_endpoints; i++)
+		c.endpoints[i] = e->endpoints[i];
+	c.n_endpoints = e->n_endpoints;
+	c.cacert = e->cacert;
+	c.cert = e->cert;
+	c.key = e->key;
+	c.user = e->user;
+	c.password = e->password;
+	c.connect_timeout_ms = e->connect_timeout_ms;
+	c.request_timeout_ms = e->request_timeout_ms;
+	c.backoff_min_ms = e->backoff_min_ms;
+	c.backoff_max_ms = e->backoff_max_ms;
+	c.retry_ms = e->retry_ms;
+	return etcd_new(&c, err, errsize);
+}
+
 void
 etcd_free(struct etcd *e)
 {

@@ -97,6 +97,12 @@ int etcd_conf_endpoints(struct etcd_conf *c, char *list, char *err, size_t errsi
  */
 struct etcd *etcd_new(const struct etcd_conf *c, char *err, size_t errsize);
 
+/*
+ * A new client with the configuration of e (endpoints, TLS, user, timeouts,
+ * retry_ms), for another thread.  NULL with a message on failure.
+ */
+struct etcd *etcd_dup(const struct etcd *e, char *err, size_t errsize);
+
 /* Free the client.  NULL is fine. */
 void etcd_free(struct etcd *e);
 
@@ -155,6 +161,16 @@ struct etcd_range_opts {
  */
 int etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
     int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, int64_t *rev,
+    char *err, size_t errsize);
+
+/*
+ * etcd_range with the next pages read ahead by a thread with a client of
+ * its own (etcd_dup): at most ahead pages (0: 2) wait while fn handles
+ * one, so etcd and the caller work at the same time.  Same contract as
+ * etcd_range; an etcd_stop(e) stops both.
+ */
+int etcd_range_ahead(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
+    unsigned ahead, int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, int64_t *rev,
     char *err, size_t errsize);
 
 /* What a transaction compares: a key's revisions or version. */

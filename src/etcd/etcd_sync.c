@@ -144,7 +144,8 @@ etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sy
 				errno = EINTR;
 				goto cleanup;
 			}
-			if (etcd_range(e, dir, &ro, etcd_sync_list_kv, &st, &rev, err, errsize) == -1) {
+			if (etcd_range_ahead(e, dir, &ro, 2, etcd_sync_list_kv, &st, &rev, err,
+			    errsize) == -1) {
 				if (st.failed)
 					errno = EINTR;
 				/* A page of the listing was compacted away: list again. */

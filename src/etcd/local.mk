@@ -5,6 +5,7 @@
 libmigcompat_a_SOURCES += \
 	src/etcd/etcd.c src/etcd/etcd.h src/etcd/etcd_priv.h \
 	src/etcd/etcd_json.c src/etcd/etcd_kv.c src/etcd/etcd_lease.c src/etcd/etcd_watch.c \
+	src/etcd/etcd_ahead.c \
 	src/etcd/etcd_sync.c src/etcd/etcd_sync.h \
 	src/etcd/etcd_record.c src/etcd/etcd_record.h \
 	src/etcd/etcd_gc.c src/etcd/etcd_gc.h \
