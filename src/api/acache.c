@@ -1,5 +1,9 @@
 /*
  * acache.c - compat answers by profile hashes, VM spec and policy.
+ *
+ * Two-way: a key may sit in the slot its hash names or the next one, and
+ * a new answer replaces the one of the two used least recently, so two
+ * answers asked in turn whose hashes meet do not push each other out.
  */
 #include "config.h"
 
@@ -16,6 +20,7 @@ struct acache_slot {
 	char *key;			/* NULL: empty */
 	char *text;
 	size_t len;
+	unsigned long long used;	/* lookups count at its last hit or put */
 };
 
 struct acache {
@@ -54,16 +59,31 @@ acache_free(struct acache *c)
 	free(c);
 }
 
+/* The slot of the pair for key holding it, or NULL.  The caller holds the lock. */
+static struct acache_slot *
+acache_find(struct acache *c, const char *key, size_t i)
+{
+	struct acache_slot *s = &c->slot[i], *t = &c->slot[(i + 1) % c->n];
+
+	if (s->key != NULL && strcmp(s->key, key) == 0)
+		return s;
+	if (t->key != NULL && strcmp(t->key, key) == 0)
+		return t;
+	return NULL;
+}
+
 char *
 acache_get(struct acache *c, const char *key)
 {
-	struct acache_slot *s = &c->slot[util_hash_str(key) % c->n];
+	size_t i = util_hash_str(key) % c->n;
+	struct acache_slot *s;
 	char *text = NULL;
 
 	pthread_mutex_lock(&c->mu);
 	c->lookups++;
-	if (s->key != NULL && strcmp(s->key, key) == 0) {
+	if ((s = acache_find(c, key, i)) != NULL) {
 		c->hits++;
+		s->used = c->lookups;
 		text = xmalloc(s->len + 1);
 		memcpy(text, s->text, s->len + 1);
 	}
@@ -74,8 +94,8 @@ acache_get(struct acache *c, const char *key)
 void
 acache_put(struct acache *c, const char *key, const char *text)
 {
-	struct acache_slot *s = &c->slot[util_hash_str(key) % c->n];
-	size_t len = strlen(text);
+	size_t i = util_hash_str(key) % c->n, len = strlen(text);
+	struct acache_slot *s, *u;
 	char *k, *t;
 
 	if (len > ACACHE_MAX_TEXT)
@@ -84,6 +104,13 @@ acache_put(struct acache *c, const char *key, const char *text)
 	t = xmalloc(len + 1);
 	memcpy(t, text, len + 1);
 	pthread_mutex_lock(&c->mu);
+	if ((s = acache_find(c, key, i)) == NULL) {
+		/* An empty slot of the two, else the one used least recently. */
+		s = &c->slot[i];
+		u = &c->slot[(i + 1) % c->n];
+		if (s->key != NULL && (u->key == NULL || u->used < s->used))
+			s = u;
+	}
 	if (c->bytes - (s->key != NULL ? s->len : 0) + len > c->max_bytes) {
 		/* Over the budget: keep what is there. */
 		pthread_mutex_unlock(&c->mu);
@@ -98,6 +125,7 @@ acache_put(struct acache *c, const char *key, const char *text)
 	s->key = k;
 	s->text = t;
 	s->len = len;
+	s->used = c->lookups;
 	c->bytes += len;
 	pthread_mutex_unlock(&c->mu);
 }
