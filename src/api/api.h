@@ -39,6 +39,7 @@ struct api_conf {
 	uint64_t max_body;		/* bytes */
 	unsigned max_connections;	/* per listener; more get 503 */
 	unsigned max_per_client;	/* TCP connections per client address, 0 no limit */
+	uint64_t answer_cache;		/* bytes of compat answers kept, 0 API_ANSWER_BYTES */
 	unsigned threads;		/* per TCP listener, 0: one per CPU */
 	unsigned timeout;		/* seconds of inactivity */
 	int collect_fd;			/* a byte written here asks for a collection; -1 none */

@@ -485,7 +485,8 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	if ((a->wstore = store_open(c->db_path, err, errsize)) == NULL)
 		goto fail;
 	a->cache = pcache_new();
-	a->answers = acache_new(API_ANSWER_SLOTS, API_ANSWER_BYTES);
+	a->answers = acache_new(API_ANSWER_SLOTS, c->answer_cache > 0 ? (size_t)c->answer_cache :
+	    API_ANSWER_BYTES);
 	a->fleet = fleet_new();
 	if (api_fleet_sync(a, a->wstore, err, errsize) == -1)
 		goto fail;

@@ -56,6 +56,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "max_body", CONF_SIZE, CONF_OFF(max_body), 0, 1024, PROFILE_MAX_SIZE * 4ull, "1M" },
 	{ "max_connections", CONF_UINT, CONF_OFF(max_connections), 0, 1, 65536, "256" },
 	{ "max_per_client", CONF_UINT, CONF_OFF(max_per_client), 0, 0, 65536, "64" },
+	{ "answer_cache", CONF_SIZE, CONF_OFF(answer_cache), 0, 1024 * 1024, 1ull << 34, "128M" },
 	{ "threads", CONF_UINT, CONF_OFF(threads), 0, 0, 256, "0" },
 	{ "timeout", CONF_UINT, CONF_OFF(timeout), 0, 1, 3600, "10" },
 	{ "log_level", CONF_LEVEL, CONF_OFF(log_level), 0, 0, 0, "info" },
@@ -97,6 +98,7 @@ const struct conf_optname conf_optnames[] = {
 	{ "max_body", "max-body", 1 },
 	{ "max_connections", "max-connections", 1 },
 	{ "max_per_client", "max-per-client", 1 },
+	{ "answer_cache", "answer-cache", 1 },
 	{ "threads", "threads", 1 },
 	{ "timeout", "timeout", 1 },
 	{ "log_level", "log-level", 1 },
@@ -563,6 +565,7 @@ conf_dump(const struct conf *c, FILE *f)
 	fprintf(f, "max_body = %llu\n", (unsigned long long)c->max_body);
 	fprintf(f, "max_connections = %u\n", c->max_connections);
 	fprintf(f, "max_per_client = %u\n", c->max_per_client);
+	fprintf(f, "answer_cache = %llu\n", (unsigned long long)c->answer_cache);
 	fprintf(f, "threads = %u\n", c->threads);
 	fprintf(f, "timeout = %u\n", c->timeout);
 	fprintf(f, "log_level = %s\n", c->log_level >= 0 && c->log_level <= LOG_LEVEL_DEBUG &&

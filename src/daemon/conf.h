@@ -43,6 +43,7 @@ struct conf {
 	uint64_t max_body;		/* bytes */
 	unsigned max_connections;	/* per listener */
 	unsigned max_per_client;	/* TCP connections per client address, 0 no limit */
+	uint64_t answer_cache;		/* bytes of compat answers kept */
 	unsigned threads;		/* serving threads per TCP listener, 0 one per CPU */
 	unsigned timeout;		/* seconds of inactivity per connection */
 	int log_level;			/* enum log_level */

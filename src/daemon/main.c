@@ -266,9 +266,10 @@ main_reload(struct main_state *s)
 	if (strcmp(nc.db, s->conf.db) != 0 || strcmp(nc.socket, s->conf.socket) != 0 ||
 	    nc.n_listen != s->conf.n_listen || nc.max_connections != s->conf.max_connections ||
 	    nc.max_per_client != s->conf.max_per_client || nc.threads != s->conf.threads ||
+	    nc.answer_cache != s->conf.answer_cache ||
 	    nc.timeout != s->conf.timeout)
-		log_warnx("reload: db, listen, socket, max_connections, max_per_client, threads "
-		    "and timeout change only on restart");
+		log_warnx("reload: db, listen, socket, max_connections, max_per_client, threads, "
+		    "answer_cache and timeout change only on restart");
 	if (strcmp(nc.store, s->conf.store) != 0 || strcmp(nc.etcd_prefix, s->conf.etcd_prefix) != 0 ||
 	    nc.n_etcd_endpoints != s->conf.n_etcd_endpoints ||
 	    (strcmp(s->conf.store, "etcd") == 0 && nc.collect != s->conf.collect))
@@ -667,6 +668,7 @@ main(int argc, char **argv)
 	ac.max_body = s.conf.max_body;
 	ac.max_connections = s.conf.max_connections;
 	ac.max_per_client = s.conf.max_per_client;
+	ac.answer_cache = s.conf.answer_cache;
 	ac.threads = s.conf.threads;
 	ac.timeout = s.conf.timeout;
 	ac.collect_fd = s.conf.collect ? s.collect_req[1] : -1;

@@ -245,9 +245,11 @@ if start_daemon L --no-collect --host-id self --max-connections 2 --timeout 2; t
 fi
 # max_per_client: two idle connections from 127.0.0.1 use up its share; a
 # third from there is closed, one from 127.0.0.2 is served.
-check "max_per_client defaults to 64, threads to one per CPU" sh -c \
+check "max_per_client defaults to 64, threads to one per CPU, answer_cache to 128M" sh -c \
     "'$MIGCOMPATD' -f /dev/null -n -v --no-collect 2>&1 | grep -qx 'max_per_client = 64' &&
-     '$MIGCOMPATD' -f /dev/null -n -v --no-collect 2>&1 | grep -qx 'threads = 0'"
+     '$MIGCOMPATD' -f /dev/null -n -v --no-collect 2>&1 | grep -qx 'threads = 0' &&
+     '$MIGCOMPATD' -f /dev/null -n -v --no-collect 2>&1 | grep -qx 'answer_cache = 134217728' &&
+     '$MIGCOMPATD' -f /dev/null -n -v --no-collect --answer-cache 16M 2>&1 | grep -qx 'answer_cache = 16777216'"
 if start_daemon P --no-collect --host-id self --max-per-client 2 --threads 2; then
 	exec 5<>/dev/tcp/127.0.0.1/$P_PORT
 	exec 6<>/dev/tcp/127.0.0.1/$P_PORT
