@@ -17,6 +17,8 @@
 # (d) SIGTERM to exit of an agent whose fleet URL never answers (a socket
 #     that never accepts, and an address nothing routes), against one
 #     without a fleet URL, BENCH_REPEAT + 1 times each.
+# BENCH_PARTS (default "a b c d") picks measurements; (a) imports the
+# fleet the others use, so (b) and the HTTP half of (c) need it.
 # One "name value unit (notes)" line per result on stdout and in
 # BENCH_BUILD/load-results.txt.  Not a test: tests/bench/README.md records
 # the results.
@@ -30,6 +32,7 @@ port=${BENCH_PORT:-17490}
 mhdport=$((port + 1))
 wrkdur=${BENCH_WRK_SECONDS:-10}
 repeat=${BENCH_REPEAT:-2}
+parts=" ${BENCH_PARTS:-a b c d} "
 tmp=$(mktemp -d /tmp/migcompat-load.XXXXXX)
 out=$build/load-results.txt
 daemon_pid= mhd_pid= hole_pid= hook_pid=
@@ -80,9 +83,11 @@ chmod 600 "$tmp/token"
 url=http://127.0.0.1:$port
 
 # ---- (c) targets in process ----
-say "# (c) targets, in process (load $(load))"
-BENCH_SKIP_PAIRWISE=1 MIGCOMPAT_FIXTURES=$fixtures "$bf" inproc "$hosts" > "$tmp/inproc.out"
-grep -E '^(fleet_index_build|targets_)' "$tmp/inproc.out" | tee -a "$out"
+case $parts in *" c "*)
+	say "# (c) targets, in process (load $(load))"
+	BENCH_SKIP_PAIRWISE=1 MIGCOMPAT_FIXTURES=$fixtures "$bf" inproc "$hosts" > "$tmp/inproc.out"
+	grep -E '^(fleet_index_build|targets_)' "$tmp/inproc.out" | tee -a "$out"
+esac
 
 # ---- (a) the hook during an import and first groups runs ----
 say "# (a) the hook's request during a $hosts-host import and first groups runs"
@@ -115,6 +120,7 @@ p99l=$(awk '/^hook_p99/ { print $2 }' "$tmp/hook.load")
 say "hook_p99_ratio $(ratio "$p99l" "$p99i") x the idle daemon's p99 (target: p99 <= 20 ms under load)"
 
 # ---- (c) targets over HTTP ----
+case $parts in *" c "*)
 say "# (c) targets over HTTP, client side (load $(load))"
 curl -s -o /dev/null "$url/v1/hosts/host-000000/targets"
 for n in $(seq 21); do
@@ -125,8 +131,10 @@ for n in $(seq 21); do
 	curl -s -o /dev/null -w '%{time_total}\n' "$url/healthz"
 done | awk '{ print $1 * 1000 }' | median > "$tmp/t.health"
 say "http_targets_p50 $(cat "$tmp/t.http") ms ($(curl -s "$url/v1/hosts/host-000000/targets?scenario=nested" | wc -c) bytes; GET /healthz the same way $(cat "$tmp/t.health") ms, ratio $(ratio "$(cat "$tmp/t.http")" "$(cat "$tmp/t.health")"))"
+esac
 
 # ---- (b) distinct pairs against the trivial server ----
+case $parts in *" b "*)
 if command -v wrk > /dev/null; then
 	say "# (b) wrk -t2 -c64, ${PAIRS:-20000} distinct pairs rotating, $threads threads on both servers"
 	curl -s "$url/v1/compat?from=host-000000&to=host-000001&scenario=nested" > "$tmp/body.json"
@@ -150,14 +158,17 @@ if command -v wrk > /dev/null; then
 	b=$(median < "$tmp/rps.trivial")
 	say "wrk_pairs_ratio $(ratio "$a" "$b") x the trivial server (medians $a vs $b req/s; target >= 0.90)"
 	curl -s "$url/metrics" | grep -E '^migcompat_compat_answers(_cached)?_total' | tr '\n' ' ' | sed 's/^/# /' | tee -a "$out"; echo | tee -a "$out"
+	say "daemon_rss $(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$daemon_pid/status) MiB after (b) (peak $(awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' /proc/$daemon_pid/status) MiB; the compat answer cache filled)"
 	kill "$mhd_pid"; wait "$mhd_pid" 2>/dev/null; mhd_pid=
 else
 	say "wrk - (not installed)"
 fi
+esac
 curl -s "$url/v1/hosts/host-000000" > "$tmp/profile.json"
 stop_daemon
 
 # ---- (d) SIGTERM with a fleet URL that never answers ----
+case $parts in *" d "*) ;; *) say "load $(cut -d" " -f1-3 /proc/loadavg) at the end"; exit 0 ;; esac
 say "# (d) SIGTERM to exit, the agent pushing to a fleet that never answers"
 python3 -c 'import socket, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1)
