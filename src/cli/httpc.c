@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -24,6 +25,8 @@
 
 /* Largest answer accepted: a host list of a big fleet. */
 #define HTTPC_MAX_RESPONSE	(256u * 1024 * 1024)
+/* Attempts of one request when the daemon is overloaded or drops the connection. */
+#define HTTPC_ATTEMPTS		4
 
 struct httpc_buf {
 	char *s;
@@ -163,11 +166,19 @@ httpc_escape(const char *s, char *buf, size_t bufsize)
 	return buf;
 }
 
-int
-httpc_request(const struct httpc *h, const char *method, const char *path, const char *ctype,
-    const char *body, size_t len, long *status, char **resp, char *err, size_t errsize)
+/*
+ * One attempt of httpc_request().  *again is set when another attempt may
+ * succeed: the daemon answered 503 (overloaded; *wait_ms from its
+ * Retry-After) or closed the connection without an answer (a connection
+ * limit, a daemon restarting).
+ */
+static int
+httpc_once(const struct httpc *h, const char *method, const char *path, const char *ctype,
+    const char *body, size_t len, long *status, char **resp, int *again, long *wait_ms, char *err,
+    size_t errsize)
 {
 	struct httpc_buf b = { NULL, 0, 0, 0 };
+	curl_off_t retry_after = -1;
 	struct curl_slist *hdr = NULL;
 	char *url = NULL, *line = NULL;
 	const char *sock;
@@ -224,6 +235,7 @@ httpc_request(const struct httpc *h, const char *method, const char *path, const
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, httpc_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
+		*again = rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR;
 		if (b.overflow)
 			snprintf(err, errsize, "%s: answer over %u bytes", url, HTTPC_MAX_RESPONSE);
 		else if (h->server != NULL)
@@ -234,6 +246,11 @@ httpc_request(const struct httpc *h, const char *method, const char *path, const
 		goto cleanup;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	if (*status == 503) {
+		*again = 1;
+		if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after >= 0)
+			*wait_ms = retry_after > 5 ? 5000 : (long)retry_after * 1000;
+	}
 	*resp = b.s != NULL ? b.s : xstrdup("");
 	b.s = NULL;
 	ret = 0;
@@ -243,6 +260,31 @@ cleanup:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 	return ret;
+}
+
+int
+httpc_request(const struct httpc *h, const char *method, const char *path, const char *ctype,
+    const char *body, size_t len, long *status, char **resp, char *err, size_t errsize)
+{
+	struct timespec ts;
+	long wait_ms;
+	int attempt, again, ret;
+
+	for (attempt = 1;; attempt++) {
+		again = 0;
+		wait_ms = 100L << attempt;
+		ret = httpc_once(h, method, path, ctype, body, len, status, resp, &again, &wait_ms, err,
+		    errsize);
+		if (!again || attempt == HTTPC_ATTEMPTS)
+			return ret;
+		if (ret == 0) {
+			free(*resp);
+			*resp = NULL;
+		}
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = wait_ms % 1000 * 1000000L;
+		nanosleep(&ts, NULL);
+	}
 }
 
 int

@@ -74,7 +74,10 @@ void httpc_clear(struct httpc *h);
  * URL; ctype (may be NULL) and body (may be NULL) describe the request
  * body.  On an answer returns 0 with *status set and the body in *resp
  * (allocated, NUL-terminated; caller frees).  Returns -1 with a message in
- * err when the daemon cannot be reached.
+ * err when the daemon cannot be reached.  A 503 (the daemon is overloaded:
+ * after its Retry-After, at most 5 s) or a connection closed without an
+ * answer is tried again, four attempts in all; every route is safe to
+ * repeat (uploads of an unchanged profile change nothing).
  */
 int httpc_request(const struct httpc *h, const char *method, const char *path, const char *ctype,
     const char *body, size_t len, long *status, char **resp, char *err, size_t errsize);
