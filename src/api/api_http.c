@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -338,6 +340,12 @@ api_writer(void *arg)
 	char err[512];
 	int sync;
 
+	/*
+	 * Imports are bulk work: under contention the threads answering
+	 * questions (the hook's first) go before this one and the parser it
+	 * starts (which inherits the nice value).  Failing to is harmless.
+	 */
+	(void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), API_WRITER_NICE);
 	for (;;) {
 		pthread_mutex_lock(&a->wq_mu);
 		if (a->wq_head == NULL && !a->wq_stop && !a->wq_sync) {

@@ -45,6 +45,8 @@ struct fleet;
  * 503 and closed at once rather than served: clients over the limit hear
  * so and retry, instead of stalling in the backlog behind busy ones.
  */
+/* The nice value of the writer thread (Linux: per thread). */
+#define API_WRITER_NICE		5
 /* Seconds a 503 asks the client to wait (Retry-After). */
 #define API_RETRY_AFTER		"1"
 /* Most threads serving the TCP listeners. */
