@@ -135,6 +135,15 @@ int etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct 
     char *err, size_t errsize);
 
 /*
+ * Get the n keys in one request (a transaction of range requests: n at
+ * most --max-txn-ops, 128 by default, and the answer within the gateway's
+ * message size) at one revision, and call fn for each that exists, in the
+ * order of keys.  fn returns 0 to go on or -1 to stop (ECANCELED).
+ */
+int etcd_get_many(struct etcd *e, const char *const *keys, size_t n,
+    int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, char *err, size_t errsize);
+
+/*
  * Call fn for every key under prefix, in key order, as of revision
  * (0: now), reading in pages at one consistent revision, which *rev
  * receives.  fn returns 0 to go on or -1 to stop (the call then returns

@@ -284,3 +284,59 @@ cleanup:
 	json_object_put(resp);
 	return ret;
 }
+
+int
+etcd_get_many(struct etcd *e, const char *const *keys, size_t n,
+    int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, char *err, size_t errsize)
+{
+	struct json_object *req, *resp = NULL, *ops, *op, *r, *rs, *one, *kvs;
+	struct etcd_kv kv;
+	char *kb = NULL, *vb = NULL;
+	size_t i, j, m;
+	int ret = -1;
+
+	req = json_object_new_object();
+	ops = json_object_new_array();
+	for (i = 0; i < n; i++) {
+		r = json_object_new_object();
+		etcd_json_add_bytes(r, "key", keys[i], strlen(keys[i]));
+		op = json_object_new_object();
+		json_object_object_add(op, "request_range", r);
+		json_object_array_add(ops, op);
+	}
+	json_object_object_add(req, "success", ops);
+	if (etcd_call(e, "/v3/kv/txn", req, &resp, err, errsize) == -1)
+		goto cleanup;
+	if (!json_object_object_get_ex(resp, "responses", &rs) ||
+	    !json_object_is_type(rs, json_type_array)) {
+		ret = n == 0 ? 0 : etcd_err(err, errsize, EPROTO, "etcd: no responses in the answer");
+		goto cleanup;
+	}
+	for (i = 0; i < json_object_array_length(rs); i++) {
+		one = json_object_array_get_idx(rs, i);
+		if (!json_object_object_get_ex(one, "response_range", &r) ||
+		    !json_object_object_get_ex(r, "kvs", &kvs) || !json_object_is_type(kvs, json_type_array))
+			continue;
+		m = json_object_array_length(kvs);
+		for (j = 0; j < m; j++) {
+			if (etcd_json_kv(json_object_array_get_idx(kvs, j), &kv, &kb, &vb) == -1) {
+				etcd_err(err, errsize, EPROTO, "etcd: bad key-value in the answer");
+				goto cleanup;
+			}
+			if (fn(&kv, arg) == -1) {
+				etcd_err(err, errsize, ECANCELED, "etcd: stopped by the caller");
+				goto cleanup;
+			}
+			free(kb);
+			free(vb);
+			kb = vb = NULL;
+		}
+	}
+	ret = 0;
+cleanup:
+	free(kb);
+	free(vb);
+	json_object_put(req);
+	json_object_put(resp);
+	return ret;
+}

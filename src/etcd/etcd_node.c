@@ -25,16 +25,19 @@
 
 /* Hosts applied in one SQLite transaction, and new blobs held until then. */
 #define ETCD_NODE_BATCH		1000
-#define ETCD_NODE_BATCH_BLOBS	16
-/* Seconds from the start to the first housekeeping pass (old layout converted). */
-#define ETCD_NODE_GC_FIRST	5
+#define ETCD_NODE_BATCH_BLOBS	32
+/*
+ * Seconds from the start to the first housekeeping pass (old layout
+ * converted): after a cold listing of 100 000 hosts, not in its way.
+ */
+#define ETCD_NODE_GC_FIRST	30
 
 /* A host waiting for the next commit. */
 struct etcd_node_item {
 	char *id;
 	struct etcd_record rec;		/* the record (new layout) */
 	struct profile *whole;		/* or the whole profile (old layout) */
-	const struct profile *blob;	/* the blob's profile, when the store lacks it */
+	const struct profile *blob;	/* set at the commit: the blob, when the store lacks it */
 };
 
 struct etcd_node {
@@ -56,7 +59,10 @@ struct etcd_node {
 
 	struct etcd_node_item batch[ETCD_NODE_BATCH];
 	size_t n_batch;
+	char *want[ETCD_NODE_BATCH_BLOBS];	/* hashes of the batch the store lacks */
+	size_t n_want;
 	struct profile *blobs[ETCD_NODE_BATCH_BLOBS];	/* fetched for the batch */
+	int used[ETCD_NODE_BATCH_BLOBS];	/* an item of the batch carries it */
 	size_t n_blobs;
 	char **known;		/* hashes the store has a blob of, sorted */
 	size_t n_known, cap_known;
@@ -156,6 +162,85 @@ etcd_node_clear_batch(struct etcd_node *n)
 		free(n->blobs[i]);
 	}
 	n->n_blobs = 0;
+	for (i = 0; i < n->n_want; i++)
+		free(n->want[i]);
+	n->n_want = 0;
+}
+
+/* A blob etcd answered: parse it and check it is the profile its key names. */
+static int
+etcd_node_blob_kv(const struct etcd_kv *kv, void *arg)
+{
+	struct etcd_node *n = arg;
+	struct profile *p;
+	const char *hex = strrchr(kv->key, '/');
+	char err[512];
+
+	p = xmalloc(sizeof(*p));
+	profile_init(p);
+	if (hex == NULL || profile_parse(kv->value, kv->value_len, p, err, sizeof(err)) == -1 ||
+	    strncmp(p->hash, "sha256:", 7) != 0 || strcmp(p->hash + 7, hex + 1) != 0) {
+		log_warnx("etcd: %s is not the profile its key names", kv->key);
+		profile_clear(p);
+		free(p);
+		return 0;
+	}
+	if (n->n_blobs < ETCD_NODE_BATCH_BLOBS) {
+		n->used[n->n_blobs] = 0;
+		n->blobs[n->n_blobs++] = p;
+	} else {
+		profile_clear(p);
+		free(p);
+	}
+	return 0;
+}
+
+/*
+ * The blobs the batch needs and the store lacks, in one request.  Returns
+ * 0 (those etcd lacks are missing from n->blobs), or -1 when stopped.
+ */
+static int
+etcd_node_fetch(struct etcd_node *n)
+{
+	const char *keys[ETCD_NODE_BATCH_BLOBS];
+	char err[512], *json;
+	size_t i, nk = 0;
+	int ret;
+
+	for (i = 0; i < n->n_want; i++) {
+		if ((json = store_get_blob(n->store, n->want[i], NULL, err, sizeof(err))) != NULL) {
+			free(json);
+			etcd_node_add_known(n, n->want[i]);
+			continue;
+		}
+		keys[nk++] = etcd_record_profile_key(n->prefix, n->want[i]);
+	}
+	ret = nk == 0 ? 0 : etcd_get_many(n->fetch, keys, nk, etcd_node_blob_kv, n, err,
+	    sizeof(err));
+	if (ret == -1)
+		log_warnx("etcd: fetching %zu profiles: %s", nk, err);
+	for (i = 0; i < nk; i++)
+		free((char *)keys[i]);
+	return ret;
+}
+
+/* The blob of hash fetched for the batch, for its first host only; NULL if none. */
+static const struct profile *
+etcd_node_fetched(struct etcd_node *n, const char *hash, int *found)
+{
+	size_t i;
+
+	*found = etcd_node_known(n, hash);
+	for (i = 0; !*found && i < n->n_blobs; i++) {
+		if (strcmp(n->blobs[i]->hash, hash) == 0) {
+			*found = 1;
+			if (!n->used[i]) {
+				n->used[i] = 1;
+				return n->blobs[i];
+			}
+		}
+	}
+	return NULL;
 }
 
 /* Commit the hosts waiting, in one transaction, and the revision they complete. */
@@ -166,38 +251,50 @@ etcd_node_flush(struct etcd_node *n)
 	struct profile *ps = NULL;
 	struct etcd_node_item *it;
 	char err[512];
-	size_t i;
-	int ret = -1;
+	size_t i, k = 0;
+	int ret = -1, found;
 
 	if (n->n_batch == 0) {
 		ret = n->listing ? 0 : etcd_node_save(n, n->applied, 0);
 		goto cleanup;
 	}
+	if (etcd_node_fetch(n) == -1)
+		goto cleanup;
 	items = xcalloc(n->n_batch, sizeof(*items));
 	ps = xcalloc(n->n_batch, sizeof(*ps));
-	for (i = 0; i < n->n_batch; i++) {
+	for (i = 0, k = 0; i < n->n_batch; i++) {
 		it = &n->batch[i];
-		if (it->whole != NULL)
-			memcpy(&ps[i], it->whole, sizeof(ps[i]));
-		else
-			etcd_record_profile(&ps[i], it->blob, &it->rec, it->id);
-		items[i].host_id = it->id;
-		items[i].p = &ps[i];
+		if (it->whole != NULL) {
+			memcpy(&ps[k], it->whole, sizeof(ps[k]));
+		} else {
+			it->blob = etcd_node_fetched(n, it->rec.hash, &found);
+			if (!found) {
+				/* Gone already (collected after a later change): skip. */
+				log_warnx("etcd: skipping host %s: etcd has no profile %s", it->id,
+				    it->rec.hash);
+				etcd_node_count(n, &n->status.errors);
+				continue;
+			}
+			etcd_record_profile(&ps[k], it->blob, &it->rec, it->id);
+		}
+		items[k].host_id = it->id;
+		items[k].p = &ps[k];
+		k++;
 	}
-	if (store_put_batch(n->store, items, n->n_batch, (int64_t)time(NULL), err,
+	if (k > 0 && store_put_batch(n->store, items, k, (int64_t)time(NULL), err,
 	    sizeof(err)) == -1) {
-		log_warnx("etcd: storing %zu hosts: %s", n->n_batch, err);
+		log_warnx("etcd: storing %zu hosts: %s", k, err);
 		etcd_node_count(n, &n->status.errors);
 		goto cleanup;
 	}
-	for (i = 0; i < n->n_batch; i++) {
+	for (i = 0; i < k; i++) {
 		if (items[i].created)
 			log_debug("etcd: host %s version %lld (%s)", items[i].host_id,
 			    (long long)items[i].version, ps[i].hash);
 		etcd_node_add_known(n, ps[i].hash);
 	}
 	pthread_mutex_lock(&n->mtx);
-	n->status.puts += n->n_batch;
+	n->status.puts += k;
 	pthread_mutex_unlock(&n->mtx);
 	ret = n->listing ? 0 : etcd_node_save(n, n->applied, 0);
 cleanup:
@@ -222,51 +319,14 @@ etcd_node_begin(void *arg)
 	return 0;
 }
 
-/*
- * The blob of a record the store lacks: from this batch, or fetched from
- * etcd and checked.  Returns 0 with *blob set (NULL: the store has it), or
- * -1 (skip the host: the blob is gone or bad).
- */
-static int
-etcd_node_blob(struct etcd_node *n, const char *id, const char *hash, const struct profile **blob)
-{
-	struct profile *p;
-	char err[512], *json;
-	size_t i;
-
-	*blob = NULL;
-	if (etcd_node_known(n, hash))
-		return 0;
-	for (i = 0; i < n->n_blobs; i++) {
-		if (strcmp(n->blobs[i]->hash, hash) == 0) {
-			/* The first host of the batch with it stores it. */
-			return 0;
-		}
-	}
-	if ((json = store_get_blob(n->store, hash, NULL, err, sizeof(err))) != NULL) {
-		free(json);
-		etcd_node_add_known(n, hash);
-		return 0;
-	}
-	p = xmalloc(sizeof(*p));
-	profile_init(p);
-	if (etcd_record_get_blob(n->fetch, n->prefix, hash, p, err, sizeof(err)) == -1) {
-		log_warnx("etcd: skipping host %s: profile %s: %s", id, hash, err);
-		profile_clear(p);
-		free(p);
-		return -1;
-	}
-	n->blobs[n->n_blobs++] = p;
-	*blob = p;
-	return 0;
-}
-
 static int
 etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t rev)
 {
 	struct etcd_node *n = arg;
 	struct etcd_node_item *it;
+	struct etcd_record rec;
 	char err[512];
+	size_t i;
 	int kind;
 
 	if (n->listing)
@@ -279,8 +339,6 @@ etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t 
 		etcd_node_count(n, &n->status.errors);
 		return 0;
 	}
-	if (n->n_blobs == ETCD_NODE_BATCH_BLOBS && etcd_node_flush(n) == -1)
-		return -1;
 	it = &n->batch[n->n_batch];
 	memset(it, 0, sizeof(*it));
 	kind = etcd_record_parse(value, len, &it->rec);
@@ -292,10 +350,23 @@ etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t 
 			kind = -1;
 		else
 			util_strlcpy(it->whole->host_id, id, sizeof(it->whole->host_id));
-	} else if (kind == 0 && etcd_node_blob(n, id, it->rec.hash, &it->blob) == -1) {
-		etcd_record_clear(&it->rec);
-		etcd_node_count(n, &n->status.errors);
-		return 0;
+	} else if (kind == 0 && !etcd_node_known(n, it->rec.hash)) {
+		/* A blob to fetch at the commit, with the others the batch needs. */
+		for (i = 0; i < n->n_want && strcmp(n->want[i], it->rec.hash) != 0; i++)
+			;
+		if (i == n->n_want && n->n_want == ETCD_NODE_BATCH_BLOBS) {
+			memcpy(&rec, &it->rec, sizeof(rec));
+			if (etcd_node_flush(n) == -1) {
+				etcd_record_clear(&rec);
+				return -1;
+			}
+			it = &n->batch[0];
+			memset(it, 0, sizeof(*it));
+			memcpy(&it->rec, &rec, sizeof(rec));
+			i = 0;
+		}
+		if (i == n->n_want)
+			n->want[n->n_want++] = xstrdup(it->rec.hash);
 	}
 	if (kind == -1) {
 		log_warnx("etcd: skipping host %s: neither a host record nor a profile", id);

@@ -33,7 +33,7 @@ struct etcd_node_status {
  * Start mirroring PREFIX/hosts/ into the database at db_path.  c is
  * copied (its retry_ms is ignored: the mirror retries until stopped).
  * gc_interval nonzero: this node also takes part in the housekeeping
- * (etcd_gc.h) every gc_interval seconds, as owner, the first time a few
+ * (etcd_gc.h) every gc_interval seconds, as owner, the first time 30
  * seconds after the start.  Returns NULL with a message if the store cannot
  * be opened.
  */
