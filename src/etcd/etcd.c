@@ -242,7 +242,7 @@ static size_t
 etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 {
 	struct etcd *e = arg;
-	size_t n = size * nmemb, start, i;
+	size_t n = size * nmemb, start, i, old = e->len;
 
 	if (e->len + n + 1 > ETCD_MAX_BODY)
 		return 0;
@@ -258,9 +258,12 @@ etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg)
 	if (e->mode != ETCD_MODE_WATCH)
 		return n;
 
-	/* The gateway writes one JSON message per line. */
+	/*
+	 * The gateway writes one JSON message per line; what was kept is
+	 * the start of a line: look for its end in the new data only.
+	 */
 	start = 0;
-	for (i = 0; i < e->len; i++) {
+	for (i = old; i < e->len; i++) {
 		if (e->buf[i] != '\n')
 			continue;
 		e->buf[i] = '\0';
