@@ -109,7 +109,7 @@ static void *
 etcd_ahead_main(void *arg)
 {
 	struct etcd_ahead *a = arg;
-	char err[512];
+	char err[512] = "";
 	int64_t rev = 0;
 	int rc;
 
