@@ -29,6 +29,51 @@ jsonu_err(char *err, size_t errsize, const char *path, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * The offset of the first byte that is not well-formed UTF-8 (RFC 3629: no
+ * overlong forms, no surrogates, nothing over U+10FFFF), or len.  json-c's
+ * own check lets overlong forms and surrogates through.
+ */
+static size_t
+jsonu_utf8_bad(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	unsigned char lo, hi;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		lo = 0x80;
+		hi = 0xbf;
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			if (s[i] == 0xe0)
+				lo = 0xa0;
+			else if (s[i] == 0xed)
+				hi = 0x9f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			if (s[i] == 0xf0)
+				lo = 0x90;
+			else if (s[i] == 0xf4)
+				hi = 0x8f;
+		} else {
+			return i;
+		}
+		if (i + n >= len || s[i + 1] < lo || s[i + 1] > hi)
+			return i;
+		for (k = 2; k <= n; k++)
+			if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+				return i;
+		i += n + 1;
+	}
+	return len;
+}
+
 int
 jsonu_parse(const char *text, size_t len, struct json_object **out, char *err, size_t errsize)
 {
@@ -45,6 +90,10 @@ jsonu_parse(const char *text, size_t len, struct json_object **out, char *err, s
 	}
 	if ((tok = json_tokener_new_ex(JSONU_MAX_DEPTH)) == NULL) {
 		jsonu_err(err, errsize, NULL, "out of memory");
+		goto cleanup;
+	}
+	if ((i = jsonu_utf8_bad((const unsigned char *)text, len)) < len) {
+		jsonu_err(err, errsize, NULL, "not JSON: invalid utf-8 string at offset %zu", i);
 		goto cleanup;
 	}
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);

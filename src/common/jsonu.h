@@ -14,9 +14,10 @@
 #define JSONU_MAX_DEPTH 32
 
 /*
- * Parse exactly one JSON value from len bytes of text (valid UTF-8, at most
- * JSONU_MAX_DEPTH deep, nothing but white space after it).  Returns 0 with
- * *out owned by the caller, or -1 with a message in err.
+ * Parse exactly one JSON value from len bytes of text (well-formed UTF-8,
+ * no overlong forms or surrogates; at most JSONU_MAX_DEPTH deep; nothing
+ * but white space after it).  Returns 0 with *out owned by the caller, or
+ * -1 with a message in err.
  */
 int jsonu_parse(const char *text, size_t len, struct json_object **out, char *err, size_t errsize);
 
