@@ -18,7 +18,6 @@
 # tests/bench/README.md records the results.
 
 set -u
-srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BENCH_BUILD:-/tmp/migcompat-bench}
 hosts=${BENCH_HOSTS:-100000}
 steady=${BENCH_STEADY_SECONDS:-120}
