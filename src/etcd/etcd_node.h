@@ -7,8 +7,9 @@
  * batches, one transaction per listing page or chunk of the watch stream
  * (at most 1000 hosts), as store_put would (a new version when the hash
  * changed); a profile blob the store lacks is fetched from etcd once and
- * checked against its hash.  Each delete (an expired lease) and each host
- * missing from a full listing becomes store_set_stale, history kept.  The revision applied is kept in
+ * checked against its hash (those a batch lacks, in one request).  Each
+ * delete (an expired lease) and each host missing from a full listing
+ * becomes store_set_stale, history kept.  The revision applied is kept in
  * the store, so a restarted node resumes the watch from it and lists
  * everything only when etcd has compacted that revision away.
  */
