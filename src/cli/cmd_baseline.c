@@ -121,7 +121,7 @@ cmd_baseline_text(struct json_object *o)
 }
 
 static int
-cmd_baseline_run(int argc, char **argv)
+cmd_baseline_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
@@ -136,7 +136,6 @@ cmd_baseline_run(int argc, char **argv)
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { .server = NULL };
 	int r;
 	struct json_object *req, *ids;
 	const char *s;
@@ -184,19 +183,19 @@ cmd_baseline_run(int argc, char **argv)
 			cl.libvirt_from = "option";
 			break;
 		default:
-			if ((r = httpc_option(&h, c, optarg)) == 1)
+			if ((r = httpc_option(h, c, optarg)) == 1)
 				break;
 			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_baseline_entry);
 		}
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
 	if (optind >= argc)
 		return cli_usage(&cmd_baseline_entry);
-	if (h.remote && (cl.qemu != NULL || cl.libvirt != NULL))
+	if (h->remote && (cl.qemu != NULL || cl.libvirt != NULL))
 		log_warnx("--qemu-version and --libvirt-version apply to profile files; the daemon renders "
 		    "for its hosts' recorded releases");
-	if (h.remote) {
+	if (h->remote) {
 		/* POST /v1/baseline {"hosts": [...], "scenario", "policy"}: the same answer. */
 		req = json_object_new_object();
 		ids = json_object_new_array();
@@ -206,7 +205,7 @@ cmd_baseline_run(int argc, char **argv)
 		json_object_object_add(req, "scenario", json_object_new_string(vmspec_scenario_name(sc)));
 		json_object_object_add(req, "policy", json_object_new_string(rules_policy_name(policy)));
 		s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
-		if (httpc_json(&h, "POST", "/v1/baseline", "application/json", s, strlen(s), &status, &o,
+		if (httpc_json(h, "POST", "/v1/baseline", "application/json", s, strlen(s), &status, &o,
 		    err, sizeof(err)) == -1) {
 			json_object_put(req);
 			log_warnx("%s", err);
@@ -278,5 +277,16 @@ answer:
 cleanup:
 	json_object_put(o);
 	fleetload_free(&fl);
+	return ret;
+}
+
+static int
+cmd_baseline_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_baseline_main(argc, argv, &h);
+	httpc_clear(&h);
 	return ret;
 }

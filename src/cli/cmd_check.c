@@ -62,7 +62,7 @@ cleanup:
 }
 
 static int
-cmd_check_run(int argc, char **argv)
+cmd_check_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -73,7 +73,6 @@ cmd_check_run(int argc, char **argv)
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { .server = NULL };
 	int r;
 	struct profile *src = NULL, *dst = NULL;
 	struct json_object *ans = NULL;
@@ -109,12 +108,12 @@ cmd_check_run(int argc, char **argv)
 			vmfile = optarg;
 			break;
 		default:
-			if ((r = httpc_option(&h, c, optarg)) == 1)
+			if ((r = httpc_option(h, c, optarg)) == 1)
 				break;
 			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_check_entry);
 		}
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
 	if (argc - optind != 2)
 		return cli_usage(&cmd_check_entry);
@@ -123,8 +122,8 @@ cmd_check_run(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	/* Against a daemon SRC and DST are host ids. */
-	if (h.remote)
-		return httpc_check(&h, argv[optind], argv[optind + 1], vmfile,
+	if (h->remote)
+		return httpc_check(h, argv[optind], argv[optind + 1], vmfile,
 		    have_sc ? vmspec_scenario_name(sc) : NULL, rules_policy_name(policy), json);
 
 	vm = calloc(1, sizeof(*vm));
@@ -159,5 +158,16 @@ cleanup:
 	profile_free(src);
 	profile_free(dst);
 	free(vm);
+	return ret;
+}
+
+static int
+cmd_check_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_check_main(argc, argv, &h);
+	httpc_clear(&h);
 	return ret;
 }

@@ -135,14 +135,13 @@ cleanup:
 }
 
 static int
-cmd_diff_run(int argc, char **argv)
+cmd_diff_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { .server = NULL };
 	int r;
 	int json = 0, c;
 
@@ -153,22 +152,33 @@ cmd_diff_run(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			if ((r = httpc_option(&h, c, optarg)) == 1)
+			if ((r = httpc_option(h, c, optarg)) == 1)
 				break;
 			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_diff_entry);
 		}
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
-	if (h.remote) {
+	if (h->remote) {
 		if (argc - optind < 1 || argc - optind > 3)
 			return cli_usage(&cmd_diff_entry);
 		/* HOST_A HOST_B, unless the second is a version number of HOST. */
 		if (argc - optind == 2 && argv[optind + 1][strspn(argv[optind + 1], "0123456789")] != '\0')
-			return cmd_diff_hosts(&h, argv[optind], argv[optind + 1], json);
-		return cmd_diff_server(&h, argc - optind, argv + optind, json);
+			return cmd_diff_hosts(h, argv[optind], argv[optind + 1], json);
+		return cmd_diff_server(h, argc - optind, argv + optind, json);
 	}
 	if (argc - optind != 2)
 		return cli_usage(&cmd_diff_entry);
 	return cmd_diff_files(argv[optind], argv[optind + 1], json);
+}
+
+static int
+cmd_diff_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_diff_main(argc, argv, &h);
+	httpc_clear(&h);
+	return ret;
 }

@@ -77,7 +77,7 @@ cmd_groups_print(const char *text, size_t len)
 }
 
 static int
-cmd_groups_run(int argc, char **argv)
+cmd_groups_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "policy", required_argument, NULL, 'p' },
@@ -86,7 +86,6 @@ cmd_groups_run(int argc, char **argv)
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { .server = NULL };
 	int r;
 	struct json_object *o = NULL;
 	char path[128];
@@ -115,18 +114,18 @@ cmd_groups_run(int argc, char **argv)
 			hosts = 0;
 			break;
 		default:
-			if ((r = httpc_option(&h, c, optarg)) == 1)
+			if ((r = httpc_option(h, c, optarg)) == 1)
 				break;
 			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_groups_entry);
 		}
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
-	if (h.remote) {
+	if (h->remote) {
 		if (optind != argc)
 			return cli_usage(&cmd_groups_entry);
 		snprintf(path, sizeof(path), "/v1/groups?policy=%s&hosts=%d", rules_policy_name(policy), hosts);
-		if (httpc_json(&h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
+		if (httpc_json(h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
 			log_warnx("%s", err);
 			return CLI_EXIT_USAGE;
 		}
@@ -158,5 +157,16 @@ cleanup:
 	free(text);
 	fleet_free(f);
 	fleetload_free(&fl);
+	return ret;
+}
+
+static int
+cmd_groups_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_groups_main(argc, argv, &h);
+	httpc_clear(&h);
 	return ret;
 }

@@ -80,14 +80,13 @@ cmd_hosts_table(struct json_object *a)
 }
 
 static int
-cmd_hosts_run(int argc, char **argv)
+cmd_hosts_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { .server = NULL };
 	int r;
 	struct json_object *o = NULL, *a;
 	char err[1024];
@@ -101,16 +100,16 @@ cmd_hosts_run(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			if ((r = httpc_option(&h, c, optarg)) == 1)
+			if ((r = httpc_option(h, c, optarg)) == 1)
 				break;
 			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_hosts_entry);
 		}
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
 	if (optind != argc)
 		return cli_usage(&cmd_hosts_entry);
-	if (httpc_json(&h, "GET", "/v1/hosts", NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
+	if (httpc_json(h, "GET", "/v1/hosts", NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto cleanup;
 	}
@@ -128,5 +127,16 @@ cmd_hosts_run(int argc, char **argv)
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);
+	return ret;
+}
+
+static int
+cmd_hosts_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_hosts_main(argc, argv, &h);
+	httpc_clear(&h);
 	return ret;
 }

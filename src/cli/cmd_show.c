@@ -21,14 +21,13 @@ const struct cli_cmd cmd_show_entry = {
 };
 
 static int
-cmd_show_run(int argc, char **argv)
+cmd_show_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct httpc h = { .server = NULL };
 	int r;
 	struct profile p;
 	char err[768];
@@ -38,7 +37,7 @@ cmd_show_run(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
 		/* Against a daemon the arguments are host ids. */
-		if ((r = httpc_option(&h, c, optarg)) == 1)
+		if ((r = httpc_option(h, c, optarg)) == 1)
 			continue;
 		if (r == -1)
 			return CLI_EXIT_USAGE;
@@ -46,13 +45,13 @@ cmd_show_run(int argc, char **argv)
 			return cli_usage(&cmd_show_entry);
 		json = 1;
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
 	if (optind >= argc)
 		return cli_usage(&cmd_show_entry);
 	profile_init(&p);
 	for (i = optind; i < argc; i++) {
-		if ((h.remote ? httpc_profile(&h, argv[i], &p, err, sizeof(err)) :
+		if ((h->remote ? httpc_profile(h, argv[i], &p, err, sizeof(err)) :
 		    profile_load_file(argv[i], &p, err, sizeof(err))) == -1) {
 			log_warnx("%s", err);
 			ret = CLI_EXIT_USAGE;
@@ -69,5 +68,16 @@ cmd_show_run(int argc, char **argv)
 		}
 		profile_clear(&p);
 	}
+	return ret;
+}
+
+static int
+cmd_show_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_show_main(argc, argv, &h);
+	httpc_clear(&h);
 	return ret;
 }

@@ -138,7 +138,7 @@ cleanup:
 }
 
 static int
-cmd_targets_run(int argc, char **argv)
+cmd_targets_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "scenario", required_argument, NULL, 's' },
@@ -150,7 +150,6 @@ cmd_targets_run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *scenario = NULL, *vm_file = NULL, *dom_file = NULL, *src_arg;
-	struct httpc h = { .server = NULL };
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	struct fleetload fl, srcl;
 	struct fleet *f = NULL;
@@ -184,21 +183,21 @@ cmd_targets_run(int argc, char **argv)
 			json = 1;
 			break;
 		default:
-			if ((r = httpc_option(&h, c, optarg)) == 1)
+			if ((r = httpc_option(h, c, optarg)) == 1)
 				break;
 			return r == -1 ? CLI_EXIT_USAGE : cli_usage(&cmd_targets_entry);
 		}
 	}
-	if (httpc_options_check(&h) == -1)
+	if (httpc_options_check(h) == -1)
 		return CLI_EXIT_USAGE;
-	if (h.remote) {
+	if (h->remote) {
 		if (argc - optind != 1)
 			return cli_usage(&cmd_targets_entry);
 		if (scenario != NULL && vmspec_scenario_parse(scenario, &vm.scenario) == -1) {
 			log_warnx("unknown scenario \"%s\" (plain, nested, evmcs, evmcs-pv)", scenario);
 			return CLI_EXIT_USAGE;
 		}
-		return cmd_targets_remote(&h, argv[optind], scenario, rules_policy_name(policy), vm_file,
+		return cmd_targets_remote(h, argv[optind], scenario, rules_policy_name(policy), vm_file,
 		    dom_file, json);
 	}
 	if (argc - optind < 2)
@@ -235,5 +234,16 @@ cleanup:
 	fleet_free(f);
 	fleetload_free(&fl);
 	fleetload_free(&srcl);
+	return ret;
+}
+
+static int
+cmd_targets_run(int argc, char **argv)
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = cmd_targets_main(argc, argv, &h);
+	httpc_clear(&h);
 	return ret;
 }
