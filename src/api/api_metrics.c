@@ -147,6 +147,7 @@ api_metrics_get(struct api_req *r)
 	unsigned long long hits, lookups;
 	char err[256];
 	size_t i;
+	unsigned conns[2] = { 0, 0 };
 	int part, has_fs;
 
 	if (api_query_only(r, q) == -1)
@@ -184,6 +185,13 @@ api_metrics_get(struct api_req *r)
 	    "(too many connections or writes waiting).\n"
 	    "# TYPE migcompat_http_overloaded_total counter\nmigcompat_http_overloaded_total %llu\n",
 	    (unsigned long long)overloaded);
+	for (i = 0; i < r->api->n_l; i++)
+		conns[r->api->l[i].is_unix ? 1 : 0] +=
+		    __atomic_load_n(&r->api->l[i].nconn, __ATOMIC_RELAXED);
+	api_metrics_printf(&b, "# HELP migcompat_http_connections Open client connections.\n"
+	    "# TYPE migcompat_http_connections gauge\n"
+	    "migcompat_http_connections{transport=\"tcp\"} %u\n"
+	    "migcompat_http_connections{transport=\"unix\"} %u\n", conns[0], conns[1]);
 	api_metrics_printf(&b, "# HELP migcompat_hosts Hosts in the store.\n# TYPE migcompat_hosts gauge\n"
 	    "migcompat_hosts %lld\n", (long long)hosts);
 	api_metrics_printf(&b, "# HELP migcompat_profile_versions Host profile versions in the store.\n"

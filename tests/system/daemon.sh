@@ -259,14 +259,27 @@ check "max_per_client defaults to 64, threads to one per CPU, answer_cache to 12
 if start_daemon P --no-collect --host-id self --max-per-client 2 --threads 2; then
 	exec 5<>/dev/tcp/127.0.0.1/$P_PORT
 	exec 6<>/dev/tcp/127.0.0.1/$P_PORT
-	# Asked again while the daemon (slow under a sanitizer) has not yet
-	# accepted the two idle ones: until then a third is served.
-	refused() {
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			sleep 0.3
-			curl -sf -m 1 "http://127.0.0.1:$P_PORT/healthz" >/dev/null || return 0
+	# Asked from another address until the daemon (slow under a
+	# sanitizer) holds both idle connections; then a third from
+	# 127.0.0.1 must be closed without an answer.
+	held() {
+		for i in $(seq 1 50); do
+			curl -sf -m 2 --interface 127.0.0.2 "http://127.0.0.1:$P_PORT/metrics" |
+			    grep -qx 'migcompat_http_connections{transport="tcp"} 3' && return 0
+			sleep 0.2
 		done
+		echo "# the daemon never held the two idle connections:"
+		curl -s -m 2 --interface 127.0.0.2 "http://127.0.0.1:$P_PORT/metrics" | grep '^migcompat_http_conn' | sed 's/^/#   /'
 		return 1
+	}
+	refused() {
+		held || return 1
+		if curl -sS -m 2 -o "$T/third.out" "http://127.0.0.1:$P_PORT/healthz" 2>"$T/third.err"; then
+			echo "# a third connection was served:"; sed 's/^/#   /' "$T/third.out"
+			ss -tn 2>/dev/null | grep ":$P_PORT" | sed 's/^/#   /'
+			return 1
+		fi
+		return 0
 	}
 	check "over max_per_client: a third connection from one address is refused" refused
 	check "another client address is still served" \
