@@ -170,6 +170,20 @@ main(void)
 		store_counts(s, &hosts, &versions, &blobs, err, sizeof(err));
 		tap_ok(hosts == h0 && versions == v0 && blobs == bl0, "batch refused: nothing changed");
 	}
+
+	/* A stale host that uploads again is fresh, whether its profile changed or not. */
+	tap_ok(store_set_stale(s, "h2", 3000, err, sizeof(err)) == 0 &&
+	    store_set_stale(s, "h2", 3001, err, sizeof(err)) == 0 &&
+	    store_get_host(s, "h2", &h, err, sizeof(err)) == 0 && h.stale_since == 3000,
+	    "a stale host keeps the time it became stale (%lld)", (long long)h.stale_since);
+	tap_ok(store_put(s, "h2", &a, 3002, &version, &created, err, sizeof(err)) == 0 && created == 0 &&
+	    store_get_host(s, "h2", &h, err, sizeof(err)) == 0 && h.stale_since == 0 &&
+	    h.last_seen == 3002, "the same profile uploaded again makes a stale host fresh (%lld)",
+	    (long long)h.stale_since);
+	tap_ok(store_set_stale(s, "h2", 3003, err, sizeof(err)) == 0 &&
+	    store_put(s, "h2", &b, 3004, &version, &created, err, sizeof(err)) == 0 && created == 1 &&
+	    store_get_host(s, "h2", &h, err, sizeof(err)) == 0 && h.stale_since == 0,
+	    "a changed profile makes a stale host fresh (%lld)", (long long)h.stale_since);
 	store_close(s);
 
 	/* Everything survives a reopen. */
