@@ -67,7 +67,8 @@ cmd_emulate_run(int argc, char **argv)
 	/* The hardware's VMX MSRs: the hw layer, or the VMX layer of a dump. */
 	if (profile_layer_ok(&p.hw))
 		hw = &p.hw_msrs;
-	else if (p.is_dump || (profile_layer_ok(&p.vmx) && !profile_layer_ok(&p.kvm)))
+	else if (p.is_dump || p.vmx_source == PROFILE_VMX_SRC_HARDWARE ||
+	    (profile_layer_ok(&p.vmx) && !profile_layer_ok(&p.kvm)))
 		hw = &p.vmx_raw;
 	else {
 		log_warnx("%s: no hardware VMX MSRs (neither a hw layer nor a dump's VMX layer)",
@@ -80,6 +81,8 @@ cmd_emulate_run(int argc, char **argv)
 	}
 	snprintf(p.kernel, sizeof(p.kernel), "%s", kernel);
 	p.vmx_raw = res.msrs;
+	p.vmx_source = PROFILE_VMX_SRC_EMULATED;
+	snprintf(p.vmx_kernel, sizeof(p.vmx_kernel), "%s", kernel);
 	p.is_dump = 0;
 	if (!pp.nested)
 		profile_layer_set(&p.vmx, LAYER_UNAVAILABLE, "KVM %s with nested=0 reports no VMX MSRs",

@@ -571,6 +571,7 @@ aida64_vmx_layers(struct aida64_state *s, struct profile *p)
 		return;
 	}
 	p->vmx_raw = ref->vmx;
+	p->vmx_source = PROFILE_VMX_SRC_HARDWARE;
 	profile_layer_set(&p->vmx, LAYER_MEASURED, "hardware VMX MSRs of logical CPU #%u from an AIDA64 dump%s",
 	    ref->cpu, vmx_msr_has(&ref->vmx, MSR_VMX_VMFUNC) ? "" :
 	    "; AIDA64 does not read 0x491 (VMFUNC): not reported, not absent");

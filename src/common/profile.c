@@ -161,6 +161,35 @@ profile_status_name(enum layer_status st)
 	return "absent";
 }
 
+const char *
+profile_vmx_source_name(enum profile_vmx_source s)
+{
+	switch (s) {
+	case PROFILE_VMX_SRC_HARDWARE:
+		return "hardware";
+	case PROFILE_VMX_SRC_EMULATED:
+		return "emulated";
+	case PROFILE_VMX_SRC_UNSET:
+	case PROFILE_VMX_SRC_KVM:
+		break;
+	}
+	return "kvm";
+}
+
+int
+profile_vmx_source_parse(const char *s, enum profile_vmx_source *out)
+{
+	if (strcmp(s, "kvm") == 0)
+		*out = PROFILE_VMX_SRC_KVM;
+	else if (strcmp(s, "hardware") == 0)
+		*out = PROFILE_VMX_SRC_HARDWARE;
+	else if (strcmp(s, "emulated") == 0)
+		*out = PROFILE_VMX_SRC_EMULATED;
+	else
+		return -1;
+	return 0;
+}
+
 void
 profile_add_cap(struct profile *p, int vm, uint32_t id, int64_t value)
 {

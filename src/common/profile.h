@@ -38,6 +38,19 @@ struct layer {
 	char reason[256];
 };
 
+/*
+ * Where the values of the VMX layer come from (layers.vmx.source).
+ * PROFILE_VMX_SRC_UNSET: the profile does not say (written before the
+ * field existed); it is read as PROFILE_VMX_SRC_KVM and written without
+ * the field, so that such a profile keeps its hash.
+ */
+enum profile_vmx_source {
+	PROFILE_VMX_SRC_UNSET = 0,
+	PROFILE_VMX_SRC_KVM,		/* read from KVM on the host (the probe) */
+	PROFILE_VMX_SRC_HARDWARE,	/* the silicon's values (a dump, migcompat convert) */
+	PROFILE_VMX_SRC_EMULATED,	/* computed for a kernel (migcompat emulate) */
+};
+
 /* A KVM_CHECK_EXTENSION result. */
 struct profile_cap {
 	uint32_t id;
@@ -149,6 +162,8 @@ struct profile {
 	/* Raw VMX MSRs: what the VMM reads (system KVM_GET_MSRS) or a dump. */
 	struct layer vmx;
 	struct vmx_msrs vmx_raw;
+	enum profile_vmx_source vmx_source;
+	char vmx_kernel[128];		/* emulated: the kernel release computed for */
 
 	/* Per-vCPU host-initiated VMX MSRs after KVM_SET_CPUID2. */
 	struct layer vmx_vcpu;
@@ -208,6 +223,19 @@ void profile_layer_set(struct layer *l, enum layer_status st, const char *fmt, .
 
 /* "measured", "emulated", "unavailable" or "absent". */
 const char *profile_status_name(enum layer_status st);
+
+/* The effective source of the VMX layer: UNSET reads as KVM. */
+static inline enum profile_vmx_source
+profile_vmx_source(const struct profile *p)
+{
+	return p->vmx_source == PROFILE_VMX_SRC_UNSET ? PROFILE_VMX_SRC_KVM : p->vmx_source;
+}
+
+/* "kvm", "hardware" or "emulated" (UNSET: "kvm"). */
+const char *profile_vmx_source_name(enum profile_vmx_source s);
+
+/* Parse one of those names.  Returns 0 or -1. */
+int profile_vmx_source_parse(const char *s, enum profile_vmx_source *out);
 
 /* Nonzero when the layer has data (measured or emulated). */
 static inline int

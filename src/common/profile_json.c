@@ -180,6 +180,12 @@ profile_json_body(const struct profile *p, struct json_object *o)
 	}
 	if (p->vmx.status != LAYER_ABSENT) {
 		l = profile_layer_json(&p->vmx);
+		/* Written only when known: a profile without it keeps its hash. */
+		if (p->vmx_source != PROFILE_VMX_SRC_UNSET)
+			json_object_object_add(l, "source",
+			    json_object_new_string(profile_vmx_source_name(p->vmx_source)));
+		if (p->vmx_source == PROFILE_VMX_SRC_EMULATED)
+			json_object_object_add(l, "kernel", json_object_new_string(p->vmx_kernel));
 		json_object_object_add(l, "msrs", profile_vmx_json(&p->vmx_raw));
 		json_object_object_add(layers, "vmx", l);
 	}

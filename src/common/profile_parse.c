@@ -349,6 +349,26 @@ profile_parse_evmcs(struct json_object *o, const char *path, struct profile_evmc
 	return 0;
 }
 
+/* layers.vmx.source and, for an emulated layer, layers.vmx.kernel. */
+static int
+profile_parse_vmx_source(struct json_object *lo, struct profile *p, char *err, size_t errsize)
+{
+	struct json_object *v;
+	char name[32];
+
+	if (!json_object_object_get_ex(lo, "source", &v))
+		return 0;
+	if (jsonu_str(v, "layers.vmx.source", name, sizeof(name), err, errsize) == -1)
+		return -1;
+	if (profile_vmx_source_parse(name, &p->vmx_source) == -1)
+		return PERR("layers.vmx.source", "\"%s\": expected kvm, hardware or emulated", name);
+	if (p->vmx_source != PROFILE_VMX_SRC_EMULATED)
+		return 0;
+	if (!json_object_object_get_ex(lo, "kernel", &v))
+		return PERR("layers.vmx.kernel", "missing: an emulated VMX layer names its kernel release");
+	return jsonu_str(v, "layers.vmx.kernel", p->vmx_kernel, sizeof(p->vmx_kernel), err, errsize);
+}
+
 static int
 profile_parse_layers(struct json_object *layers, struct profile *p, char *err, size_t errsize)
 {
@@ -409,6 +429,8 @@ profile_parse_layers(struct json_object *layers, struct profile *p, char *err, s
 			snprintf(fpath, sizeof(fpath), "layers.%s.msrs", key);
 			if (json_object_object_get_ex(lo, "msrs", &v) &&
 			    profile_parse_vmx(v, fpath, vcpu ? &p->vmx_vcpu_msrs : &p->vmx_raw, err, errsize) == -1)
+				return -1;
+			if (!vcpu && profile_parse_vmx_source(lo, p, err, errsize) == -1)
 				return -1;
 		} else if (strcmp(key, "evmcs_measured") == 0) {
 			if (profile_parse_evmcs(lo, fpath, &p->evmcs_measured, 0, err, errsize) == -1)

@@ -372,6 +372,7 @@ collect_vmx(const struct collect_opts *o, int vcpufd, struct profile *p)
 		return;
 	}
 	profile_layer_set(&p->vmx, LAYER_MEASURED, "system KVM_GET_MSRS (feature MSRs)");
+	p->vmx_source = PROFILE_VMX_SRC_KVM;
 
 	/* Per-vCPU host-initiated values after KVM_SET_CPUID2 with the supported CPUID. */
 	if (vcpufd < 0) {

@@ -107,6 +107,8 @@ test_hybrid(void)
 	s = profile_to_string(&p, 1);
 	tap_ok(profile_parse(s, strlen(s), &q, err, sizeof(err)) == 0 && strcmp(p.hash, q.hash) == 0 &&
 	    q.is_dump && q.n_hw_diff == 1 && q.n_cpuid == p.n_cpuid, "the JSON form reads back with the same hash");
+	tap_ok(p.vmx_source == PROFILE_VMX_SRC_HARDWARE && q.vmx_source == PROFILE_VMX_SRC_HARDWARE,
+	    "the VMX layer of a dump is the hardware's, and says so after a round trip");
 	free(s);
 	profile_clear(&q);
 	profile_clear(&p);

@@ -231,6 +231,51 @@ test_full_round_trip(void)
 	profile_clear(&p);
 }
 
+/* layers.vmx.source: absent reads as kvm and stays absent; set values survive and count. */
+static void
+test_vmx_source(void)
+{
+	static const char base[] = "{\"schema_version\": 1, \"kernel\": \"6.1.0\", \"layers\": "
+	    "{\"vmx\": {\"status\": \"measured\", \"reason\": \"\", %s\"msrs\": {\"0x480\": \"0xda040000000012\"}}}}";
+	struct profile p, q;
+	char text[512], err[512], hash0[80], *s;
+
+	profile_init(&p);
+	profile_init(&q);
+	snprintf(text, sizeof(text), base, "");
+	tap_ok(profile_parse(text, strlen(text), &p, err, sizeof(err)) == 0 &&
+	    p.vmx_source == PROFILE_VMX_SRC_UNSET && profile_vmx_source(&p) == PROFILE_VMX_SRC_KVM,
+	    "a VMX layer without source reads as kvm");
+	util_strlcpy(hash0, p.hash, sizeof(hash0));
+	s = profile_to_string(&p, 0);
+	tap_ok(strstr(s, "\"source\"") == NULL, "and is written without source (its hash stays)");
+	free(s);
+	snprintf(text, sizeof(text), base, "\"source\": \"hardware\", ");
+	tap_ok(profile_parse(text, strlen(text), &p, err, sizeof(err)) == 0 &&
+	    p.vmx_source == PROFILE_VMX_SRC_HARDWARE && strcmp(p.hash, hash0) != 0,
+	    "source hardware is read and is part of the hash");
+	s = profile_to_string(&p, 0);
+	tap_ok(profile_parse(s, strlen(s), &q, err, sizeof(err)) == 0 && q.vmx_source == PROFILE_VMX_SRC_HARDWARE &&
+	    strcmp(p.hash, q.hash) == 0, "hardware round-trips");
+	free(s);
+	snprintf(text, sizeof(text), base, "\"source\": \"emulated\", \"kernel\": \"6.8\", ");
+	tap_ok(profile_parse(text, strlen(text), &p, err, sizeof(err)) == 0 &&
+	    p.vmx_source == PROFILE_VMX_SRC_EMULATED && strcmp(p.vmx_kernel, "6.8") == 0,
+	    "source emulated with its kernel is read");
+	s = profile_to_string(&p, 0);
+	tap_ok(profile_parse(s, strlen(s), &q, err, sizeof(err)) == 0 && q.vmx_source == PROFILE_VMX_SRC_EMULATED &&
+	    strcmp(q.vmx_kernel, "6.8") == 0 && strcmp(p.hash, q.hash) == 0, "emulated and its kernel round-trip");
+	free(s);
+	snprintf(text, sizeof(text), base, "\"source\": \"emulated\", ");
+	tap_ok(profile_parse(text, strlen(text), &p, err, sizeof(err)) == -1 && strstr(err, "layers.vmx.kernel") != NULL,
+	    "emulated without its kernel is refused: %s", err);
+	snprintf(text, sizeof(text), base, "\"source\": \"silicon\", ");
+	tap_ok(profile_parse(text, strlen(text), &p, err, sizeof(err)) == -1 && strstr(err, "layers.vmx.source") != NULL,
+	    "an unknown source is refused: %s", err);
+	profile_clear(&q);
+	profile_clear(&p);
+}
+
 static void
 test_bad_input(void)
 {
@@ -283,6 +328,7 @@ main(void)
 	int ndumps = 0, nother = 0;
 
 	test_full_round_trip();
+	test_vmx_source();
 	test_bad_input();
 	test_fixture_dir(dir, &ndumps, &nother);
 	tap_ok(ndumps >= 266 + 3, "%d fixture profiles and dumps loaded (%d other files refused)", ndumps, nother);
