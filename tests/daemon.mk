@@ -15,9 +15,11 @@ TESTS += \
 	tests/system/daemon-batch.sh \
 	tests/system/daemon-fleet.sh \
 	tests/system/daemon-load.sh \
+	tests/system/daemon-options.sh \
 	tests/system/cli-daemon.sh
 EXTRA_DIST += \
 	tests/system/cli-daemon.sh \
+	tests/system/daemon-options.sh \
 	tests/system/daemon-load.sh \
 	tests/system/daemon-lib.sh \
 	tests/system/daemon.sh \

@@ -27,6 +27,28 @@ enum conf_type {
 	CONF_ONERR,
 };
 
+/* The groups of --help, in the order printed. */
+enum conf_group {
+	CONF_G_ACCESS,
+	CONF_G_STORE,
+	CONF_G_COLLECT,
+	CONF_G_FLEET,
+	CONF_G_ETCD,
+	CONF_G_LIMITS,
+	CONF_G_LOG,
+	CONF_G_NUM,
+};
+
+static const char *const conf_group_titles[CONF_G_NUM] = {
+	[CONF_G_ACCESS] = "listening and access",
+	[CONF_G_STORE] = "storage",
+	[CONF_G_COLLECT] = "collection",
+	[CONF_G_FLEET] = "pushing to fleet nodes",
+	[CONF_G_ETCD] = "the fleet store on etcd",
+	[CONF_G_LIMITS] = "limits",
+	[CONF_G_LOG] = "logging and migcompat-hook",
+};
+
 struct conf_opt {
 	const char *key;
 	enum conf_type type;
@@ -34,91 +56,167 @@ struct conf_opt {
 	size_t countoff;		/* CONF_LIST: of the count */
 	uint64_t min, max;		/* CONF_UINT, CONF_SIZE */
 	const char *def;		/* default as text, NULL none */
+	enum conf_group group;
+	const char *flag;		/* the command-line option, "token-file" */
+	const char *arg;		/* placeholder of its value; NULL: takes none (sets "no") */
+	const char *help;		/* one line for --help */
 };
 
 #define CONF_OFF(f)	offsetof(struct conf, f)
 
+/* Every key, its option, its default and its help: migcompatd.conf(5), migcompatd(8). */
 static const struct conf_opt conf_opts[] = {
-	{ "listen", CONF_LIST, CONF_OFF(listen), CONF_OFF(n_listen), 0, 0, "127.0.0.1:7480" },
-	{ "socket", CONF_STR, CONF_OFF(socket), 0, 0, 0, RUNSTATEDIR "/migcompat/migcompatd.sock" },
-	{ "socket_mode", CONF_MODE, CONF_OFF(socket_mode), 0, 0, 0777, "0660" },
-	{ "socket_group", CONF_STR, CONF_OFF(socket_group), 0, 0, 0, "" },
-	{ "db", CONF_STR, CONF_OFF(db), 0, 0, 0, LOCALSTATEDIR "/lib/migcompat/migcompat.db" },
-	{ "token_file", CONF_STR, CONF_OFF(token_file), 0, 0, 0, "" },
-	{ "fleet", CONF_LIST, CONF_OFF(fleet), CONF_OFF(n_fleet), 0, 0, NULL },
-	{ "fleet_token_file", CONF_STR, CONF_OFF(fleet_token_file), 0, 0, 0, "" },
-	{ "interval", CONF_UINT, CONF_OFF(interval), 0, 1, 7 * 86400, "600" },
-	{ "collect", CONF_BOOL, CONF_OFF(collect), 0, 0, 0, "yes" },
-	{ "probe", CONF_STR, CONF_OFF(probe), 0, 0, 0, SBINDIR "/migcompat-probe" },
-	{ "probe_timeout", CONF_UINT, CONF_OFF(probe_timeout), 0, 1, 3600, "60" },
-	{ "libvirt_uri", CONF_STR, CONF_OFF(libvirt_uri), 0, 0, 0, "qemu:///system" },
-	{ "host_id", CONF_STR, CONF_OFF(host_id), 0, 0, 0, "" },
-	{ "max_body", CONF_SIZE, CONF_OFF(max_body), 0, 1024, PROFILE_MAX_SIZE * 4ull, "1M" },
-	{ "max_connections", CONF_UINT, CONF_OFF(max_connections), 0, 1, 65536, "256" },
-	{ "max_per_client", CONF_UINT, CONF_OFF(max_per_client), 0, 0, 65536, "64" },
-	{ "answer_cache", CONF_SIZE, CONF_OFF(answer_cache), 0, 1024 * 1024, 1ull << 34, "128M" },
-	{ "threads", CONF_UINT, CONF_OFF(threads), 0, 0, 256, "0" },
-	{ "timeout", CONF_UINT, CONF_OFF(timeout), 0, 1, 3600, "10" },
-	{ "log_level", CONF_LEVEL, CONF_OFF(log_level), 0, 0, 0, "info" },
-	{ "on_error", CONF_ONERR, CONF_OFF(on_error), 0, 0, 0, "allow" },
-	{ "on_unknown", CONF_ONERR, CONF_OFF(on_unknown), 0, 0, 0, "allow" },
-	{ "store", CONF_STR, CONF_OFF(store), 0, 0, 0, "sqlite" },
+	{ "listen", CONF_LIST, CONF_OFF(listen), CONF_OFF(n_listen), 0, 0, "127.0.0.1:7480",
+	    CONF_G_ACCESS, "listen", "ADDR:PORT", "TCP address of the HTTP API, repeatable; none: Unix socket only" },
+	{ "socket", CONF_STR, CONF_OFF(socket), 0, 0, 0, RUNSTATEDIR "/migcompat/migcompatd.sock",
+	    CONF_G_ACCESS, "socket", "PATH", "Unix socket of the CLI and the hook; none: no socket" },
+	{ "socket_mode", CONF_MODE, CONF_OFF(socket_mode), 0, 0, 0777, "0660",
+	    CONF_G_ACCESS, "socket-mode", "MODE", "octal mode of the Unix socket" },
+	{ "socket_group", CONF_STR, CONF_OFF(socket_group), 0, 0, 0, "",
+	    CONF_G_ACCESS, "socket-group", "GROUP", "group of the Unix socket; none keeps the daemon's" },
+	{ "token_file", CONF_STR, CONF_OFF(token_file), 0, 0, 0, "",
+	    CONF_G_ACCESS, "token-file", "FILE", "bearer token that writes over TCP need" },
+	{ "tls_cert", CONF_STR, CONF_OFF(tls_cert), 0, 0, 0, "",
+	    CONF_G_ACCESS, "tls-cert", "FILE", "PEM certificate chain: TCP listeners speak HTTPS" },
+	{ "tls_key", CONF_STR, CONF_OFF(tls_key), 0, 0, 0, "",
+	    CONF_G_ACCESS, "tls-key", "FILE", "PEM private key of --tls-cert" },
+	{ "tls_client_ca", CONF_STR, CONF_OFF(tls_client_ca), 0, 0, 0, "",
+	    CONF_G_ACCESS, "tls-client-ca", "FILE", "PEM CAs whose client certificates may write" },
+	{ "auth_reads", CONF_BOOL, CONF_OFF(auth_reads), 0, 0, 0, "no",
+	    CONF_G_ACCESS, "auth-reads", "yes|no", "reads over TCP need the token or a certificate too" },
+	{ "db", CONF_STR, CONF_OFF(db), 0, 0, 0, LOCALSTATEDIR "/lib/migcompat/migcompat.db",
+	    CONF_G_STORE, "db", "PATH", "the SQLite database" },
+	{ "store", CONF_STR, CONF_OFF(store), 0, 0, 0, "sqlite",
+	    CONF_G_STORE, "store", "sqlite|etcd", "where the fleet is kept" },
+	{ "collect", CONF_BOOL, CONF_OFF(collect), 0, 0, 0, "yes",
+	    CONF_G_COLLECT, "no-collect", NULL, "do not run the probe: a fleet node" },
+	{ "interval", CONF_UINT, CONF_OFF(interval), 0, 1, 7 * 86400, "600",
+	    CONF_G_COLLECT, "interval", "SECONDS", "seconds between collections" },
+	{ "probe", CONF_STR, CONF_OFF(probe), 0, 0, 0, SBINDIR "/migcompat-probe",
+	    CONF_G_COLLECT, "probe", "PATH", "the probe program" },
+	{ "probe_timeout", CONF_UINT, CONF_OFF(probe_timeout), 0, 1, 3600, "60",
+	    CONF_G_COLLECT, "probe-timeout", "SECONDS", "seconds after which the probe is killed" },
+	{ "libvirt_uri", CONF_STR, CONF_OFF(libvirt_uri), 0, 0, 0, "qemu:///system",
+	    CONF_G_COLLECT, "libvirt-uri", "URI", "libvirt connection of the probe; none: no libvirt layer" },
+	{ "host_id", CONF_STR, CONF_OFF(host_id), 0, 0, 0, "",
+	    CONF_G_COLLECT, "host-id", "ID", "this host's id; none reads /etc/machine-id" },
+	{ "fleet", CONF_LIST, CONF_OFF(fleet), CONF_OFF(n_fleet), 0, 0, NULL,
+	    CONF_G_FLEET, "fleet", "URL", "fleet node that receives this host's profile, repeatable" },
+	{ "fleet_token_file", CONF_STR, CONF_OFF(fleet_token_file), 0, 0, 0, "",
+	    CONF_G_FLEET, "fleet-token-file", "FILE", "token for the fleet nodes; none uses --token-file" },
 	{ "etcd_endpoints", CONF_LIST, CONF_OFF(etcd_endpoints), CONF_OFF(n_etcd_endpoints), 0, 0,
-	    "http://127.0.0.1:2379" },
-	{ "etcd_prefix", CONF_STR, CONF_OFF(etcd_prefix), 0, 0, 0, "/migcompat/v1" },
-	{ "etcd_cacert", CONF_STR, CONF_OFF(etcd_cacert), 0, 0, 0, "" },
-	{ "etcd_cert", CONF_STR, CONF_OFF(etcd_cert), 0, 0, 0, "" },
-	{ "etcd_key", CONF_STR, CONF_OFF(etcd_key), 0, 0, 0, "" },
-	{ "etcd_user", CONF_STR, CONF_OFF(etcd_user), 0, 0, 0, "" },
-	{ "etcd_password_file", CONF_STR, CONF_OFF(etcd_password_file), 0, 0, 0, "" },
-	{ "etcd_gc_interval", CONF_UINT, CONF_OFF(etcd_gc_interval), 0, 0, 7 * 86400, "600" },
-	{ "tls_cert", CONF_STR, CONF_OFF(tls_cert), 0, 0, 0, "" },
-	{ "tls_key", CONF_STR, CONF_OFF(tls_key), 0, 0, 0, "" },
-	{ "tls_client_ca", CONF_STR, CONF_OFF(tls_client_ca), 0, 0, 0, "" },
-	{ "auth_reads", CONF_BOOL, CONF_OFF(auth_reads), 0, 0, 0, "no" },
+	    "http://127.0.0.1:2379",
+	    CONF_G_ETCD, "etcd-endpoints", "URL", "etcd client URL, repeatable" },
+	{ "etcd_prefix", CONF_STR, CONF_OFF(etcd_prefix), 0, 0, 0, "/migcompat/v1",
+	    CONF_G_ETCD, "etcd-prefix", "PREFIX", "key prefix of the fleet store" },
+	{ "etcd_cacert", CONF_STR, CONF_OFF(etcd_cacert), 0, 0, 0, "",
+	    CONF_G_ETCD, "etcd-cacert", "FILE", "PEM CAs of etcd; none trusts the system's" },
+	{ "etcd_cert", CONF_STR, CONF_OFF(etcd_cert), 0, 0, 0, "",
+	    CONF_G_ETCD, "etcd-cert", "FILE", "PEM client certificate for etcd" },
+	{ "etcd_key", CONF_STR, CONF_OFF(etcd_key), 0, 0, 0, "",
+	    CONF_G_ETCD, "etcd-key", "FILE", "PEM private key of --etcd-cert" },
+	{ "etcd_user", CONF_STR, CONF_OFF(etcd_user), 0, 0, 0, "",
+	    CONF_G_ETCD, "etcd-user", "NAME", "etcd user; none: no authentication" },
+	{ "etcd_password_file", CONF_STR, CONF_OFF(etcd_password_file), 0, 0, 0, "",
+	    CONF_G_ETCD, "etcd-password-file", "FILE", "password of --etcd-user" },
+	{ "etcd_gc_interval", CONF_UINT, CONF_OFF(etcd_gc_interval), 0, 0, 7 * 86400, "600",
+	    CONF_G_ETCD, "etcd-gc-interval", "SECONDS", "fleet node: housekeeping of etcd, 0 never" },
+	{ "max_body", CONF_SIZE, CONF_OFF(max_body), 0, 1024, PROFILE_MAX_SIZE * 4ull, "1M",
+	    CONF_G_LIMITS, "max-body", "SIZE", "largest request body, suffix K, M or G" },
+	{ "max_connections", CONF_UINT, CONF_OFF(max_connections), 0, 1, 65536, "256",
+	    CONF_G_LIMITS, "max-connections", "N", "connections per listening socket" },
+	{ "max_per_client", CONF_UINT, CONF_OFF(max_per_client), 0, 0, 65536, "64",
+	    CONF_G_LIMITS, "max-per-client", "N", "TCP connections per client address, 0 no limit" },
+	{ "answer_cache", CONF_SIZE, CONF_OFF(answer_cache), 0, 1024 * 1024, 1ull << 34, "128M",
+	    CONF_G_LIMITS, "answer-cache", "SIZE", "bytes of compat answers kept in memory, suffix K, M or G" },
+	{ "threads", CONF_UINT, CONF_OFF(threads), 0, 0, 256, "0",
+	    CONF_G_LIMITS, "threads", "N", "threads per TCP listener, 0 one per CPU" },
+	{ "timeout", CONF_UINT, CONF_OFF(timeout), 0, 1, 3600, "10",
+	    CONF_G_LIMITS, "timeout", "SECONDS", "seconds of idleness that close a connection" },
+	{ "log_level", CONF_LEVEL, CONF_OFF(log_level), 0, 0, 0, "info",
+	    CONF_G_LOG, "log-level", "LEVEL", "error, warning, info or debug" },
+	{ "on_error", CONF_ONERR, CONF_OFF(on_error), 0, 0, 0, "allow",
+	    CONF_G_LOG, "on-error", "allow|deny", "the hook's answer when the daemon cannot answer" },
+	{ "on_unknown", CONF_ONERR, CONF_OFF(on_unknown), 0, 0, 0, "allow",
+	    CONF_G_LOG, "on-unknown", "allow|deny", "the hook's answer on the verdict unknown" },
 };
 
 #define CONF_NOPTS	(sizeof(conf_opts) / sizeof(conf_opts[0]))
 
-const struct conf_optname conf_optnames[] = {
-	{ "listen", "listen", 1 },
-	{ "socket", "socket", 1 },
-	{ "socket_mode", "socket-mode", 1 },
-	{ "socket_group", "socket-group", 1 },
-	{ "db", "db", 1 },
-	{ "token_file", "token-file", 1 },
-	{ "fleet", "fleet", 1 },
-	{ "fleet_token_file", "fleet-token-file", 1 },
-	{ "interval", "interval", 1 },
-	{ "collect", "no-collect", 0 },
-	{ "probe", "probe", 1 },
-	{ "probe_timeout", "probe-timeout", 1 },
-	{ "libvirt_uri", "libvirt-uri", 1 },
-	{ "host_id", "host-id", 1 },
-	{ "max_body", "max-body", 1 },
-	{ "max_connections", "max-connections", 1 },
-	{ "max_per_client", "max-per-client", 1 },
-	{ "answer_cache", "answer-cache", 1 },
-	{ "threads", "threads", 1 },
-	{ "timeout", "timeout", 1 },
-	{ "log_level", "log-level", 1 },
-	{ "on_error", "on-error", 1 },
-	{ "on_unknown", "on-unknown", 1 },
-	{ "store", "store", 1 },
-	{ "etcd_endpoints", "etcd-endpoints", 1 },
-	{ "etcd_prefix", "etcd-prefix", 1 },
-	{ "etcd_cacert", "etcd-cacert", 1 },
-	{ "etcd_cert", "etcd-cert", 1 },
-	{ "etcd_key", "etcd-key", 1 },
-	{ "etcd_user", "etcd-user", 1 },
-	{ "etcd_password_file", "etcd-password-file", 1 },
-	{ "etcd_gc_interval", "etcd-gc-interval", 1 },
-	{ "tls_cert", "tls-cert", 1 },
-	{ "tls_key", "tls-key", 1 },
-	{ "tls_client_ca", "tls-client-ca", 1 },
-	{ "auth_reads", "auth-reads", 1 },
-};
-const size_t conf_noptnames = sizeof(conf_optnames) / sizeof(conf_optnames[0]);
+const size_t conf_nopts = CONF_NOPTS;
+
+void
+conf_describe(size_t i, struct conf_optdesc *d)
+{
+	const struct conf_opt *o = &conf_opts[i];
+
+	memset(d, 0, sizeof(*d));
+	d->key = o->key;
+	d->flag = o->flag;
+	d->arg = o->arg;
+	d->help = o->help;
+	d->def = o->def;
+}
+
+/* "  -f, --config FILE", "  -n" or "  --token-file FILE" into buf. */
+static void
+conf_help_option(const struct conf_optdesc *d, char *buf, size_t bufsize)
+{
+	char s[8] = "";
+
+	if (d->short_flag != 0)
+		snprintf(s, sizeof(s), "-%c%s", d->short_flag, d->flag != NULL ? ", " : "");
+	snprintf(buf, bufsize, "  %s%s%s%s%s", s, d->flag != NULL ? "--" : "",
+	    d->flag != NULL ? d->flag : "", d->arg != NULL ? " " : "", d->arg != NULL ? d->arg : "");
+}
+
+static void
+conf_help_line(FILE *f, const struct conf_optdesc *d, int width)
+{
+	char opt[128];
+
+	conf_help_option(d, opt, sizeof(opt));
+	fprintf(f, "%-*s  %s", width, opt, d->help);
+	if (d->key == NULL)
+		fprintf(f, "\n");
+	else if (d->arg == NULL)
+		fprintf(f, " (config key %s = no)\n", d->key);
+	else if (d->def == NULL)
+		fprintf(f, " (no default; config key %s)\n", d->key);
+	else
+		fprintf(f, " (default %s; config key %s)\n", d->def[0] != '\0' ? d->def : "none", d->key);
+}
+
+void
+conf_help(FILE *f, const struct conf_optdesc *general, size_t ngeneral)
+{
+	struct conf_optdesc d;
+	char opt[128];
+	size_t i;
+	int g, width = 0;
+
+	for (i = 0; i < ngeneral + CONF_NOPTS; i++) {
+		if (i < ngeneral)
+			d = general[i];
+		else
+			conf_describe(i - ngeneral, &d);
+		conf_help_option(&d, opt, sizeof(opt));
+		if ((int)strlen(opt) > width)
+			width = (int)strlen(opt);
+	}
+	fprintf(f, "general:\n");
+	for (i = 0; i < ngeneral; i++)
+		conf_help_line(f, &general[i], width);
+	for (g = 0; g < CONF_G_NUM; g++) {
+		fprintf(f, "%s:\n", conf_group_titles[g]);
+		for (i = 0; i < CONF_NOPTS; i++) {
+			if ((int)conf_opts[i].group != g)
+				continue;
+			conf_describe(i, &d);
+			conf_help_line(f, &d, width);
+		}
+	}
+}
 
 void
 conf_init(struct conf *c)

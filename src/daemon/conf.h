@@ -5,7 +5,8 @@
  * The file holds "key = value" lines; '#' starts a comment; list keys
  * (listen, fleet) may repeat and take several space-separated values.  Every
  * key has a command-line option of the same name ("--token-file" for
- * token_file).  Options given on the command line win over the file.
+ * token_file; "--no-collect" for collect = no), described in the same table
+ * as the key.  Options given on the command line win over the file.
  */
 #ifndef MIGCOMPAT_CONF_H
 #define MIGCOMPAT_CONF_H
@@ -101,14 +102,35 @@ int conf_finish(struct conf *c, char *err, size_t errsize);
  */
 int conf_split_listen(const char *s, char *host, size_t hostsize, unsigned *port);
 
-/* The getopt long name of every option with its has_arg flag, for main.c. */
-struct conf_optname {
-	const char *key;		/* "token_file" */
-	const char *flag;		/* "token-file" */
-	int has_arg;
+/*
+ * An option of migcompatd: one of the configuration (conf_describe) or, with
+ * key NULL, one of main.c's own (-f, -n, --help...).
+ */
+struct conf_optdesc {
+	const char *key;		/* "token_file"; NULL: no configuration key */
+	const char *flag;		/* long option, "token-file"; NULL: short only */
+	char short_flag;		/* 'f', 0 none */
+	const char *arg;		/* placeholder of the value ("FILE"); NULL: takes none */
+	const char *help;		/* one line */
+	const char *def;		/* default as text; NULL none, "" empty */
 };
-extern const struct conf_optname conf_optnames[];
-extern const size_t conf_noptnames;
+
+/* The number of configuration keys. */
+extern const size_t conf_nopts;
+
+/*
+ * Describe configuration key i (0 <= i < conf_nopts).  Its option takes a
+ * value when arg is set; one that takes none (--no-collect) sets the key to
+ * "no".
+ */
+void conf_describe(size_t i, struct conf_optdesc *d);
+
+/*
+ * Print --help: the ngeneral options of general first, then every
+ * configuration key's option by group, one line each with its default and
+ * key.
+ */
+void conf_help(FILE *f, const struct conf_optdesc *general, size_t ngeneral);
 
 /* Print "key = value" for every option (migcompatd -n -v). */
 void conf_dump(const struct conf *c, FILE *f);

@@ -69,40 +69,53 @@ struct main_state {
 	uint64_t next_collect_ns;
 };
 
+/* The options that are no configuration key; --help prints them first. */
+static const struct conf_optdesc main_opts[] = {
+	{ NULL, "config", 'f', "FILE", "configuration file (default " MAIN_DEFAULT_CONFIG
+	    "; a missing default file is no error)", NULL },
+	{ NULL, NULL, 'n', NULL, "check the configuration and exit (with -v: print it)", NULL },
+	{ NULL, "verbose", 'v', NULL, "log debug messages, whatever --log-level says", NULL },
+	{ NULL, "debug", 'd', NULL, "the same as -v", NULL },
+	{ NULL, "help", 'h', NULL, "print this help and exit", NULL },
+	/* The only one without a short form: getopt_long gives 'V', which is not in "df:hnv". */
+	{ NULL, "version", 0, NULL, "print the version and exit", NULL },
+};
+#define MAIN_NOPTS	(sizeof(main_opts) / sizeof(main_opts[0]))
+
 static void
 main_usage(FILE *f)
 {
-	size_t i;
-
 	fprintf(f, "usage: migcompatd [-dnv] [-f FILE | --config FILE] [OPTION...]\n"
-	    "  -f, --config FILE   configuration file (default %s)\n"
-	    "  -n                  check the configuration and exit\n"
-	    "  -d, -v              more verbose logging\n"
-	    "options (each also a key of migcompatd.conf(5)):\n", MAIN_DEFAULT_CONFIG);
-	for (i = 0; i < conf_noptnames; i++)
-		fprintf(f, "  --%s%s\n", conf_optnames[i].flag, conf_optnames[i].has_arg ? " VALUE" : "");
+	    "Every option but the general ones is also a key of migcompatd.conf(5);\n"
+	    "the command line wins over the file.\n");
+	conf_help(f, main_opts, MAIN_NOPTS);
 }
 
 /* Parse the command line into s->cli.  Returns 0, 1 (exit 0: help, version) or -1. */
 static int
 main_args(struct main_state *s, int argc, char **argv, int *check_only)
 {
-	struct option *lo = xcalloc(conf_noptnames + 8, sizeof(*lo));
+	struct option *lo = xcalloc(conf_nopts + MAIN_NOPTS + 1, sizeof(*lo));
+	struct conf_optdesc d;
 	char err[512];
 	size_t i, n = 0;
 	int c, ret = -1;
 
-	for (i = 0; i < conf_noptnames; i++) {
-		lo[n].name = conf_optnames[i].flag;
-		lo[n].has_arg = conf_optnames[i].has_arg ? required_argument : no_argument;
+	for (i = 0; i < conf_nopts; i++) {
+		conf_describe(i, &d);
+		lo[n].name = d.flag;
+		lo[n].has_arg = d.arg != NULL ? required_argument : no_argument;
 		lo[n].val = 1000 + (int)i;
 		n++;
 	}
-	lo[n++] = (struct option){ "config", required_argument, NULL, 'f' };
-	lo[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	lo[n++] = (struct option){ "version", no_argument, NULL, 'V' };
-	lo[n++] = (struct option){ "verbose", no_argument, NULL, 'v' };
-	lo[n++] = (struct option){ "debug", no_argument, NULL, 'd' };
+	for (i = 0; i < MAIN_NOPTS; i++) {
+		if (main_opts[i].flag == NULL)
+			continue;
+		lo[n].name = main_opts[i].flag;
+		lo[n].has_arg = main_opts[i].arg != NULL ? required_argument : no_argument;
+		lo[n].val = main_opts[i].short_flag != 0 ? main_opts[i].short_flag : 'V';
+		n++;
+	}
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	while ((c = getopt_long(argc, argv, "df:hnv", lo, NULL)) != -1) {
@@ -127,20 +140,22 @@ main_args(struct main_state *s, int argc, char **argv, int *check_only)
 			ret = 1;
 			goto cleanup;
 		default:
-			if (c < 1000 || (size_t)(c - 1000) >= conf_noptnames) {
-				main_usage(stderr);
+			if (c < 1000 || (size_t)(c - 1000) >= conf_nopts) {
+				/* getopt_long has said which option. */
+				fprintf(stderr, "migcompatd --help lists the options\n");
 				goto cleanup;
 			}
-			i = (size_t)(c - 1000);
-			if (conf_set(&s->cli, conf_optnames[i].key,
-			    conf_optnames[i].has_arg ? optarg : "no", err, sizeof(err)) == -1) {
-				log_warnx("--%s: %s", conf_optnames[i].flag, err);
+			conf_describe((size_t)(c - 1000), &d);
+			if (conf_set(&s->cli, d.key, d.arg != NULL ? optarg : "no", err,
+			    sizeof(err)) == -1) {
+				log_warnx("--%s: %s", d.flag, err);
 				goto cleanup;
 			}
 		}
 	}
 	if (optind != argc) {
-		main_usage(stderr);
+		log_warnx("unexpected argument \"%s\" (options start with --; "
+		    "migcompatd --help lists them)", argv[optind]);
 		goto cleanup;
 	}
 	ret = 0;
