@@ -9,10 +9,11 @@
  *		grant N leases, publish host000000 ... with 400 profiles (the
  *		266 fixtures and 134 with another kernel: some fixtures are
  *		the same profile); lease ids to STATE
- *	bench-etcd-agents wave ENDPOINTS STATE N PERCENT
+ *	bench-etcd-agents wave ENDPOINTS STATE N PERCENT [ROUND]
  *		every (100 / PERCENT)th host moves to its profile with an
- *		upgraded kernel; prints when it started writing and the last
- *		host each thread wrote, with its new hash
+ *		upgraded kernel (6.12.ROUND-1, so each round of a run is a
+ *		new profile; default 1); prints when it started writing and
+ *		the last host each thread wrote, with its new hash
  *	bench-etcd-agents keepalive ENDPOINTS STATE N SECONDS
  *		renew every lease once, spread over SECONDS (what N agents
  *		do in a third of their TTL)
@@ -51,6 +52,7 @@ static size_t nhosts;
 static unsigned every;		/* wave: every Nth host */
 static int mode;		/* 0 load, 1 wave, 2 keepalive */
 static unsigned ttl, seconds;
+static unsigned wave_round = 1;	/* wave: which upgrade */
 
 static int
 cmp_str(const void *a, const void *b)
@@ -89,7 +91,8 @@ load_profiles(void)
 			snprintf(prof[i].kernel, sizeof(prof[i].kernel), "6.1.0-%zu-amd64", i / n);
 			profile_update_hash(&prof[i]);
 		}
-		snprintf(wave[i].kernel, sizeof(wave[i].kernel), "6.12.0-%zu-upgrade", i / n);
+		snprintf(wave[i].kernel, sizeof(wave[i].kernel), "6.12.%u-%zu-upgrade", wave_round - 1,
+		    i / n);
 		profile_update_hash(&wave[i]);
 		blob[i] = store_blob_json(&prof[i]);
 		wave_blob[i] = store_blob_json(&wave[i]);
@@ -228,9 +231,11 @@ main(int argc, char **argv)
 	int k;
 
 	log_init("bench-etcd-agents", LOG_LEVEL_WARNING);
-	if (argc != 6)
-		fatalx("usage: bench-etcd-agents load|wave|keepalive ENDPOINTS STATE N ARG");
-	mode = strcmp(argv[1], "load") == 0 ? 0 : strcmp(argv[1], "wave") == 0 ? 1 : 2;
+	mode = argc < 2 ? 0 : strcmp(argv[1], "load") == 0 ? 0 : strcmp(argv[1], "wave") == 0 ? 1 : 2;
+	if (argc != 6 && !(argc == 7 && mode == 1))
+		fatalx("usage: bench-etcd-agents load|wave|keepalive ENDPOINTS STATE N ARG [ROUND]");
+	if (argc == 7 && (wave_round = (unsigned)atoi(argv[6])) == 0)
+		fatalx("round %s: not a number from 1", argv[6]);
 	eps = xstrdup(argv[2]);
 	if (etcd_conf_endpoints(&conf, eps, err, sizeof(err)) == -1)
 		fatalx("%s", err);

@@ -11,16 +11,18 @@
 # RSS; a second one; a kernel-upgrade wave (10 % of the hosts move to a new
 # profile at once) until both fleet nodes serve its last host; a steady
 # state of keep-alives only (a third of the hosts renewed over
-# BENCH_STEADY_SECONDS, default 120: the rate of 10-minute collections)
-# and the writes etcd counted meanwhile.  Uses the binaries of BENCH_BUILD
-# (default /tmp/migcompat-bench, as run.sh builds them; bench-etcd-agents
-# is built there if missing).  Not a test: it asserts nothing;
+# BENCH_STEADY_SECONDS, default 120: the rate of 10-minute collections;
+# 0 skips it) and the writes etcd counted meanwhile.  BENCH_WAVES (default
+# 1) repeats the wave, each round to another new profile.  Uses the
+# binaries of BENCH_BUILD (default /tmp/migcompat-bench, as run.sh builds
+# them; bench-etcd-agents is built there if missing).  Not a test: it asserts nothing;
 # tests/bench/README.md records the results.
 
 set -u
 build=${BENCH_BUILD:-/tmp/migcompat-bench}
 hosts=${BENCH_HOSTS:-100000}
 steady=${BENCH_STEADY_SECONDS:-120}
+waves=${BENCH_WAVES:-1}
 T=$(mktemp -d /tmp/migcompat-bench-etcd-scale.XXXXXX)
 PIDS=""
 cleanup() {
@@ -112,12 +114,8 @@ for n in F1 F2; do
 	say "etcd_scale_cold_node $n serves all $hosts hosts $t ms after its start (target <= 15 s), $(puts "$url") hosts stored, peak RSS $(hwm "$pid") MiB (target <= 128 MB); CPU: node $(cpu "$pid") s, etcd $(awk -v a="$e0" -v b="$(cpu "$ETCD_PID")" 'BEGIN { printf "%.1f", b - a }') s; load $(cut -d" " -f1 /proc/loadavg)"
 done
 
-# The wave: every tenth host moves to its profile with an upgraded kernel.
-"$agents" wave "$EP" "$T/leases" "$hosts" 10 > "$T/wave.out" || exit 1
-# "wave N hosts in S s (from NS ns)", then the last host of each writer thread.
-set -- $(head -1 "$T/wave.out" | tr -d '()')
-t0=$8 ws=$5
-R=$(ETCDCTL_API=3 etcdctl --endpoints="$EP" get /none -w json | jq -r .header.revision)
+# The wave: every tenth host moves to its profile with an upgraded kernel,
+# BENCH_WAVES times (each round a new upgrade).
 # A node has applied every change before R once it reports R - 1 (the
 # events of R count as done with the next change or progress report).
 applied() {
@@ -135,21 +133,33 @@ serves_wave() {
 		wait_for "$1" "$id" "$hash" 10 || return 1
 	done
 }
-# Both nodes polled at once, each by its own loop; then each must serve
-# the last host every writer thread wrote.
-(applied "$F1_URL" && ms_since "$t0" > "$T/t1") &
-w1=$!
-(applied "$F2_URL" && ms_since "$t0" > "$T/t2") &
-w2=$!
-wait $w1 $w2
-t1=$(cat "$T/t1" 2>/dev/null) t2=$(cat "$T/t2" 2>/dev/null)
-serves_wave "$F1_URL" || t1="$t1 (but not every host)"
-serves_wave "$F2_URL" || t2="$t2 (but not every host)"
-say "etcd_scale_wave $((hosts / 10)) hosts to new profiles: written in $ws s; served by F1 ${t1:-?} ms, by F2 ${t2:-?} ms after the first write (target <= 2 s); peak RSS F1 $(hwm "$F1_PID") MiB, F2 $(hwm "$F2_PID") MiB"
+round=1
+while [ $round -le "$waves" ]; do
+	"$agents" wave "$EP" "$T/leases" "$hosts" 10 $round > "$T/wave.out" || exit 1
+	# "wave N hosts in S s (from NS ns)", then the last host of each writer thread.
+	set -- $(head -1 "$T/wave.out" | tr -d '()')
+	t0=$8 ws=$5
+	R=$(ETCDCTL_API=3 etcdctl --endpoints="$EP" get /none -w json | jq -r .header.revision)
+	rm -f "$T/t1" "$T/t2"
+	# Both nodes polled at once, each by its own loop; then each must serve
+	# the last host every writer thread wrote.
+	(applied "$F1_URL" && ms_since "$t0" > "$T/t1") &
+	w1=$!
+	(applied "$F2_URL" && ms_since "$t0" > "$T/t2") &
+	w2=$!
+	wait $w1 $w2
+	t1=$(cat "$T/t1" 2>/dev/null) t2=$(cat "$T/t2" 2>/dev/null)
+	serves_wave "$F1_URL" || t1="$t1 (but not every host)"
+	serves_wave "$F2_URL" || t2="$t2 (but not every host)"
+	say "etcd_scale_wave $round: $((hosts / 10)) hosts to new profiles: written in $ws s; served by F1 ${t1:-?} ms, by F2 ${t2:-?} ms after the first write (target <= 2 s); peak RSS F1 $(hwm "$F1_PID") MiB, F2 $(hwm "$F2_PID") MiB; load $(cut -d" " -f1 /proc/loadavg)"
+	round=$((round + 1))
+	sleep 2
+done
 db=$(metric etcd_mvcc_db_total_size_in_bytes)
 say "etcd_scale_db_after_wave $((db / 1048576)) MiB"
 
-# Steady state: nothing changes, agents only renew their leases.
+# Steady state: nothing changes, agents only renew their leases (0: skipped).
+[ "$steady" -gt 0 ] || { say "load $(cut -d" " -f1-3 /proc/loadavg) at the end"; exit 0; }
 sleep 10
 w0=$(writes)
 p0=$(metric etcd_server_proposals_committed_total)
