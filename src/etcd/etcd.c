@@ -456,6 +456,27 @@ etcd_retry_next(struct etcd *e, struct etcd_retry *r, char *err, size_t errsize)
 	return 0;
 }
 
+int
+etcd_retry_after(struct etcd *e, struct etcd_retry *r, enum etcd_outcome out,
+    char *err, size_t errsize)
+{
+	switch (out) {
+	case ETCD_DONE:
+		return 0;
+	case ETCD_FAIL:
+		return -1;
+	case ETCD_REAUTH:
+		free(e->token);
+		e->token = NULL;
+		if (e->user == NULL || ++r->reauth > 2)
+			return -1;
+		return 0;
+	case ETCD_RETRY:
+		return etcd_retry_next(e, r, err, errsize);
+	}
+	return -1;
+}
+
 void
 etcd_answered(struct etcd *e, struct etcd_retry *r)
 {
@@ -551,22 +572,31 @@ etcd_call(struct etcd *e, const char *path, struct json_object *req, struct json
 			} else
 				out = etcd_classify(e, status, err, errsize);
 		}
-		switch (out) {
-		case ETCD_DONE:
-			break;
-		case ETCD_FAIL:
+		if (out != ETCD_DONE && etcd_retry_after(e, &r, out, err, errsize) == -1)
 			return -1;
-		case ETCD_REAUTH:
-			free(e->token);
-			e->token = NULL;
-			if (e->user == NULL || ++r.reauth > 2)
-				return -1;
-			break;
-		case ETCD_RETRY:
-			if (etcd_retry_next(e, &r, err, errsize) == -1)
-				return -1;
-			break;
-		}
 	}
 }
 
+int
+etcd_rpc(struct etcd *e, const char *path, struct json_object *req, struct json_object **resp,
+    int64_t *rev, char *err, size_t errsize)
+{
+	struct json_object *answer = NULL;
+	int ret = -1;
+
+	if (resp != NULL)
+		*resp = NULL;
+	if (etcd_call(e, path, req, &answer, err, errsize) == -1)
+		goto cleanup;
+	if (rev != NULL)
+		*rev = etcd_json_header_rev(answer);
+	if (resp != NULL) {
+		*resp = answer;
+		answer = NULL;
+	}
+	ret = 0;
+cleanup:
+	json_object_put(req);
+	json_object_put(answer);
+	return ret;
+}

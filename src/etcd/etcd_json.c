@@ -129,6 +129,36 @@ etcd_json_kv(struct json_object *o, struct etcd_kv *kv, char **keybuf, char **va
 }
 
 
+int
+etcd_json_each_kv(struct json_object *kvs, int (*fn)(const struct etcd_kv *kv, void *arg),
+    void *arg, const char *what, char *err, size_t errsize)
+{
+	struct etcd_kv kv;
+	char *kb = NULL, *vb = NULL;
+	size_t i, n;
+	int ret = -1;
+
+	n = json_object_is_type(kvs, json_type_array) ? json_object_array_length(kvs) : 0;
+	for (i = 0; i < n; i++) {
+		if (etcd_json_kv(json_object_array_get_idx(kvs, i), &kv, &kb, &vb) == -1) {
+			etcd_err(err, errsize, EPROTO, "etcd: bad key-value in %s", what);
+			goto cleanup;
+		}
+		if (fn(&kv, arg) == -1) {
+			etcd_err(err, errsize, ECANCELED, "etcd: %s stopped", what);
+			goto cleanup;
+		}
+		free(kb);
+		free(vb);
+		kb = vb = NULL;
+	}
+	ret = 0;
+cleanup:
+	free(kb);
+	free(vb);
+	return ret;
+}
+
 char *
 etcd_json_b64_encode(const void *data, size_t len)
 {

@@ -21,30 +21,21 @@ int
 etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
     int64_t *rev, char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL;
-	int ret = -1;
+	struct json_object *req;
 
 	req = json_object_new_object();
 	etcd_json_add_bytes(req, "key", key, strlen(key));
 	etcd_json_add_bytes(req, "value", value, len);
 	if (lease != 0)
 		json_object_object_add(req, "lease", etcd_json_i64_new(lease));
-	if (etcd_call(e, "/v3/kv/put", req, &resp, err, errsize) == -1)
-		goto cleanup;
-	if (rev != NULL)
-		*rev = etcd_json_header_rev(resp);
-	ret = 0;
-cleanup:
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
+	return etcd_rpc(e, "/v3/kv/put", req, NULL, rev, err, errsize);
 }
 
 int
 etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct etcd_kv *kv,
     char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL, *kvs, *k;
+	struct json_object *resp = NULL, *req, *kvs, *k;
 	struct etcd_kv tmp;
 	char *kb = NULL, *vb = NULL;
 	int ret = -1;
@@ -52,7 +43,7 @@ etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct etcd
 	*value = NULL;
 	req = json_object_new_object();
 	etcd_json_add_bytes(req, "key", key, strlen(key));
-	if (etcd_call(e, "/v3/kv/range", req, &resp, err, errsize) == -1)
+	if (etcd_rpc(e, "/v3/kv/range", req, &resp, NULL, err, errsize) == -1)
 		goto cleanup;
 	if (!json_object_object_get_ex(resp, "kvs", &kvs) || !json_object_is_type(kvs, json_type_array) ||
 	    json_object_array_length(kvs) == 0) {
@@ -76,7 +67,6 @@ etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct etcd
 cleanup:
 	free(kb);
 	free(vb);
-	json_object_put(req);
 	json_object_put(resp);
 	return ret;
 }
@@ -97,12 +87,11 @@ etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
     char *err, size_t errsize)
 {
 	static const struct etcd_range_opts defaults = { 0, 0, 0, 0 };
-	struct json_object *req = NULL, *resp = NULL, *kvs, *more;
+	struct json_object *req, *resp = NULL, *kvs = NULL, *more;
 	int64_t revision;
 	unsigned page;
-	struct etcd_kv kv;
-	char *kb = NULL, *vb = NULL, *from = NULL, *end;
-	size_t n, i, from_len = 0, end_len;
+	char *from = NULL, *end;
+	size_t n, from_len = 0, end_len;
 	int ret = -1;
 
 	if (o == NULL)
@@ -113,9 +102,7 @@ etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
 	from = xstrdup(prefix);
 	from_len = strlen(prefix);
 	for (;;) {
-		json_object_put(req);
 		json_object_put(resp);
-		resp = NULL;
 		req = json_object_new_object();
 		etcd_json_add_bytes(req, "key", from, from_len);
 		etcd_json_add_bytes(req, "range_end", end, end_len);
@@ -124,7 +111,7 @@ etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
 			json_object_object_add(req, "keys_only", json_object_new_boolean(1));
 		if (revision != 0)
 			json_object_object_add(req, "revision", etcd_json_i64_new(revision));
-		if (etcd_call(e, "/v3/kv/range", req, &resp, err, errsize) == -1)
+		if (etcd_rpc(e, "/v3/kv/range", req, &resp, NULL, err, errsize) == -1)
 			goto cleanup;
 		/* Every further page reads the revision of the first. */
 		if (revision == 0)
@@ -132,29 +119,22 @@ etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
 		n = 0;
 		if (json_object_object_get_ex(resp, "kvs", &kvs) && json_object_is_type(kvs, json_type_array))
 			n = json_object_array_length(kvs);
-		for (i = 0; i < n; i++) {
-			if (etcd_json_kv(json_object_array_get_idx(kvs, i), &kv, &kb, &vb) == -1) {
-				etcd_err(err, errsize, EPROTO, "etcd: bad key-value under %s", prefix);
+		if (etcd_json_each_kv(kvs, fn, arg, prefix, err, errsize) == -1)
+			goto cleanup;
+		if (n > 0) {
+			/* The next page starts just after the last key. */
+			free(from);
+			if (etcd_json_bytes(json_object_array_get_idx(kvs, n - 1), "key", &from,
+			    &from_len) == -1) {
+				from = NULL;
+				etcd_err(err, errsize, EPROTO, "etcd: bad key-value in %s", prefix);
 				goto cleanup;
 			}
-			if (fn(&kv, arg) == -1) {
-				etcd_err(err, errsize, ECANCELED, "etcd: listing of %s stopped", prefix);
-				goto cleanup;
-			}
-			if (i == n - 1) {
-				/* The next page starts just after the last key. */
-				free(from);
-				from = xmalloc(kv.key_len + 1);
-				memcpy(from, kv.key, kv.key_len);
-				from[kv.key_len] = '\0';
-				from_len = kv.key_len + 1;
-			}
-			free(kb);
-			free(vb);
-			kb = vb = NULL;
+			/* With its NUL: the smallest key after it. */
+			from_len++;
 		}
 		if (o->page_end && n > 0 && fn(NULL, arg) == -1) {
-			etcd_err(err, errsize, ECANCELED, "etcd: listing of %s stopped", prefix);
+			etcd_err(err, errsize, ECANCELED, "etcd: %s stopped", prefix);
 			goto cleanup;
 		}
 		if (n == 0 || !json_object_object_get_ex(resp, "more", &more) ||
@@ -165,11 +145,8 @@ etcd_range(struct etcd *e, const char *prefix, const struct etcd_range_opts *o,
 		*rev = revision;
 	ret = 0;
 cleanup:
-	free(kb);
-	free(vb);
 	free(from);
 	free(end);
-	json_object_put(req);
 	json_object_put(resp);
 	return ret;
 }
@@ -178,40 +155,30 @@ int
 etcd_delete(struct etcd *e, const char *key, int prefix, int64_t *deleted, int64_t *rev,
     char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL;
-	int ret = -1;
+	struct json_object *req, *resp;
 
 	req = json_object_new_object();
 	if (prefix)
 		etcd_json_add_prefix(req, key);
 	else
 		etcd_json_add_bytes(req, "key", key, strlen(key));
-	if (etcd_call(e, "/v3/kv/deleterange", req, &resp, err, errsize) == -1)
-		goto cleanup;
+	if (etcd_rpc(e, "/v3/kv/deleterange", req, &resp, rev, err, errsize) == -1)
+		return -1;
 	if (deleted != NULL)
 		*deleted = etcd_json_i64(resp, "deleted");
-	if (rev != NULL)
-		*rev = etcd_json_header_rev(resp);
-	ret = 0;
-cleanup:
-	json_object_put(req);
 	json_object_put(resp);
-	return ret;
+	return 0;
 }
 
 int
 etcd_compact(struct etcd *e, int64_t revision, char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL;
-	int ret;
+	struct json_object *req;
 
 	req = json_object_new_object();
 	json_object_object_add(req, "revision", etcd_json_i64_new(revision));
 	json_object_object_add(req, "physical", json_object_new_boolean(1));
-	ret = etcd_call(e, "/v3/kv/compaction", req, &resp, err, errsize);
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
+	return etcd_rpc(e, "/v3/kv/compaction", req, NULL, NULL, err, errsize);
 }
 
 
@@ -247,10 +214,9 @@ etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp,
     const struct etcd_op *then, size_t nthen, const struct etcd_op *otherwise, size_t notherwise,
     int *succeeded, int64_t *rev, char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL, *a, *c, *v;
+	struct json_object *req, *resp, *a, *c, *v;
 	char *end;
 	size_t i, n;
-	int ret = -1;
 
 	req = json_object_new_object();
 	a = json_object_new_array();
@@ -273,26 +239,19 @@ etcd_txn(struct etcd *e, const struct etcd_cmp *cmp, size_t ncmp,
 	json_object_object_add(req, "compare", a);
 	json_object_object_add(req, "success", etcd_kv_ops_json(then, nthen));
 	json_object_object_add(req, "failure", etcd_kv_ops_json(otherwise, notherwise));
-	if (etcd_call(e, "/v3/kv/txn", req, &resp, err, errsize) == -1)
-		goto cleanup;
+	if (etcd_rpc(e, "/v3/kv/txn", req, &resp, rev, err, errsize) == -1)
+		return -1;
 	*succeeded = json_object_object_get_ex(resp, "succeeded", &v) && json_object_get_boolean(v);
-	if (rev != NULL)
-		*rev = etcd_json_header_rev(resp);
-	ret = 0;
-cleanup:
-	json_object_put(req);
 	json_object_put(resp);
-	return ret;
+	return 0;
 }
 
 int
 etcd_get_many(struct etcd *e, const char *const *keys, size_t n,
     int (*fn)(const struct etcd_kv *kv, void *arg), void *arg, char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL, *ops, *op, *r, *rs, *one, *kvs;
-	struct etcd_kv kv;
-	char *kb = NULL, *vb = NULL;
-	size_t i, j, m;
+	struct json_object *req, *resp = NULL, *ops, *op, *r, *rs, *kvs;
+	size_t i;
 	int ret = -1;
 
 	req = json_object_new_object();
@@ -305,7 +264,7 @@ etcd_get_many(struct etcd *e, const char *const *keys, size_t n,
 		json_object_array_add(ops, op);
 	}
 	json_object_object_add(req, "success", ops);
-	if (etcd_call(e, "/v3/kv/txn", req, &resp, err, errsize) == -1)
+	if (etcd_rpc(e, "/v3/kv/txn", req, &resp, NULL, err, errsize) == -1)
 		goto cleanup;
 	if (!json_object_object_get_ex(resp, "responses", &rs) ||
 	    !json_object_is_type(rs, json_type_array)) {
@@ -313,30 +272,14 @@ etcd_get_many(struct etcd *e, const char *const *keys, size_t n,
 		goto cleanup;
 	}
 	for (i = 0; i < json_object_array_length(rs); i++) {
-		one = json_object_array_get_idx(rs, i);
-		if (!json_object_object_get_ex(one, "response_range", &r) ||
-		    !json_object_object_get_ex(r, "kvs", &kvs) || !json_object_is_type(kvs, json_type_array))
+		if (!json_object_object_get_ex(json_object_array_get_idx(rs, i), "response_range", &r) ||
+		    !json_object_object_get_ex(r, "kvs", &kvs))
 			continue;
-		m = json_object_array_length(kvs);
-		for (j = 0; j < m; j++) {
-			if (etcd_json_kv(json_object_array_get_idx(kvs, j), &kv, &kb, &vb) == -1) {
-				etcd_err(err, errsize, EPROTO, "etcd: bad key-value in the answer");
-				goto cleanup;
-			}
-			if (fn(&kv, arg) == -1) {
-				etcd_err(err, errsize, ECANCELED, "etcd: stopped by the caller");
-				goto cleanup;
-			}
-			free(kb);
-			free(vb);
-			kb = vb = NULL;
-		}
+		if (etcd_json_each_kv(kvs, fn, arg, "the answer", err, errsize) == -1)
+			goto cleanup;
 	}
 	ret = 0;
 cleanup:
-	free(kb);
-	free(vb);
-	json_object_put(req);
 	json_object_put(resp);
 	return ret;
 }

@@ -24,7 +24,7 @@ etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted,
 
 	req = json_object_new_object();
 	json_object_object_add(req, "TTL", etcd_json_i64_new(ttl));
-	if (etcd_call(e, "/v3/lease/grant", req, &resp, err, errsize) == -1)
+	if (etcd_rpc(e, "/v3/lease/grant", req, &resp, NULL, err, errsize) == -1)
 		goto cleanup;
 	if (json_object_object_get_ex(resp, "error", &v) && json_object_is_type(v, json_type_string) &&
 	    *json_object_get_string(v) != '\0') {
@@ -40,7 +40,6 @@ etcd_lease_grant(struct etcd *e, int64_t ttl, int64_t *id, int64_t *granted,
 		*granted = etcd_json_i64(resp, "TTL");
 	ret = 0;
 cleanup:
-	json_object_put(req);
 	json_object_put(resp);
 	return ret;
 }
@@ -54,7 +53,7 @@ etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char *err, size_t
 
 	req = json_object_new_object();
 	json_object_object_add(req, "ID", etcd_json_i64_new(id));
-	if (etcd_call(e, "/v3/lease/keepalive", req, &resp, err, errsize) == -1)
+	if (etcd_rpc(e, "/v3/lease/keepalive", req, &resp, NULL, err, errsize) == -1)
 		goto cleanup;
 	/* A stream call: the answer is {"result": LeaseKeepAliveResponse}. */
 	if (!json_object_object_get_ex(resp, "result", &res)) {
@@ -70,7 +69,6 @@ etcd_lease_keepalive(struct etcd *e, int64_t id, int64_t *ttl, char *err, size_t
 		*ttl = t;
 	ret = 0;
 cleanup:
-	json_object_put(req);
 	json_object_put(resp);
 	return ret;
 }
@@ -78,14 +76,10 @@ cleanup:
 int
 etcd_lease_revoke(struct etcd *e, int64_t id, char *err, size_t errsize)
 {
-	struct json_object *req, *resp = NULL;
-	int ret;
+	struct json_object *req;
 
 	req = json_object_new_object();
 	json_object_object_add(req, "ID", etcd_json_i64_new(id));
-	ret = etcd_call(e, "/v3/lease/revoke", req, &resp, err, errsize);
-	json_object_put(req);
-	json_object_put(resp);
-	return ret;
+	return etcd_rpc(e, "/v3/lease/revoke", req, NULL, NULL, err, errsize);
 }
 

@@ -100,6 +100,22 @@ int etcd_call(struct etcd *e, const char *path, struct json_object *req, struct 
     char *err, size_t errsize);
 
 /*
+ * etcd_call for the calls that build a request for it: req is put in any
+ * case; the answer goes to *resp if resp is not NULL (caller puts), its
+ * header.revision to *rev if rev is not NULL.  0 or -1.
+ */
+int etcd_rpc(struct etcd *e, const char *path, struct json_object *req, struct json_object **resp,
+    int64_t *rev, char *err, size_t errsize);
+
+/*
+ * What follows a failed exchange of a call (out not ETCD_DONE, message in
+ * err): ETCD_REAUTH drops the token (at most twice a call), ETCD_RETRY
+ * moves on (etcd_retry_next).  Returns 0 to try again, or -1 to give up.
+ */
+int etcd_retry_after(struct etcd *e, struct etcd_retry *r, enum etcd_outcome out,
+    char *err, size_t errsize);
+
+/*
  * One HTTP POST of body to the current endpoint.  Returns 0 with the
  * status in *status and the answer in e->buf, or -1 on a transport failure
  * with a message in err (errno ECANCELED if stopped).
@@ -151,6 +167,14 @@ int etcd_json_bytes(struct json_object *o, const char *name, char **out, size_t 
 
 /* Fill kv from a KeyValue message; free *keybuf and *valbuf afterwards.  0 or -1. */
 int etcd_json_kv(struct json_object *o, struct etcd_kv *kv, char **keybuf, char **valbuf);
+
+/*
+ * Call fn for each KeyValue message of the array kvs (not an array: none),
+ * in order.  -1 with EPROTO for a bad one (what names the listing in the
+ * message), ECANCELED if fn returned -1.
+ */
+int etcd_json_each_kv(struct json_object *kvs, int (*fn)(const struct etcd_kv *kv, void *arg),
+    void *arg, const char *what, char *err, size_t errsize);
 
 /*
  * Standard base64 (RFC 4648 section 4, padded), with nettle.  Encode

@@ -227,22 +227,8 @@ etcd_watch(struct etcd *e, const char *prefix, int64_t start,
 				out = ETCD_RETRY;
 			}
 		}
-		switch (out) {
-		case ETCD_DONE:
-			break;
-		case ETCD_FAIL:
+		if (out != ETCD_DONE && etcd_retry_after(e, &r, out, err, errsize) == -1)
 			goto cleanup;
-		case ETCD_REAUTH:
-			free(e->token);
-			e->token = NULL;
-			if (e->user == NULL || ++r.reauth > 2)
-				goto cleanup;
-			break;
-		case ETCD_RETRY:
-			if (etcd_retry_next(e, &r, err, errsize) == -1)
-				goto cleanup;
-			break;
-		}
 	}
 cleanup:
 	e->len = 0;
