@@ -104,6 +104,12 @@ static const struct conf_opt conf_opts[] = {
 	    CONF_G_FLEET, "fleet", "URL", "fleet node that receives this host's profile, repeatable" },
 	{ "fleet_token_file", CONF_STR, CONF_OFF(fleet_token_file), 0, 0, 0, "",
 	    CONF_G_FLEET, "fleet-token-file", "FILE", "token for the fleet nodes; none uses --token-file" },
+	{ "fleet_cacert", CONF_STR, CONF_OFF(fleet_cacert), 0, 0, 0, "",
+	    CONF_G_FLEET, "fleet-cacert", "FILE", "PEM CAs verifying https:// fleet nodes; none: the system's" },
+	{ "fleet_cert", CONF_STR, CONF_OFF(fleet_cert), 0, 0, 0, "",
+	    CONF_G_FLEET, "fleet-cert", "FILE", "PEM client certificate presented to the fleet nodes" },
+	{ "fleet_key", CONF_STR, CONF_OFF(fleet_key), 0, 0, 0, "",
+	    CONF_G_FLEET, "fleet-key", "FILE", "PEM private key of --fleet-cert" },
 	{ "etcd_endpoints", CONF_LIST, CONF_OFF(etcd_endpoints), CONF_OFF(n_etcd_endpoints), 0, 0,
 	    "http://127.0.0.1:2379",
 	    CONF_G_ETCD, "etcd-endpoints", "URL", "etcd client URL, repeatable" },
@@ -630,8 +636,13 @@ conf_finish(struct conf *c, char *err, size_t errsize)
 		snprintf(err, errsize, "tls_client_ca: client certificates need TLS (tls_cert, tls_key)");
 		return -1;
 	}
-	if (c->n_fleet > 0 && c->fleet_token_file[0] == '\0' && c->token_file[0] == '\0') {
-		snprintf(err, errsize, "fleet: pushing needs fleet_token_file or token_file");
+	if ((c->fleet_cert[0] == '\0') != (c->fleet_key[0] == '\0')) {
+		snprintf(err, errsize, "fleet_cert, fleet_key: give both or neither");
+		return -1;
+	}
+	if (c->n_fleet > 0 && c->fleet_token_file[0] == '\0' && c->token_file[0] == '\0' &&
+	    c->fleet_cert[0] == '\0') {
+		snprintf(err, errsize, "fleet: pushing needs fleet_token_file, token_file or fleet_cert");
 		return -1;
 	}
 	return 0;
@@ -654,6 +665,9 @@ conf_dump(const struct conf *c, FILE *f)
 	for (i = 0; i < c->n_fleet; i++)
 		fprintf(f, "fleet = %s\n", c->fleet[i]);
 	fprintf(f, "fleet_token_file = %s\n", c->fleet_token_file);
+	fprintf(f, "fleet_cacert = %s\n", c->fleet_cacert);
+	fprintf(f, "fleet_cert = %s\n", c->fleet_cert);
+	fprintf(f, "fleet_key = %s\n", c->fleet_key);
 	fprintf(f, "interval = %u\n", c->interval);
 	fprintf(f, "collect = %s\n", c->collect ? "yes" : "no");
 	fprintf(f, "probe = %s\n", c->probe);

@@ -35,6 +35,9 @@ struct conf {
 	char *fleet[CONF_MAX_LIST];	/* base URLs ("http://fleet:7480") */
 	size_t n_fleet;
 	char *fleet_token_file;		/* "" use token_file */
+	char *fleet_cacert;		/* CAs verifying HTTPS fleet peers, "" the system's */
+	char *fleet_cert;		/* client certificate for the peers, "" none */
+	char *fleet_key;		/* its private key */
 	unsigned interval;		/* seconds between collections */
 	int collect;			/* 0: pure fleet node (--no-collect) */
 	char *probe;			/* migcompat-probe path */

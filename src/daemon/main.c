@@ -250,13 +250,14 @@ main_apply(struct main_state *s, char *err, size_t errsize)
 	    (tok = main_read_token(s->conf.token_file, err, errsize)) == NULL)
 		goto cleanup;
 	ftf = s->conf.fleet_token_file[0] != '\0' ? s->conf.fleet_token_file : s->conf.token_file;
-	if (s->conf.n_fleet > 0 && (ftok = main_read_token(ftf, err, errsize)) == NULL)
+	if (s->conf.n_fleet > 0 && ftf[0] != '\0' && (ftok = main_read_token(ftf, err, errsize)) == NULL)
 		goto cleanup;
 	if (s->api != NULL) {
 		api_set_token(s->api, tok);
 		api_set_max_body(s->api, s->conf.max_body);
 	}
-	push_configure(s->push, s->conf.fleet, s->conf.n_fleet, ftok);
+	push_configure(s->push, s->conf.fleet, s->conf.n_fleet, ftok, s->conf.fleet_cacert,
+	    s->conf.fleet_cert, s->conf.fleet_key);
 	ret = 0;
 cleanup:
 	if (tok != NULL)

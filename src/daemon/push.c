@@ -14,13 +14,18 @@
 
 #include <curl/curl.h>
 
-#include "push.h"
+#include "httpx.h"
 #include "log.h"
+#include "push.h"
 #include "util.h"
 #include "xmalloc.h"
 
 /* Longest wait in curl_multi_poll between looks at the clock, ms. */
 #define PUSH_POLL_MS	1000
+/* Limits of one push: to connect, in all (ms), and the answer kept. */
+#define PUSH_CONNECT_MS	5000L
+#define PUSH_TOTAL_MS	30000L
+#define PUSH_MAX_ANSWER	(64u * 1024)
 
 struct push_peer {
 	char *url;
@@ -28,10 +33,18 @@ struct push_peer {
 	uint64_t due_ns;
 	unsigned backoff;		/* seconds before the next retry */
 	int failing;			/* the last attempt failed (logged once) */
-	CURL *easy;			/* transfer in flight, NULL none */
-	struct curl_slist *hdr;
-	char *body;			/* what the transfer sends (its own copy) */
-	char err[CURL_ERROR_SIZE];
+	struct httpx *x;		/* transfer in flight, NULL none */
+	CURL *easy;			/* its handle in the multi handle */
+	char *put_url;			/* what it sends and where (its own copies) */
+	char *body;
+	struct httpx_resp resp;
+};
+
+/* Where and how the peers are reached: the token and the TLS files. */
+struct push_auth {
+	char *token;			/* NULL none */
+	char *cacert;			/* NULL: the system's CAs */
+	char *cert, *key;		/* client certificate and key, NULL none */
 };
 
 struct push {
@@ -44,40 +57,36 @@ struct push {
 	/* The push thread only: the peers and their transfers. */
 	struct push_peer *peer;
 	size_t n;
-	char *token;
+	struct push_auth auth;
 	char *host_id;
 	char *json;
 	uint64_t applied;		/* the last change taken from below */
 
 	pthread_mutex_t mu;		/* guards the fields below (any thread) */
-	char **new_urls;		/* peers to configure, with new_n and new_token */
+	char **new_urls;		/* peers to configure, with new_n and new_auth */
 	size_t new_n;
-	char *new_token;
+	struct push_auth new_auth;
 	int reconfigure;
 	char *new_host_id, *new_json;	/* a profile submitted */
 	uint64_t changes;		/* counts configure and submit calls */
 	int stopping;
 };
 
-static size_t
-push_discard(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	return size * nmemb;
-}
-
 /* Abandon the transfer of p, if any (the push thread). */
 static void
 push_peer_abort(struct push *f, struct push_peer *p)
 {
-	if (p->easy != NULL) {
+	if (p->x != NULL) {
 		curl_multi_remove_handle(f->multi, p->easy);
-		curl_easy_cleanup(p->easy);
+		httpx_free(p->x);
+		p->x = NULL;
 		p->easy = NULL;
 	}
-	curl_slist_free_all(p->hdr);
-	p->hdr = NULL;
+	free(p->put_url);
+	p->put_url = NULL;
 	free(p->body);
 	p->body = NULL;
+	httpx_resp_clear(&p->resp);
 }
 
 static void
@@ -94,86 +103,39 @@ push_peers_free(struct push *f)
 	f->n = 0;
 }
 
-/* A PUT of the profile to p, on an easy handle with the options push_put uses. */
-static CURL *
-push_easy(const char *url, const char *token, const char *body, size_t len,
-    struct curl_slist **hdr, char *errbuf)
-{
-	struct curl_slist *h = NULL;
-	char *auth;
-	CURL *c;
-
-	if ((c = curl_easy_init()) == NULL)
-		return NULL;
-	h = curl_slist_append(h, "Content-Type: application/json");
-	if (token != NULL && token[0] != '\0') {
-		auth = xasprintf("Authorization: Bearer %s", token);
-		h = curl_slist_append(h, auth);
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, push_discard);
-	if (errbuf != NULL) {
-		errbuf[0] = '\0';
-		curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	}
-	*hdr = h;
-	return c;
-}
-
-long
-push_put(const char *url, const char *token, const char *body, size_t len,
-    char *err, size_t errsize)
-{
-	struct curl_slist *h = NULL;
-	CURLcode rc;
-	CURL *c;
-	long status = -1;
-
-	if ((c = push_easy(url, token, body, len, &h, NULL)) == NULL) {
-		snprintf(err, errsize, "cannot initialise libcurl");
-		return -1;
-	}
-	if ((rc = curl_easy_perform(c)) != CURLE_OK)
-		snprintf(err, errsize, "%s", curl_easy_strerror(rc));
-	else
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_slist_free_all(h);
-	curl_easy_cleanup(c);
-	return status;
-}
-
 /* Start a transfer to every due peer that has none (the push thread). */
 static void
 push_start_due(struct push *f, uint64_t now)
 {
+	struct httpx_req r;
 	struct push_peer *p;
-	char *url;
-	size_t i, n;
+	char path[256], err[256];
+	size_t i;
 
 	if (f->json == NULL)
 		return;
 	for (i = 0; i < f->n; i++) {
 		p = &f->peer[i];
-		if (!p->pending || p->easy != NULL || p->due_ns > now)
+		if (!p->pending || p->x != NULL || p->due_ns > now)
 			continue;
-		n = strlen(p->url);
-		while (n > 0 && p->url[n - 1] == '/')
-			n--;
-		url = xasprintf("%.*s/v1/hosts/%s", (int)n, p->url, f->host_id);
+		snprintf(path, sizeof(path), "/v1/hosts/%s", f->host_id);
+		p->put_url = httpx_url(p->url, path);
 		p->body = xstrdup(f->json);
-		p->easy = push_easy(url, f->token, p->body, strlen(p->body), &p->hdr, p->err);
-		free(url);
-		if (p->easy == NULL) {
+		memset(&r, 0, sizeof(r));
+		r.url = p->put_url;
+		r.method = "PUT";
+		r.body = p->body;
+		r.len = strlen(p->body);
+		r.ctype = "application/json";
+		r.token = f->auth.token;
+		r.connect_ms = PUSH_CONNECT_MS;
+		r.total_ms = PUSH_TOTAL_MS;
+		r.cacert = f->auth.cacert;
+		r.cert = f->auth.cert;
+		r.key = f->auth.key;
+		r.max_body = PUSH_MAX_ANSWER;
+		if ((p->x = httpx_new()) == NULL ||
+		    (p->easy = httpx_start(p->x, &r, &p->resp, err, sizeof(err))) == NULL) {
 			push_peer_abort(f, p);
 			p->due_ns = now + 1000000000ull;
 			continue;
@@ -190,8 +152,8 @@ push_done(struct push *f, struct push_peer *p, CURLcode rc, int *ok)
 	char err[CURL_ERROR_SIZE + 64];
 	long st = -1;
 
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(p->easy, CURLINFO_RESPONSE_CODE, &st);
+	if (httpx_done(p->x, rc, err, sizeof(err)) == 0)
+		st = p->resp.status;
 	*ok = st == 200 || st == 201;
 	if (*ok) {
 		if (p->failing)
@@ -204,8 +166,6 @@ push_done(struct push *f, struct push_peer *p, CURLcode rc, int *ok)
 	} else {
 		if (st > 0)
 			snprintf(err, sizeof(err), "HTTP status %ld", st);
-		else
-			snprintf(err, sizeof(err), "%s", p->err[0] != '\0' ? p->err : curl_easy_strerror(rc));
 		if (!p->failing)
 			log_warnx("fleet %s: push failed: %s; retrying with backoff", p->url, err);
 		else
@@ -227,7 +187,7 @@ push_wait_ms(const struct push *f, uint64_t now)
 	if (f->json == NULL)
 		return PUSH_POLL_MS;
 	for (i = 0; i < f->n; i++) {
-		if (!f->peer[i].pending || f->peer[i].easy != NULL)
+		if (!f->peer[i].pending || f->peer[i].x != NULL)
 			continue;
 		ms = f->peer[i].due_ns <= now ? 0 : (f->peer[i].due_ns - now) / 1000000 + 1;
 		if (ms < best)
@@ -249,12 +209,22 @@ push_strings_free(char ***v, size_t *n)
 }
 
 static void
-push_token_free(char **t)
+push_auth_free(struct push_auth *a)
 {
-	if (*t != NULL)
-		explicit_bzero(*t, strlen(*t));
-	free(*t);
-	*t = NULL;
+	if (a->token != NULL)
+		explicit_bzero(a->token, strlen(a->token));
+	free(a->token);
+	free(a->cacert);
+	free(a->cert);
+	free(a->key);
+	memset(a, 0, sizeof(*a));
+}
+
+/* An allocated copy of s, NULL for NULL or "". */
+static char *
+push_strdup(const char *s)
+{
+	return s != NULL && s[0] != '\0' ? xstrdup(s) : NULL;
 }
 
 /*
@@ -284,9 +254,9 @@ push_apply(struct push *f)
 		free(f->new_urls);
 		f->new_urls = NULL;
 		f->new_n = 0;
-		push_token_free(&f->token);
-		f->token = f->new_token;
-		f->new_token = NULL;
+		push_auth_free(&f->auth);
+		f->auth = f->new_auth;
+		memset(&f->new_auth, 0, sizeof(f->new_auth));
 		f->reconfigure = 0;
 	}
 	if (f->new_json != NULL) {
@@ -385,8 +355,8 @@ push_free(struct push *f)
 		curl_multi_cleanup(f->multi);
 	pthread_mutex_destroy(&f->mu);
 	push_strings_free(&f->new_urls, &f->new_n);
-	push_token_free(&f->token);
-	push_token_free(&f->new_token);
+	push_auth_free(&f->auth);
+	push_auth_free(&f->new_auth);
 	free(f->host_id);
 	free(f->json);
 	free(f->new_host_id);
@@ -395,18 +365,22 @@ push_free(struct push *f)
 }
 
 void
-push_configure(struct push *f, char *const *urls, size_t n, const char *token)
+push_configure(struct push *f, char *const *urls, size_t n, const char *token, const char *cacert,
+    const char *cert, const char *key)
 {
 	size_t i;
 
 	pthread_mutex_lock(&f->mu);
 	push_strings_free(&f->new_urls, &f->new_n);
-	push_token_free(&f->new_token);
+	push_auth_free(&f->new_auth);
 	f->new_urls = xcalloc(n == 0 ? 1 : n, sizeof(*f->new_urls));
 	for (i = 0; i < n; i++)
 		f->new_urls[i] = xstrdup(urls[i]);
 	f->new_n = n;
-	f->new_token = token != NULL ? xstrdup(token) : NULL;
+	f->new_auth.token = push_strdup(token);
+	f->new_auth.cacert = push_strdup(cacert);
+	f->new_auth.cert = push_strdup(cert);
+	f->new_auth.key = push_strdup(key);
 	f->reconfigure = 1;
 	f->changes++;
 	pthread_mutex_unlock(&f->mu);

@@ -32,21 +32,16 @@ struct push *push_new(void (*count)(void *arg, int ok), void *arg, char *err, si
 void push_free(struct push *f);
 
 /*
- * Set the peers (base URLs such as "http://fleet:7480") and the bearer
- * token.  A pending profile is kept and pushed to the new peers; transfers
- * in flight to the old peers are abandoned.  Any thread.
+ * Set the peers (base URLs such as "http://fleet:7480" or "https://..."),
+ * the bearer token, the CA file that verifies HTTPS peers (NULL or "": the
+ * system's CAs) and a client certificate and its key (NULL or "": none).
+ * A pending profile is kept and pushed to the new peers; transfers in
+ * flight to the old peers are abandoned.  Any thread.
  */
-void push_configure(struct push *f, char *const *urls, size_t n, const char *token);
+void push_configure(struct push *f, char *const *urls, size_t n, const char *token,
+    const char *cacert, const char *cert, const char *key);
 
 /* Queue json (a profile) for host_id to every peer, due now.  Any thread. */
 void push_submit(struct push *f, const char *host_id, const char *json);
-
-/*
- * PUT body to url with "Authorization: Bearer token" (token may be NULL)
- * and Content-Type application/json.  Returns the HTTP status, or -1 with
- * a message in err when no answer came.  Shared with the CLI.
- */
-long push_put(const char *url, const char *token, const char *body, size_t len,
-    char *err, size_t errsize);
 
 #endif

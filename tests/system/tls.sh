@@ -2,8 +2,9 @@
 # tls.sh - HTTPS through libmicrohttpd's GnuTLS support, against a test CA
 # made here with openssl: the server certificate, client certificates as a
 # second way to write, a client certificate of another CA refused, reads
-# restricted with auth_reads, the Unix socket still plain, bad TLS
-# configurations refused with a clear message.
+# restricted with auth_reads, the Unix socket still plain, agents pushing
+# to a fleet node on HTTPS, bad TLS configurations refused with a clear
+# message.
 
 . "$top_srcdir/tests/system/common.sh"
 . "$top_srcdir/tests/system/daemon-lib.sh"
@@ -64,6 +65,58 @@ check "a wrong token stays 403 over HTTPS" status_is 403 --cacert "$T/ca.pem" -H
 check "reads need nothing by default" status_is 200 --cacert "$T/ca.pem" $U/v1/hosts/a
 check "the Unix socket still speaks plain HTTP" sh -c "curl -sf --unix-socket '$S_SOCK' http://localhost/v1/hosts/a >/dev/null"
 check "compat over HTTPS as over HTTP" sh -c "curl -sf --cacert '$T/ca.pem' '$U/v1/compat?from=a&to=c' | jq -e '.verdict == \"compatible\"'"
+
+# Agents pushing their profile to this daemon as their fleet node over
+# HTTPS: the private CA given with fleet_cacert (else the push fails on the
+# certificate), the token or a client certificate (fleet_cert, fleet_key).
+printf '#!/bin/sh\nexec cat "%s"\n' "$DUMP" >"$T/probe.sh"
+chmod 755 "$T/probe.sh"
+# fleet_has ID: the fleet node stores host ID (waits up to 10 s).
+fleet_has() {
+	i=0
+	while [ $i -lt 100 ]; do
+		curl -sf --cacert "$T/ca.pem" "$U/v1/hosts/$1" >/dev/null && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+# log_has NAME PATTERN: the log of daemon NAME gets a line matching PATTERN (waits up to 10 s).
+log_has() {
+	eval "lf=\$${1}_LOG"
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$2" "$lf" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "# $lf:"
+	sed 's/^/#   /' "$lf"
+	return 1
+}
+check "an agent with fleet_cacert starts" start_daemon A1 --probe "$T/probe.sh" --host-id agent-ca \
+    --fleet "$U" --fleet-token-file "$T/token" --fleet-cacert "$T/ca.pem"
+check "its push reaches the HTTPS fleet node" fleet_has agent-ca
+check "same profile on the agent and the fleet node" sh -c "[ \"\$(curl -s $A1_URL/v1/hosts/agent-ca | jq -r .host.hash)\" = \"\$(curl -s --cacert '$T/ca.pem' $U/v1/hosts/agent-ca | jq -r .host.hash)\" ]"
+check "the agent counts the push" sh -c "curl -s $A1_URL/metrics | grep -q '^migcompat_fleet_pushes_total{result=\"ok\"} [1-9]'"
+check "an agent without fleet_cacert starts" start_daemon A2 --probe "$T/probe.sh" --host-id agent-noca \
+    --fleet "$U" --fleet-token-file "$T/token"
+check "without the CA the push fails, and the log says it is the certificate" \
+    log_has A2 "fleet $U: push failed: .*certificate"
+check "the failed push is counted" sh -c "curl -s $A2_URL/metrics | grep -q '^migcompat_fleet_pushes_total{result=\"error\"} [1-9]'"
+check "and the fleet node has nothing from that agent" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' --cacert '$T/ca.pem' $U/v1/hosts/agent-noca)\" = 404 ]"
+check "an agent with a client certificate and no token starts" start_daemon A3 --probe "$T/probe.sh" \
+    --host-id agent-cert --fleet "$U" --fleet-cacert "$T/ca.pem" --fleet-cert "$T/client.pem" \
+    --fleet-key "$T/client.key"
+check "its push is accepted on the certificate" fleet_has agent-cert
+check "an agent with another CA's client certificate starts" start_daemon A4 --probe "$T/probe.sh" \
+    --host-id agent-rogue --fleet "$U" --fleet-cacert "$T/ca.pem" --fleet-cert "$T/intruder.pem" \
+    --fleet-key "$T/intruder.key"
+check "its push is refused with 401" log_has A4 "fleet $U: push failed: HTTP status 401"
+for a in A1 A2 A3 A4; do
+	check "agent $a stops cleanly" stop_daemon $a
+done
+check "fleet_cert without fleet_key is refused" sh -c "! '$MIGCOMPATD' -n -f /dev/null --host-id self --fleet '$U' --fleet-cert '$T/client.pem' 2>'$T/err' && grep -q 'fleet_cert, fleet_key: give both' '$T/err'"
 stop_daemon S
 
 # auth_reads: every route but /healthz needs a token or a client certificate on TCP.
