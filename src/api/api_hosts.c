@@ -150,7 +150,6 @@ api_hosts_get(struct api_req *r)
 {
 	static const char *const q[] = { "version", NULL };
 	const struct profile *p;
-	struct plibvirt_list doms = { NULL, 0 };
 	struct store_version v;
 	struct profile *tmp;
 	char err[512];
@@ -162,22 +161,21 @@ api_hosts_get(struct api_req *r)
 		return;
 	if ((p = api_hosts_profile(r, id, version, &v)) == NULL)
 		return;
-	/* The cached profile has no identity: give this host's to a shallow copy. */
-	tmp = xmalloc(sizeof(*tmp));
-	memcpy(tmp, p, sizeof(*tmp));
+	/* The cached profile is content only: give a copy this host's identity. */
+	tmp = profile_copy(p);
 	util_strlcpy(tmp->host_id, id, sizeof(tmp->host_id));
 	util_strlcpy(tmp->hostname, v.hostname, sizeof(tmp->hostname));
 	tmp->collected_at = v.collected_at;
 	/* The domains it runs now (kept per host, not in the blob). */
-	if (store_each_domain(r->store, id, api_hosts_domain_one, &doms, err, sizeof(err)) == -1) {
+	plibvirt_list_clear(&tmp->lv.domains);
+	if (store_each_domain(r->store, id, api_hosts_domain_one, &tmp->lv.domains,
+	    err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
 		goto cleanup;
 	}
-	tmp->lv.domains = doms;
 	api_reply(r, 200, profile_to_json(tmp));
 cleanup:
-	plibvirt_list_clear(&doms);
-	free(tmp);
+	profile_free(tmp);
 }
 
 /* Nonzero if the layer holds data: measured or emulated. */

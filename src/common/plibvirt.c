@@ -87,6 +87,29 @@ plibvirt_clear(struct plibvirt *lv)
 	memset(lv, 0, sizeof(*lv));
 }
 
+static void
+plibvirt_list_copy(struct plibvirt_list *dst, const struct plibvirt_list *src)
+{
+	size_t i;
+
+	dst->v = NULL;
+	dst->n = 0;
+	for (i = 0; i < src->n; i++)
+		plibvirt_list_add(dst, src->v[i]);
+}
+
+void
+plibvirt_copy(struct plibvirt *dst, const struct plibvirt *src)
+{
+	*dst = *src;
+	plibvirt_list_copy(&dst->machines, &src->machines);
+	plibvirt_list_copy(&dst->host_model_features, &src->host_model_features);
+	plibvirt_list_copy(&dst->host_model_disabled, &src->host_model_disabled);
+	plibvirt_list_copy(&dst->cpu_models, &src->cpu_models);
+	plibvirt_list_copy(&dst->hyperv_features, &src->hyperv_features);
+	plibvirt_list_copy(&dst->domains, &src->domains);
+}
+
 static struct json_object *
 plibvirt_list_json(const struct plibvirt_list *l)
 {

@@ -52,9 +52,15 @@ void plibvirt_list_clear(struct plibvirt_list *l);
 void plibvirt_clear(struct plibvirt *lv);
 
 /*
+ * Fill dst with a copy of src that owns its own lists (dst's previous
+ * contents are not freed).
+ */
+void plibvirt_copy(struct plibvirt *dst, const struct plibvirt *src);
+
+/*
  * Add the layer's fields (everything but status and reason) to the JSON
- * object o.  "domains" changes as guests come and go: profile_update_hash
- * leaves it out of the content hash.
+ * object o.  "domains" changes as guests come and go: profile_content
+ * leaves it out of a profile's content.
  */
 void plibvirt_to_json(const struct plibvirt *lv, struct json_object *o);
 

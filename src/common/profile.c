@@ -130,6 +130,67 @@ profile_free(struct profile *p)
 	free(p);
 }
 
+/* A copy of the n elements of size size at v (NULL when there are none). */
+static void *
+profile_dup_array(const void *v, size_t n, size_t size)
+{
+	void *r;
+
+	if (n == 0)
+		return NULL;
+	r = xreallocarray(NULL, n, size);
+	memcpy(r, v, n * size);
+	return r;
+}
+
+static void
+profile_evmcs_copy(struct profile_evmcs *dst, const struct profile_evmcs *src)
+{
+	dst->mismatch = profile_dup_array(src->mismatch, src->n_mismatch, sizeof(*src->mismatch));
+}
+
+struct profile *
+profile_copy(const struct profile *p)
+{
+	struct profile *q = xmalloc(sizeof(*q));
+	size_t i;
+
+	/* Every value at once, then a copy of everything p points to. */
+	memcpy(q, p, sizeof(*q));
+	q->caps_sys = profile_dup_array(p->caps_sys, p->n_caps_sys, sizeof(*p->caps_sys));
+	q->caps_vm = profile_dup_array(p->caps_vm, p->n_caps_vm, sizeof(*p->caps_vm));
+	q->cpuid_ent = profile_dup_array(p->cpuid_ent, p->n_cpuid, sizeof(*p->cpuid_ent));
+	q->hv_cpuid_ent = profile_dup_array(p->hv_cpuid_ent, p->n_hv_cpuid, sizeof(*p->hv_cpuid_ent));
+	q->msrs = profile_dup_array(p->msrs, p->n_msrs, sizeof(*p->msrs));
+	q->param = profile_dup_array(p->param, p->n_param, sizeof(*p->param));
+	for (i = 0; i < p->n_param; i++) {
+		q->param[i].module = xstrdup(p->param[i].module);
+		q->param[i].name = xstrdup(p->param[i].name);
+		q->param[i].value = xstrdup(p->param[i].value);
+	}
+	profile_evmcs_copy(&q->evmcs_measured, &p->evmcs_measured);
+	profile_evmcs_copy(&q->evmcs_emulated, &p->evmcs_emulated);
+	q->hw_diff = profile_dup_array(p->hw_diff, p->n_hw_diff, sizeof(*p->hw_diff));
+	plibvirt_copy(&q->lv, &p->lv);
+	q->extra_layers = NULL;
+	if (p->extra_layers != NULL && json_object_deep_copy(p->extra_layers, &q->extra_layers,
+	    NULL) != 0)
+		fatalx("out of memory copying a profile");
+	return q;
+}
+
+struct profile *
+profile_content(const struct profile *p)
+{
+	struct profile *q = profile_copy(p);
+
+	q->host_id[0] = '\0';
+	q->hostname[0] = '\0';
+	q->collected_at = 0;
+	plibvirt_list_clear(&q->lv.domains);
+	return q;
+}
+
 void
 profile_layer_set(struct layer *l, enum layer_status st, const char *fmt, ...)
 {

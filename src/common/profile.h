@@ -125,7 +125,7 @@ struct profile {
 	int schema_version;
 	int is_dump;			/* loaded from a fixture-format dump */
 
-	/* Identity: not part of the content hash. */
+	/* Identity: not part of the content (profile_content). */
 	char host_id[128];
 	char hostname[256];
 	int64_t collected_at;		/* UNIX seconds, 0 unknown */
@@ -217,6 +217,22 @@ void profile_clear(struct profile *p);
 struct profile *profile_new(void);
 void profile_free(struct profile *p);
 
+/*
+ * A deep copy of p: it owns everything it points to and outlives p.  Free
+ * with profile_free().  Never NULL.
+ */
+struct profile *profile_copy(const struct profile *p);
+
+/*
+ * The content of p: what is hashed (profile_update_hash), stored once per
+ * configuration and grouped into classes, as a deep copy that owns its
+ * data (free with profile_free(); never NULL).  It is p without what belongs
+ * to one host rather than to its configuration: the host's identity
+ * (host_id, hostname, collected_at) and the domains it runs (lv.domains).
+ * The hash is kept.  A new per-host field is left out here, and only here.
+ */
+struct profile *profile_content(const struct profile *p);
+
 /* Set a layer's status and printf-style reason. */
 void profile_layer_set(struct layer *l, enum layer_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -273,8 +289,8 @@ const char *profile_param_get(const struct profile *p, const char *module, const
 const char *profile_cap_name(uint32_t id);
 
 /*
- * Recompute p->hash over the compatibility-relevant part (everything but
- * the host identity).  Returns 0 or -1.
+ * Recompute p->hash over the JSON form of profile_content(p).  Returns 0
+ * or -1.
  */
 int profile_update_hash(struct profile *p);
 

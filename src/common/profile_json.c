@@ -266,6 +266,7 @@ profile_json_body(const struct profile *p, struct json_object *o)
 int
 profile_update_hash(struct profile *p)
 {
+	struct profile *c = profile_content(p);
 	struct json_object *o = json_object_new_object();
 	struct json_object *layers, *lv;
 	struct sha256_ctx sha;
@@ -273,9 +274,10 @@ profile_update_hash(struct profile *p)
 	const char *s;
 	size_t i;
 
-	json_object_object_add(o, "schema_version", json_object_new_int(p->schema_version));
-	profile_json_body(p, o);
-	/* The running domains come and go: not part of the host's capabilities. */
+	/* The content without the "host" object, which would name the hash. */
+	json_object_object_add(o, "schema_version", json_object_new_int(c->schema_version));
+	profile_json_body(c, o);
+	/* The content's empty list of domains has never been hashed: keep every hash. */
 	if (json_object_object_get_ex(o, "layers", &layers) &&
 	    json_object_object_get_ex(layers, "libvirt", &lv))
 		json_object_object_del(lv, "domains");
@@ -287,6 +289,7 @@ profile_update_hash(struct profile *p)
 	for (i = 0; i < sizeof(digest); i++)
 		snprintf(p->hash + 7 + 2 * i, 3, "%02x", digest[i]);
 	json_object_put(o);
+	profile_free(c);
 	return 0;
 }
 

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
 
 #include "fleet.h"
 #include "fleet_priv.h"
@@ -179,42 +178,16 @@ fleet_free(struct fleet *f)
 	free(f);
 }
 
-/* A copy of p without host identity, by way of its JSON form. */
-static struct profile *
-fleet_copy_profile(const struct profile *p, char *err, size_t errsize)
-{
-	struct json_object *o = profile_to_json(p);
-	struct profile *q = profile_new();
-
-	if (profile_from_json(o, q, err, errsize) == -1) {
-		profile_free(q);
-		q = NULL;
-		goto cleanup;
-	}
-	q->host_id[0] = '\0';
-	q->hostname[0] = '\0';
-	q->collected_at = 0;
-	if (strcmp(q->hash, p->hash) != 0) {
-		jsonu_err(err, errsize, NULL, "profile hash %s does not survive a JSON round trip", p->hash);
-		profile_free(q);
-		q = NULL;
-	}
-cleanup:
-	json_object_put(o);
-	return q;
-}
-
-/* The slot of the class for p, created if new.  Returns 0 or -1. */
-static int
-fleet_class_get(struct fleet *f, const struct profile *p, size_t *slot, char *err, size_t errsize)
+/* The slot of the class for p, created if new. */
+static size_t
+fleet_class_get(struct fleet *f, const struct profile *p)
 {
 	struct profile *q;
 	size_t s;
 
-	if (fleet_map_get(&f->class_map, p->hash, slot) == 0)
-		return 0;
-	if ((q = fleet_copy_profile(p, err, errsize)) == NULL)
-		return -1;
+	if (fleet_map_get(&f->class_map, p->hash, &s) == 0)
+		return s;
+	q = profile_content(p);
 	/* Every check of the class uses its derived data: compute it once. */
 	rules_prepare(q);
 	if (f->n_free > 0) {
@@ -231,8 +204,7 @@ fleet_class_get(struct fleet *f, const struct profile *p, size_t *slot, char *er
 	f->classes[s].n = 0;
 	fleet_map_put(&f->class_map, q->hash, s);
 	f->n_classes++;
-	*slot = s;
-	return 0;
+	return s;
 }
 
 /* Take host h out of its class, dropping the class if it empties. */
@@ -319,8 +291,7 @@ fleet_set_host(struct fleet *f, const char *host_id, const struct profile *p,
 		ret = 0;
 		goto cleanup;
 	}
-	if (fleet_class_get(f, p, &slot, err, errsize) == -1)
-		goto cleanup;
+	slot = fleet_class_get(f, p);
 	if (fleet_map_get(&f->host_map, host_id, &h) == 0) {
 		fleet_class_unlink(f, h);
 	} else {

@@ -228,22 +228,10 @@ store_host_id_valid(const char *id)
 char *
 store_blob_json(const struct profile *p)
 {
-	struct profile *tmp = xmalloc(sizeof(*tmp));
-	struct json_object *o;
-	char *s;
+	struct profile *c = profile_content(p);
+	char *s = profile_to_string(c, 0);
 
-	/* A shallow copy is enough: profile_to_json only reads. */
-	memcpy(tmp, p, sizeof(*tmp));
-	tmp->host_id[0] = '\0';
-	tmp->hostname[0] = '\0';
-	tmp->collected_at = 0;
-	/* Running domains belong to the host, not to the shared blob. */
-	tmp->lv.domains.v = NULL;
-	tmp->lv.domains.n = 0;
-	o = profile_to_json(tmp);
-	s = xstrdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	free(tmp);
+	profile_free(c);
 	return s;
 }
 

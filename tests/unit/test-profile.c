@@ -1,6 +1,7 @@
 /*
- * test-profile.c - the profile model: JSON round trip, the fixture dump
- * parser on every file in the fixtures directory, and bad input.
+ * test-profile.c - the profile model: JSON round trip, deep copies and
+ * content, the fixture dump parser on every file in the fixtures
+ * directory, and bad input.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "jsonu.h"
+#include "plibvirt.h"
 #include "profile.h"
 #include "tap.h"
 #include "util.h"
@@ -170,13 +172,12 @@ next:
 	free(names);
 }
 
+/* A profile with identity and data in the main layers. */
 static void
-test_full_round_trip(void)
+full_profile(struct profile *pp)
 {
 	struct profile_cpuid c = { 1, 0, 0, 0x906ea, 0x800, 0xfffa3223, 0x178bfbff };
-	struct profile p, q;
-	char err[512], *s;
-
+#define p (*pp)
 	profile_init(&p);
 	util_strlcpy(p.host_id, "host-a", sizeof(p.host_id));
 	util_strlcpy(p.hostname, "a.example", sizeof(p.hostname));
@@ -206,6 +207,16 @@ test_full_round_trip(void)
 	p.tsc_khz = 2500000; p.tsc_scaling = 1;
 	profile_layer_set(&p.params, LAYER_MEASURED, NULL);
 	profile_add_param(&p, "kvm_intel", "nested", "Y");
+#undef p
+}
+
+static void
+test_full_round_trip(void)
+{
+	struct profile p, q;
+	char err[512], *s;
+
+	full_profile(&p);
 	tap_ok(profile_update_hash(&p) == 0 && strncmp(p.hash, "sha256:", 7) == 0 && strlen(p.hash) == 71,
 	    "hash is sha256:<64 hex>");
 	tap_ok(round_trip(&p), "full profile round-trips through JSON");
@@ -276,6 +287,147 @@ test_vmx_source(void)
 	profile_clear(&p);
 }
 
+/* full_profile with every other part that points to owned data filled in. */
+static struct profile *
+fuller_profile(void)
+{
+	struct profile_cpuid hv = { 0x40000001, 0, 0, 0x31237648, 0, 0, 0 };
+	struct profile_hw_cpu cpu;
+	struct profile *p = profile_new();
+
+	memset(&cpu, 0, sizeof(cpu));
+	cpu.cpu = 3;
+
+	full_profile(p);
+	profile_layer_set(&p->hv_cpuid, LAYER_MEASURED, NULL);
+	profile_add_cpuid(p, 1, &hv);
+	profile_layer_set(&p->vmx_vcpu, LAYER_MEASURED, NULL);
+	vmx_msr_set(&p->vmx_vcpu_msrs, MSR_VMX_BASIC, 0xda040000000012ull);
+	profile_layer_set(&p->evmcs_measured.layer, LAYER_MEASURED, NULL);
+	vmx_msr_set(&p->evmcs_measured.view[EVMCS_VIEW_EVMCS], MSR_VMX_PROCBASED2, 0x1ull << 41);
+	p->evmcs_measured.views_present = 1u << EVMCS_VIEW_EVMCS;
+	p->evmcs_measured.crosschecked = 1;
+	profile_add_evmcs_mismatch(&p->evmcs_measured, EVMCS_VIEW_EVMCS, MSR_VMX_PROCBASED2,
+	    0x1ull << 41, 0x1ull << 40);
+	profile_layer_set(&p->guest, LAYER_MEASURED, NULL);
+	profile_layer_set(&p->hw, LAYER_MEASURED, NULL);
+	vmx_msr_set(&p->hw_msrs, MSR_VMX_BASIC, 0xda040000000012ull);
+	p->hw_ncpus = 4;
+	vmx_msr_set(&cpu.msrs, MSR_VMX_BASIC, 0xda040000000013ull);
+	profile_add_hw_cpu(p, &cpu);
+	profile_layer_set(&p->libvirt, LAYER_MEASURED, NULL);
+	p->lv.domcaps = 1;
+	util_strlcpy(p->lv.libvirt_version, "9.0.0", sizeof(p->lv.libvirt_version));
+	plibvirt_list_add(&p->lv.machines, "pc-q35-7.2");
+	plibvirt_list_add(&p->lv.host_model_features, "vmx");
+	plibvirt_list_add(&p->lv.host_model_disabled, "mpx");
+	plibvirt_list_add(&p->lv.cpu_models, "Skylake-Server");
+	plibvirt_list_add(&p->lv.hyperv_features, "evmcs");
+	p->extra_layers = json_tokener_parse("{\"sgx\": {\"status\": \"measured\", \"epc\": [1, 2]}}");
+	profile_update_hash(p);
+	return p;
+}
+
+/* The JSON of the content of p, its hash recomputed first. */
+static char *
+content_string(struct profile *p)
+{
+	struct profile *c;
+	char *s;
+
+	profile_update_hash(p);
+	c = profile_content(p);
+	s = profile_to_string(c, 0);
+	profile_free(c);
+	return s;
+}
+
+static void mut_kernel(struct profile *p) { p->kernel[0] = '5'; }
+static void mut_microcode(struct profile *p) { p->cpu.microcode++; }
+static void mut_cap(struct profile *p) { p->caps_vm[0].value = 2; }
+static void mut_cpuid(struct profile *p) { p->cpuid_ent[0].ecx ^= 1; }
+static void mut_hv_cpuid(struct profile *p) { p->hv_cpuid_ent[0].eax ^= 1; }
+static void mut_msr(struct profile *p) { p->msrs[0].value ^= 1; }
+static void mut_vmx(struct profile *p) { vmx_msr_set(&p->vmx_raw, MSR_VMX_PROCBASED2, 1); }
+static void mut_vmx_source(struct profile *p) { p->vmx_source = PROFILE_VMX_SRC_HARDWARE; }
+static void mut_vmx_vcpu(struct profile *p) { vmx_msr_set(&p->vmx_vcpu_msrs, MSR_VMX_BASIC, 1); }
+static void mut_evmcs_measured(struct profile *p) { p->evmcs_measured.mismatch[0].measured = 0; }
+static void mut_evmcs_emulated(struct profile *p) { p->evmcs_emulated.rules[2] = '2'; }
+static void mut_guest(struct profile *p) { profile_layer_set(&p->guest, LAYER_UNAVAILABLE, "no KVM"); }
+static void mut_hw(struct profile *p) { p->hw_diff[0].cpu = 2; }
+static void mut_tsc(struct profile *p) { p->tsc_khz++; }
+static void mut_params(struct profile *p) { p->param[0].value[0] = 'N'; }
+static void mut_libvirt(struct profile *p) { plibvirt_list_add(&p->lv.cpu_models, "Haswell"); }
+static void
+mut_extra(struct profile *p)
+{
+	json_object_object_add(p->extra_layers, "sev", json_object_new_object());
+}
+
+/*
+ * profile_copy is deep (the copy lives on when the original is gone) and
+ * profile_content is what identity does not change and every layer does.
+ */
+static void
+test_copy_content(void)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(struct profile *p);
+	} mut[] = {
+		{ "kernel", mut_kernel }, { "cpu", mut_microcode }, { "kvm", mut_cap },
+		{ "cpuid", mut_cpuid }, { "hyperv_cpuid", mut_hv_cpuid }, { "feature_msrs", mut_msr },
+		{ "vmx", mut_vmx }, { "vmx source", mut_vmx_source }, { "vmx_vcpu", mut_vmx_vcpu },
+		{ "evmcs measured", mut_evmcs_measured }, { "evmcs emulated", mut_evmcs_emulated },
+		{ "guest", mut_guest }, { "hw", mut_hw }, { "tsc", mut_tsc },
+		{ "module_params", mut_params }, { "libvirt", mut_libvirt }, { "extra layer", mut_extra },
+	};
+	struct profile *p = fuller_profile(), *q, *r;
+	char *a, *b, *base;
+	size_t i;
+	int ok;
+
+	plibvirt_list_add(&p->lv.domains, "11111111-2222-3333-4444-555555555555");
+	a = profile_to_string(p, 0);
+	q = profile_copy(p);
+	profile_free(p);
+	b = profile_to_string(q, 0);
+	tap_ok(strcmp(a, b) == 0, "a deep copy outlives its original and serialises the same");
+	tap_ok(strstr(b, "\"sgx\"") != NULL && strstr(b, "11111111-2222") != NULL &&
+	    strstr(b, "host-a") != NULL, "the copy keeps extra layers, domains and identity");
+	free(a);
+	free(b);
+
+	/* Identity and running domains are not content. */
+	base = content_string(q);
+	r = profile_copy(q);
+	util_strlcpy(r->host_id, "host-b", sizeof(r->host_id));
+	util_strlcpy(r->hostname, "b.example", sizeof(r->hostname));
+	r->collected_at = 1;
+	plibvirt_list_clear(&r->lv.domains);
+	plibvirt_list_add(&r->lv.domains, "66666666-2222-3333-4444-555555555555");
+	b = content_string(r);
+	tap_ok(strcmp(base, b) == 0 && strcmp(q->hash, r->hash) == 0,
+	    "profiles that differ in identity and domains only have the same content and hash");
+	tap_ok(strstr(b, "host-") == NULL && strstr(b, "a.example") == NULL &&
+	    strstr(b, "-2222-") == NULL && strstr(b, "collected_at") == NULL,
+	    "the content names no host and no domain");
+	free(b);
+	profile_free(r);
+
+	for (i = 0; i < sizeof(mut) / sizeof(mut[0]); i++) {
+		r = profile_copy(q);
+		mut[i].fn(r);
+		b = content_string(r);
+		ok = strcmp(base, b) != 0 && strcmp(q->hash, r->hash) != 0;
+		tap_ok(ok, "a change in %s changes the content and the hash", mut[i].name);
+		free(b);
+		profile_free(r);
+	}
+	free(base);
+	profile_free(q);
+}
+
 static void
 test_bad_input(void)
 {
@@ -329,6 +481,7 @@ main(void)
 
 	test_full_round_trip();
 	test_vmx_source();
+	test_copy_content();
 	test_bad_input();
 	test_fixture_dir(dir, &ndumps, &nother);
 	tap_ok(ndumps >= 266 + 3, "%d fixture profiles and dumps loaded (%d other files refused)", ndumps, nother);
