@@ -15,8 +15,9 @@ EXTRA_DIST += tests/unit/tap.h tests/system/common.sh tests/fixtures
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile tests/unit/test-kvmnested
 tests_unit_test_kvmnested_SOURCES = tests/unit/test-kvmnested.c
 check_PROGRAMS += tests/unit/test-evmcs tests/unit/test-rules tests/unit/test-rules-layers \
-	tests/unit/test-rules-vmspec tests/unit/test-rules-alloc
+	tests/unit/test-rules-vmspec tests/unit/test-rules-alloc tests/unit/test-rules-evmcs
 tests_unit_test_evmcs_SOURCES = tests/unit/test-evmcs.c
+tests_unit_test_rules_evmcs_SOURCES = tests/unit/test-rules-evmcs.c
 check_PROGRAMS += tests/unit/test-guestrun tests/unit/test-guest-tcg tests/unit/test-hvcpuid \
 	tests/unit/test-hwmsr tests/unit/test-evmcsview
 tests_unit_test_guestrun_SOURCES = tests/unit/test-guestrun.c

@@ -300,15 +300,16 @@ baseline_vmx(const struct baseline_in *in, struct vmx_msrs *out)
  */
 static int
 baseline_evmcs_view(const struct profile *p, int pv, struct vmx_msrs *out,
-    const struct evmcs_row **row)
+    const struct evmcs_row **row, int *open)
 {
 	enum evmcs_view vw = pv ? EVMCS_VIEW_EVMCS_PV : EVMCS_VIEW_EVMCS;
 	const struct profile_evmcs *em = &p->evmcs_emulated;
+	struct evmcs_kinfo ki;
 	size_t i;
 
-	*row = NULL;
-	if (evmcs_kernel_classify(p->kernel, row) != EVMCS_KERNEL_ROW)
-		*row = NULL;
+	evmcs_kernel_info(p->kernel, &ki);
+	*row = ki.row;
+	*open = ki.nopen > 0;
 	if (profile_layer_ok(&p->evmcs_measured.layer) && (p->evmcs_measured.views_present >> vw & 1)) {
 		*out = p->evmcs_measured.view[vw];
 		return 0;
@@ -318,14 +319,14 @@ baseline_evmcs_view(const struct profile *p, int pv, struct vmx_msrs *out,
 			if (strcmp(evmcs_rows[i].row, em->rules) == 0)
 				*row = &evmcs_rows[i];
 	if (*row != NULL && profile_layer_ok(&p->vmx)) {
-		const struct evmcs_row *alt = evmcs_row_alt(*row);
 		struct vmx_msrs other;
+		int j;
 		size_t k;
 
 		evmcs_apply(*row, &p->vmx_raw, pv, out);
-		if (alt != NULL) {
-			/* A stable backport may have moved the kernel to alt: only what both show. */
-			evmcs_apply(alt, &p->vmx_raw, pv, &other);
+		for (j = 0; j < ki.nopen && ki.row == *row; j++) {
+			/* An open stable backport may have moved the kernel on: only what all show. */
+			evmcs_apply(ki.open_row[j], &p->vmx_raw, pv, &other);
 			for (k = 0; k < VMX_MSR_NUM; k++)
 				out->val[k] &= other.val[k] | 0xffffffffull;
 		}
@@ -354,18 +355,18 @@ baseline_evmcs(const struct baseline_in *in, enum vmspec_scenario sc, struct pro
 	struct profile_evmcs *e = &out->evmcs_emulated;
 	const struct evmcs_row *row, *row0 = NULL;
 	struct vmx_msrs view, *b = &out->vmx_raw;
-	int pv = sc == VMSPEC_EVMCS_PV;
+	int pv = sc == VMSPEC_EVMCS_PV, open;
 	uint64_t v, keep;
 	uint32_t bad;
 	size_t i, k;
 
 	for (i = 0; i < in->n; i++) {
-		if (baseline_evmcs_view(in->h[i], pv, &view, &row) == -1)
+		if (baseline_evmcs_view(in->h[i], pv, &view, &row, &open) == -1)
 			return jsonu_err(in->err, in->errsize, NULL,
 			    "no eVMCS view of %s: kernel \"%s\" unknown to the filter table and no "
 			    "measured view", baseline_name(in, i), in->h[i]->kernel);
 		/* A row without backport ambiguity describes the baseline exactly. */
-		if (row0 == NULL && row != NULL && evmcs_row_alt(row) == NULL)
+		if (row0 == NULL && row != NULL && !open)
 			row0 = row;
 		for (k = 0; k < sizeof(ctl) / sizeof(ctl[0]); k++) {
 			keep = (vmx_msr_true_ctl(&view, ctl[k]) | 0xffffffffull);
@@ -394,9 +395,6 @@ baseline_evmcs(const struct baseline_in *in, enum vmspec_scenario sc, struct pro
 			    "eVMCS filter of another", name);
 		}
 	}
-	for (i = evmcs_rows_count; row0 == NULL && i > 0; i--)
-		if (evmcs_row_alt(&evmcs_rows[i - 1]) == NULL)
-			row0 = &evmcs_rows[i - 1];
 	if (row0 == NULL)
 		row0 = &evmcs_rows[evmcs_rows_count - 1];
 	util_strlcpy(e->rules, row0->row, sizeof(e->rules));

@@ -12,13 +12,14 @@
 #include "evmcs.h"
 
 /*
- * Parse the leading "MAJOR.MINOR" of a kernel release into major*1000+minor.
- * Returns 0 or -1.
+ * Parse the leading "MAJOR.MINOR[.SUBLEVEL]" of a kernel release into
+ * major*1000+minor and the sublevel (0 when absent); *tail points past
+ * them.  Returns 0 or -1.
  */
 static int
-evmcs_parse_release(const char *rel, unsigned *code)
+evmcs_parse_release(const char *rel, unsigned *code, unsigned *sub, const char **tail)
 {
-	unsigned long maj, min;
+	unsigned long maj, min, sl = 0;
 	char *end;
 
 	if (rel == NULL || !isdigit((unsigned char)rel[0]))
@@ -27,11 +28,15 @@ evmcs_parse_release(const char *rel, unsigned *code)
 	if (*end != '.' || !isdigit((unsigned char)end[1]))
 		return -1;
 	min = strtoul(end + 1, &end, 10);
-	if (maj == 0 || maj > 99 || min > 999)
+	if (*end == '.' && isdigit((unsigned char)end[1]))
+		sl = strtoul(end + 1, &end, 10);
+	if (maj == 0 || maj > 99 || min > 999 || sl > 99999)
 		return -1;
 	if (*end != '\0' && *end != '.' && *end != '-' && *end != '+' && *end != '_')
 		return -1;
 	*code = (unsigned)(maj * 1000 + min);
+	*sub = (unsigned)sl;
+	*tail = end;
 	return 0;
 }
 
@@ -47,27 +52,65 @@ evmcs_is_backport_kernel(const char *rel)
 	return 0;
 }
 
+/* The stable series "X.Y" as major*1000+minor, or 0. */
+static unsigned
+evmcs_series_code(const char *series)
+{
+	const char *tail;
+	unsigned code, sub;
+
+	return evmcs_parse_release(series, &code, &sub, &tail) == 0 ? code : 0;
+}
+
+void
+evmcs_kernel_info(const char *kernel_release, struct evmcs_kinfo *ki)
+{
+	const struct evmcs_row *r;
+	const char *tail;
+	unsigned code, sub;
+	size_t i;
+
+	memset(ki, 0, sizeof(*ki));
+	ki->kind = EVMCS_KERNEL_UNKNOWN;
+	if (kernel_release == NULL || evmcs_parse_release(kernel_release, &code, &sub, &tail) == -1)
+		return;
+	if (evmcs_is_backport_kernel(kernel_release)) {
+		ki->vendor = 1;
+		return;
+	}
+	ki->distro = tail[0] == '-' && isdigit((unsigned char)tail[1]);
+	for (i = 0; i < evmcs_rows_count; i++)
+		if (code >= evmcs_rows[i].from && code <= evmcs_rows[i].to)
+			ki->row = &evmcs_rows[i];
+	if (ki->row == NULL) {
+		if (evmcs_rows_count > 0 && code < evmcs_rows[0].from)
+			ki->kind = EVMCS_KERNEL_NONE;
+		return;
+	}
+	ki->kind = EVMCS_KERNEL_ROW;
+	/* Stable backports of the series, in table order. */
+	for (i = 0; i < evmcs_stable_rows_count; i++) {
+		if (evmcs_series_code(evmcs_stable_rows[i].series) != code ||
+		    (r = evmcs_row_find(evmcs_stable_rows[i].row)) == NULL)
+			continue;
+		if (ki->nopen == 0 && sub >= evmcs_stable_rows[i].first) {
+			ki->row = r;
+		} else if (ki->distro && ki->nopen < EVMCS_OPEN_MAX) {
+			ki->open[ki->nopen] = &evmcs_stable_rows[i];
+			ki->open_row[ki->nopen++] = r;
+		}
+	}
+}
+
 enum evmcs_kernel
 evmcs_kernel_classify(const char *kernel_release, const struct evmcs_row **row)
 {
-	unsigned code;
-	size_t i;
+	struct evmcs_kinfo ki;
 
+	evmcs_kernel_info(kernel_release, &ki);
 	if (row != NULL)
-		*row = NULL;
-	if (kernel_release == NULL || evmcs_parse_release(kernel_release, &code) == -1 ||
-	    evmcs_is_backport_kernel(kernel_release))
-		return EVMCS_KERNEL_UNKNOWN;
-	for (i = 0; i < evmcs_rows_count; i++) {
-		if (code >= evmcs_rows[i].from && code <= evmcs_rows[i].to) {
-			if (row != NULL)
-				*row = &evmcs_rows[i];
-			return EVMCS_KERNEL_ROW;
-		}
-	}
-	if (evmcs_rows_count > 0 && code < evmcs_rows[0].from)
-		return EVMCS_KERNEL_NONE;
-	return EVMCS_KERNEL_UNKNOWN;
+		*row = ki.row;
+	return ki.kind;
 }
 
 /* Turn a row mask into a keep mask according to the row's kind. */
@@ -157,12 +200,6 @@ evmcs_row_find(const char *name)
 		if (strcmp(evmcs_rows[i].row, name) == 0)
 			return &evmcs_rows[i];
 	return NULL;
-}
-
-const struct evmcs_row *
-evmcs_row_alt(const struct evmcs_row *r)
-{
-	return r->alt != NULL ? evmcs_row_find(r->alt) : NULL;
 }
 
 int

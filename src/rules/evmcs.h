@@ -1,8 +1,9 @@
 /*
  * evmcs.h - emulation of KVM's Enlightened VMCS filter: which VMX controls
  * an eVMCS-enabled L1 guest sees, per kernel release, from the raw nested
- * VMX MSRs.  The per-kernel masks live in data/evmcs-filter.tsv and are
- * turned into C at build time.
+ * VMX MSRs.  The per-kernel masks live in data/evmcs-filter.tsv, the
+ * stable backports that changed a series after its release in
+ * data/evmcs-stable.tsv; both are turned into C at build time.
  */
 #ifndef MIGCOMPAT_EVMCS_H
 #define MIGCOMPAT_EVMCS_H
@@ -26,11 +27,24 @@ struct evmcs_row {
 	uint32_t pin, tpin, proc, proc2, exit, entry, vmfunc;
 	int pv;
 	uint32_t pvexit, pventry;
-	const char *alt;		/* row a stable backport may have applied, or NULL */
 };
 
 extern const struct evmcs_row evmcs_rows[];
 extern const size_t evmcs_rows_count;
+
+/*
+ * One row of data/evmcs-stable.tsv: from stable sublevel series.first on,
+ * the series filters as the row named row (backported mainline commits).
+ */
+struct evmcs_stable {
+	const char *series;		/* "5.15" */
+	unsigned first;			/* first sublevel carrying the commits */
+	const char *commits;		/* "7a601e2cf615,f80ae0ef089a" */
+	const char *row;		/* "5.17" */
+};
+
+extern const struct evmcs_stable evmcs_stable_rows[];
+extern const size_t evmcs_stable_rows_count;
 
 /* What a kernel release says about eVMCS. */
 enum evmcs_kernel {
@@ -39,12 +53,40 @@ enum evmcs_kernel {
 	EVMCS_KERNEL_ROW = 1,		/* a row of the table applies */
 };
 
+#define EVMCS_OPEN_MAX 2
+
+/* What a kernel release says about its filter (evmcs_kernel_info()). */
+struct evmcs_kinfo {
+	enum evmcs_kernel kind;
+	const struct evmcs_row *row;	/* the filter it surely has (kind ROW), else NULL */
+	int vendor;			/* a vendor kernel with KVM backported wholesale (".el9") */
+	int distro;			/* a distribution's package release ("-91-generic") */
+	/*
+	 * Stable backports the release string leaves open (a distribution
+	 * kernel below their first sublevel): each may have turned the filter
+	 * into open_row[i], in order.
+	 */
+	int nopen;
+	const struct evmcs_stable *open[EVMCS_OPEN_MAX];
+	const struct evmcs_row *open_row[EVMCS_OPEN_MAX];
+};
+
 /*
- * Classify a kernel release ("6.1.0-13-amd64", "5.15.0-91-generic") and
- * return the row that applies through *row (NULL unless EVMCS_KERNEL_ROW).
- * Releases of vendor kernels that backport KVM wholesale (".el8", ".el9")
- * are EVMCS_KERNEL_UNKNOWN: their version number says nothing about the
- * filter.  row may be NULL.
+ * Read a kernel release into *ki.  "X.Y" or "X.Y.Z", alone or with a
+ * local version that does not start with "-" and a digit ("5.15.30",
+ * "6.6.1-arch1-1"), is an upstream release: its sublevel decides which
+ * stable backports it carries.  With "-" and a digit ("5.15.0-91-generic",
+ * "5.16.10-200.fc35") it is a distribution's package release: its
+ * sublevel is a floor, and backports whose first sublevel lies above it
+ * are open (ki->open).  ".elN" kernels are vendor rebuilds with KVM
+ * backported wholesale: EVMCS_KERNEL_UNKNOWN with ki->vendor set.
+ */
+void evmcs_kernel_info(const char *kernel_release, struct evmcs_kinfo *ki);
+
+/*
+ * The same, reduced to the kind and the row it surely has (*row, NULL
+ * unless EVMCS_KERNEL_ROW; row may be NULL).  A distribution kernel with
+ * open backports gets the row without them.
  */
 enum evmcs_kernel evmcs_kernel_classify(const char *kernel_release, const struct evmcs_row **row);
 
@@ -73,9 +115,6 @@ void evmcs_apply(const struct evmcs_row *row_entry, const struct vmx_msrs *raw, 
  * touch.
  */
 uint32_t evmcs_keep_mask(const struct evmcs_row *row_entry, uint32_t msr, int pv_bit);
-
-/* The row a stable backport may have turned row_entry into, or NULL. */
-const struct evmcs_row *evmcs_row_alt(const struct evmcs_row *row_entry);
 
 /* The row of that name ("6.1"), or NULL. */
 const struct evmcs_row *evmcs_row_find(const char *name);

@@ -56,20 +56,20 @@ rules_evmcs_keep(const struct evmcs_row *row, int pv, uint32_t *keep)
 }
 
 /*
- * The keep masks of a row and of the rows stable backports may have made
- * of it (evmcs_row_alt()): narrow keeps what every variant keeps, wide
- * what any variant keeps.
+ * The keep masks of the prepared row and of the rows the open stable
+ * backports may have made of it: narrow keeps what every variant keeps,
+ * wide what any variant keeps.
  */
 static void
-rules_evmcs_keep_chain(const struct evmcs_row *row, int pv, uint32_t *narrow, uint32_t *wide)
+rules_evmcs_keep_chain(const struct rules_prep *out, int pv, uint32_t *narrow, uint32_t *wide)
 {
 	uint32_t k[RULES_E_NUM];
-	int i, depth;
+	int i, j;
 
-	rules_evmcs_keep(row, pv, narrow);
+	rules_evmcs_keep(out->ev_row, pv, narrow);
 	memcpy(wide, narrow, sizeof(k));
-	for (depth = 0, row = evmcs_row_alt(row); row != NULL && depth < 4; row = evmcs_row_alt(row), depth++) {
-		rules_evmcs_keep(row, pv, k);
+	for (j = 0; j < out->ev_nopen; j++) {
+		rules_evmcs_keep(out->ev_open_row[j], pv, k);
 		for (i = 0; i < RULES_E_NUM; i++) {
 			narrow[i] &= k[i];
 			wide[i] |= k[i];
@@ -82,13 +82,23 @@ rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
 {
 	static const enum evmcs_view views[2] = { EVMCS_VIEW_EVMCS, EVMCS_VIEW_EVMCS_PV };
 	const struct profile_evmcs *me = &p->evmcs_measured, *em = &p->evmcs_emulated;
-	const struct evmcs_row *row = NULL;
+	const struct evmcs_row *row;
+	struct evmcs_kinfo ki;
 	uint32_t wide[RULES_E_NUM];
 	int pv, i, ranged;
 
-	out->ev_kernel = (int8_t)evmcs_kernel_classify(p->kernel, &row);
+	evmcs_kernel_info(p->kernel, &ki);
+	out->ev_kernel = (int8_t)ki.kind;
+	out->ev_vendor = (uint8_t)ki.vendor;
+	out->ev_nopen = 0;
+	row = ki.row;
 	if (row == NULL && profile_layer_ok(&em->layer))
 		row = evmcs_row_find(em->rules);
+	else
+		for (i = 0; i < ki.nopen; i++) {
+			out->ev_open[out->ev_nopen] = ki.open[i];
+			out->ev_open_row[out->ev_nopen++] = ki.open_row[i];
+		}
 	out->ev_row = row;
 	out->ev_host = row != NULL && row->host;
 	out->ev_pv = row != NULL ? (row->pv ? 1 : 0) : out->ev_kernel == EVMCS_KERNEL_NONE ? 0 : -1;
@@ -99,7 +109,7 @@ rules_evmcs_prepare(const struct profile *p, struct rules_prep *out)
 		ranged = 0;
 		out->ev_kind[pv] = RULES_EV_NONE;
 		if (row != NULL)
-			rules_evmcs_keep_chain(row, pv, out->ev_keep[pv], out->ev_keep_wide[pv]);
+			rules_evmcs_keep_chain(out, pv, out->ev_keep[pv], out->ev_keep_wide[pv]);
 		memcpy(wide, out->ev_keep_wide[pv], sizeof(wide));
 		if (profile_layer_ok(&me->layer) && (me->views_present & (1u << views[pv]))) {
 			rules_evmcs_slots(&me->view[views[pv]], out->ev_view[pv]);
@@ -288,7 +298,7 @@ rules_evmcs_explain(const struct rules_ctx *c, const struct rules_reason *r, cha
 {
 	const char *title = vmxbits_msr_title(r->msr);
 	const char *dker = rules_explain_dkernel(c);
-	char bit[160], a[96], b[96];
+	char bit[160], a[320], b[320];
 
 	if (title == NULL)
 		title = "VMX";
@@ -324,12 +334,18 @@ rules_evmcs_explain(const struct rules_ctx *c, const struct rules_reason *r, cha
 			snprintf(buf, bufsize, "eVMCS: the destination kernel (%s) predates nested eVMCS (v4.20)",
 			    dker);
 		break;
-	case RULES_R_EVMCS_VIEW_UNKNOWN:
-		snprintf(buf, bufsize, "eVMCS: the %s kernel (\"%s\") is not in the filter table and the "
-		    "profile has no measured eVMCS view: what the guest sees there is unknown",
-		    r->side == RULES_SIDE_SRC ? "source" : "destination",
-		    r->side == RULES_SIDE_SRC ? (c->srcp != NULL ? c->srcp->kernel : "") : c->dstp->kernel);
+	case RULES_R_EVMCS_VIEW_UNKNOWN: {
+		const struct profile *p = r->side == RULES_SIDE_SRC ? c->srcp : c->dstp;
+		struct evmcs_kinfo ki;
+
+		evmcs_kernel_info(p != NULL ? p->kernel : NULL, &ki);
+		snprintf(buf, bufsize, "eVMCS: the %s kernel (\"%s\") is %s and the profile has no measured "
+		    "eVMCS view: what the guest sees there is unknown",
+		    r->side == RULES_SIDE_SRC ? "source" : "destination", p != NULL ? p->kernel : "",
+		    ki.vendor ? "a vendor kernel with KVM backported wholesale, whose version says nothing "
+		    "of its filter" : "not in the filter table");
 		break;
+	}
 	default:
 		return NULL;
 	}

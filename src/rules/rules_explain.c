@@ -66,10 +66,17 @@ rules_explain_evsrc(const struct rules_ctx *c, const struct profile *p, char *bu
 	s = rules_prep_of(p, &tmp);
 	if (s->ev_kind[pv] == RULES_EV_MEASURED)
 		snprintf(buf, bufsize, "measured");
-	else if (s->ev_row != NULL && s->ev_row->alt != NULL)
-		snprintf(buf, bufsize, "kernel %s, filter row %s or, with stable backports, %s",
-		    p->kernel[0] != '\0' ? p->kernel : "?", s->ev_row->row, s->ev_row->alt);
-	else if (s->ev_row != NULL)
+	else if (s->ev_row != NULL && s->ev_nopen > 0) {
+		size_t n;
+		int j;
+
+		n = (size_t)snprintf(buf, bufsize, "kernel %s, filter row %s", p->kernel[0] != '\0' ?
+		    p->kernel : "?", s->ev_row->row);
+		for (j = 0; j < s->ev_nopen && n < bufsize; j++)
+			n += (size_t)snprintf(buf + n, bufsize - n, ", or %s if it carries %s (stable %s.%u "
+			    "on)", s->ev_open_row[j]->row, s->ev_open[j]->commits, s->ev_open[j]->series,
+			    s->ev_open[j]->first);
+	} else if (s->ev_row != NULL)
 		snprintf(buf, bufsize, "kernel %s, filter row %s", p->kernel[0] != '\0' ? p->kernel : "?",
 		    s->ev_row->row);
 	else

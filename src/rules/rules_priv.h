@@ -230,10 +230,14 @@ struct __attribute__((may_alias)) rules_prep {
 	int8_t ev_pv;			/* PV bit honoured: 1, 0, -1 unknown */
 	uint8_t ev_kind[2];		/* per PV bit setting: enum rules_ev_kind */
 	uint8_t ev_host;		/* the row narrows the host view too */
+	uint8_t ev_vendor;		/* a vendor kernel with KVM backported wholesale */
+	uint8_t ev_nopen;		/* stable backports the kernel string leaves open */
 	const struct evmcs_row *ev_row;	/* kernel (or stored) row, or NULL */
+	const struct evmcs_stable *ev_open[EVMCS_OPEN_MAX];	/* those backports */
+	const struct evmcs_row *ev_open_row[EVMCS_OPEN_MAX];	/* the rows they make */
 	/*
 	 * Per PV bit setting: the guest's view as a source (measured, or the
-	 * widest any variant of the kernel row gives, stable backports
+	 * widest any variant of the kernel row gives, open stable backports
 	 * included) and the allowed-1 bits every variant keeps, for the
 	 * destination side.
 	 */

@@ -110,6 +110,28 @@ check "eVMCS reason names the exit control" grep -q '"name": "vmx-exit-load-perf
 st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$T/k61.json" "$T/k519.json")
 check "6.1 without PV bit -> 5.19: exit 0" test "$st" -eq 0
 
+# Kernels whose eVMCS filters are identical: a real Sapphire Rapids profile
+# that differs only in its kernel release.
+spr="$X/GenuineIntel00806F8_SapphireRapids_05_CPUID.json"
+for k in 5.7.0 5.8.0 5.10.70 5.10.71 5.15.23 5.15.24 5.15.0-91-generic; do
+	jq --arg k "$k" '.kernel = $k' "$spr" >"$T/spr-$k.json"
+done
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$T/spr-5.7.0.json" "$T/spr-5.8.0.json")
+check "eVMCS 5.7 -> 5.8 (identical filters): exit 0" test "$st" -eq 0
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$T/spr-5.8.0.json" "$T/spr-5.10.70.json")
+check "eVMCS 5.8 -> 5.10.70 (no backport yet): exit 0" test "$st" -eq 0
+"$MIGCOMPAT" check --json --scenario evmcs "$T/spr-5.10.70.json" "$T/spr-5.10.71.json" >"$T/s71.json"
+check "eVMCS 5.10.70 -> 5.10.71 (8d68bad6d869): incompatible, names the secondary controls hidden" \
+    jq -e '.verdict == "incompatible" and ([.reasons[] | select(.layer == "evmcs" and .rule == "evmcs-hidden" and .msr == "0x48b") | .bit] | sort == [8, 9, 10, 13, 17, 25])' "$T/s71.json"
+"$MIGCOMPAT" check --json --scenario evmcs "$T/spr-5.15.23.json" "$T/spr-5.15.24.json" >"$T/s24.json"
+check "eVMCS 5.15.23 -> 5.15.24 (7a601e2cf615, f80ae0ef089a): incompatible, preemption timer and posted interrupts" \
+    jq -e '.verdict == "incompatible" and ([.reasons[] | select(.rule == "evmcs-hidden") | "\(.msr):\(.bit)"] | sort == ["0x48d:6", "0x48d:7", "0x48f:22"])' "$T/s24.json"
+"$MIGCOMPAT" check --json --scenario evmcs "$T/spr-5.15.0-91-generic.json" "$T/spr-5.15.24.json" >"$T/sdist.json"
+check "eVMCS distribution 5.15.0-91 -> 5.15.24: unknown, the reason names the backported commits" \
+    jq -e '.verdict == "unknown" and ([.reasons[] | select(.rule == "evmcs-backport-dependent") | .message | test("7a601e2cf615,f80ae0ef089a")] | all and length == 3)' "$T/sdist.json"
+st=$(status_of "$MIGCOMPAT" check --scenario evmcs "$T/spr-5.15.24.json" "$T/spr-5.15.0-91-generic.json")
+check "eVMCS 5.15.24 -> distribution 5.15.0-91: either variant keeps what 5.17's filter shows: exit 0" test "$st" -eq 0
+
 cat >"$T/vm.json" <<'JSON'
 { "scenario": "nested",
   "cpu": { "mode": "host-passthrough",

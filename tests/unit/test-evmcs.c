@@ -36,8 +36,17 @@ test_classify(void)
 	} c[] = {
 		{ "4.19.0-25-amd64", "none" }, { "3.10.0", "none" },
 		{ "4.20.0", "4.20" }, { "5.0.21", "4.20" }, { "5.5.19", "4.20" },
-		{ "5.6.0", "5.6" }, { "5.10.0-26-amd64", "5.6" }, { "5.14.21", "5.6" },
-		{ "5.15.0-91-generic", "5.15" }, { "5.16.20", "5.15" },
+		{ "5.6.0", "5.6" }, { "5.7.19", "5.6" }, { "5.8.0", "5.6" }, { "5.10.0-26-amd64", "5.6" },
+		{ "5.13.19", "5.6" }, { "5.15.0-91-generic", "5.15" },
+		/* Upstream stable sublevels decide the backports (data/evmcs-stable.tsv). */
+		{ "5.10", "5.6" }, { "5.10.70", "5.6" }, { "5.10.71", "5.15" }, { "5.10.220", "5.15" },
+		{ "5.14.9", "5.6" }, { "5.14.10", "5.15" }, { "5.14.21", "5.15" },
+		{ "5.15.23", "5.15" }, { "5.15.24", "5.17" }, { "5.15.167+", "5.17" },
+		{ "5.16.9", "5.15" }, { "5.16.10", "5.17" }, { "5.16.20", "5.17" },
+		{ "5.15.24-arch1-1", "5.17" }, { "5.10.71_custom", "5.15" },
+		/* A distribution's real sublevel is a floor: 5.16.10 or later is in. */
+		{ "5.16.10-200.fc35.x86_64", "5.17" }, { "5.14.21-150500.55.39-default", "5.15" },
+		{ "5.15.24-051524-generic", "5.17" },
 		{ "5.17.15", "5.17" }, { "5.18.0", "5.18" }, { "5.19.0-46-generic", "5.18" },
 		{ "6.0.12", "5.18" }, { "6.1.0-13-amd64", "6.1" }, { "6.2.16", "6.2" },
 		{ "6.3.0", "6.3" }, { "6.8.0-45-generic", "6.3" }, { "6.14.2-arch1-1", "6.3" },
@@ -50,6 +59,78 @@ test_classify(void)
 		tap_ok(strcmp(test_row_of(c[i].rel), c[i].row) == 0, "kernel \"%s\" -> row %s (got %s)",
 		    c[i].rel, c[i].row, test_row_of(c[i].rel));
 	tap_ok(strcmp(test_row_of(NULL), "unknown") == 0, "NULL kernel is unknown");
+}
+
+/* What the release string leaves open: distribution kernels below a backport's sublevel. */
+static void
+test_kinfo(void)
+{
+	static const struct {
+		const char *rel;
+		int distro;
+		const char *row, *open_row, *commits;
+	} c[] = {
+		{ "5.10.0-26-amd64", 1, "5.6", "5.15", "8d68bad6d869" },
+		{ "5.10.70", 0, "5.6", NULL, NULL },
+		{ "5.10.71", 0, "5.15", NULL, NULL },
+		{ "5.14.0-1-generic", 1, "5.6", "5.15", "8d68bad6d869" },
+		{ "5.15.0-91-generic", 1, "5.15", "5.17", "7a601e2cf615,f80ae0ef089a" },
+		{ "5.15.23-1-custom", 1, "5.15", "5.17", "7a601e2cf615,f80ae0ef089a" },
+		{ "5.15.23", 0, "5.15", NULL, NULL },
+		{ "5.16.0-1-amd64", 1, "5.15", "5.17", "7a601e2cf615,f80ae0ef089a" },
+		{ "5.16.10-200.fc35.x86_64", 1, "5.17", NULL, NULL },
+		/* Series without stable backports of the filter: nothing open. */
+		{ "5.8.0-63-generic", 1, "5.6", NULL, NULL },
+		{ "5.13.0-52-generic", 1, "5.6", NULL, NULL },
+		{ "5.4.0-150-generic", 1, "4.20", NULL, NULL },
+		{ "6.1.0-13-amd64", 1, "6.1", NULL, NULL },
+	};
+	struct evmcs_kinfo ki;
+	size_t i;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		evmcs_kernel_info(c[i].rel, &ki);
+		tap_ok(ki.kind == EVMCS_KERNEL_ROW && ki.distro == c[i].distro && !ki.vendor &&
+		    strcmp(ki.row->row, c[i].row) == 0 && ki.nopen == (c[i].open_row != NULL) &&
+		    (ki.nopen == 0 || (strcmp(ki.open_row[0]->row, c[i].open_row) == 0 &&
+		    strcmp(ki.open[0]->commits, c[i].commits) == 0)),
+		    "%s: %s row %s%s%s%s%s", c[i].rel, c[i].distro ? "distribution" : "upstream", c[i].row,
+		    c[i].open_row != NULL ? ", open: " : "", c[i].commits != NULL ? c[i].commits : "",
+		    c[i].open_row != NULL ? " -> " : "", c[i].open_row != NULL ? c[i].open_row : "");
+	}
+	evmcs_kernel_info("5.14.0-362.8.1.el9_3.x86_64", &ki);
+	tap_ok(ki.kind == EVMCS_KERNEL_UNKNOWN && ki.vendor && ki.row == NULL && ki.nopen == 0,
+	    "el9: a vendor kernel, no row, nothing to open");
+	evmcs_kernel_info(NULL, &ki);
+	tap_ok(ki.kind == EVMCS_KERNEL_UNKNOWN && !ki.vendor, "NULL: unknown");
+}
+
+/*
+ * Every backport row names a row of the filter table later than its
+ * series' own, and sublevels above 0: a typo there would silently
+ * change answers.
+ */
+static void
+test_stable_table(void)
+{
+	const struct evmcs_row *base, *to;
+	char rel[32];
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < evmcs_stable_rows_count; i++) {
+		const struct evmcs_stable *st = &evmcs_stable_rows[i];
+
+		to = evmcs_row_find(st->row);
+		snprintf(rel, sizeof(rel), "%s", st->series);
+		if (to == NULL || st->first == 0 || evmcs_kernel_classify(rel, &base) != EVMCS_KERNEL_ROW ||
+		    base->from >= to->from || strlen(st->commits) < 12) {
+			tap_diag("stable row %s.%u -> %s is inconsistent", st->series, st->first, st->row);
+			bad++;
+		}
+	}
+	tap_ok(bad == 0 && evmcs_stable_rows_count > 0, "%zu stable backport rows, each to a later row",
+	    evmcs_stable_rows_count);
 }
 
 static void
@@ -226,6 +307,8 @@ int
 main(void)
 {
 	test_classify();
+	test_kinfo();
+	test_stable_table();
 	test_pv();
 	test_masks();
 	test_emulate();

@@ -319,7 +319,7 @@ ref_vmx_ok(const struct ref *a, const struct ref *b)
 
 struct ref_row {
 	const char *kernel;
-	int alt;		/* index of the row a stable backport may make of it, -1 none */
+	int alt;		/* index of the row an open stable backport may make of it, -1 none */
 	int keep;		/* 1: SUPPORTED (keep) masks, 0: UNSUPPORTED (clear) masks */
 	int host;		/* narrows the vCPU's own MSRs (v4.20-v5.5) */
 	int pv;			/* honours the PV bit */
@@ -328,7 +328,11 @@ struct ref_row {
 
 static const struct ref_row ref_rows[] = {
 	{ "5.4.0", -1, 0, 1, 0, 0xc0, 0, 0x02026701, 0x1000, 0x2000, 1 },
-	/* 5.10.y and 5.15.y may carry the 5.15 and 5.17 changes as stable backports. */
+	/*
+	 * Distribution kernels of 5.10.y and 5.15.y (sublevel 0) may carry the
+	 * 5.15 and the 5.17 changes respectively as stable backports
+	 * (data/evmcs-stable.tsv): one step each, 5.10.y never got the 5.17 one.
+	 */
 	{ "5.10.0-26-amd64", 2, 0, 0, 0, 0, 0, 0x1, 0x1000, 0x2000, 0 },
 	{ "5.15.0-91-generic", 3, 0, 0, 0, 0, 0, 0x02026701, 0x1000, 0x2000, 1 },
 	{ "5.17.0", -1, 0, 0, 0, 0xc0, 0, 0x02026701, 0x401000, 0x2000, 1 },
@@ -366,7 +370,7 @@ ref_halves(const struct ref *a, uint32_t h[6])
 }
 
 /*
- * Keep masks over a row and its backport variants: the union (what a
+ * Keep masks over a row and its backport variant: the union (what a
  * source may show) and the intersection (what a destination surely keeps).
  */
 static void
@@ -377,7 +381,7 @@ ref_keep_variants(const struct ref_row *r, int pv, uint32_t any[6], uint32_t all
 
 	ref_keep(r, pv, any);
 	ref_keep(r, pv, all);
-	while (r->alt >= 0) {
+	if (r->alt >= 0) {
 		r = &ref_rows[r->alt];
 		ref_keep(r, pv, k);
 		for (i = 0; i < 6; i++) {
