@@ -22,6 +22,7 @@ EXTRA_DIST += \
 	tests/system/daemon-options.sh \
 	tests/system/daemon-load.sh \
 	tests/system/daemon-lib.sh \
+	tests/system/diff-lib.sh \
 	tests/system/daemon.sh \
 	tests/system/daemon-batch.sh \
 	tests/system/daemon-fleet.sh

@@ -12,7 +12,7 @@ libmigcompat_a_SOURCES += \
 	src/common/profile_json.c src/common/profile_parse.c \
 	src/common/plibvirt.c src/common/plibvirt.h \
 	src/common/report.c src/common/report.h \
-	src/common/pdiff.c src/common/pdiff.h \
+	src/common/pdiff.c src/common/pdiff.h src/common/pdiff_priv.h src/common/pdiff_layers.c \
 	src/common/httpx.c src/common/httpx.h
 
 nodist_libmigcompat_a_SOURCES += src/common/vmxbits-table.c

@@ -1,5 +1,6 @@
 /*
- * pdiff.c - features lost and gained between two profiles.
+ * pdiff.c - features lost and gained between two profiles: the VMX MSRs,
+ * eVMCS views, CPUID and KVM capabilities; pdiff_layers.c has the rest.
  */
 #include "config.h"
 
@@ -11,15 +12,12 @@
 
 #include "jsonu.h"
 #include "pdiff.h"
+#include "pdiff_priv.h"
 #include "profile.h"
 #include "vmx.h"
 #include "vmxbits.h"
 
-struct pdiff {
-	struct json_object *lost, *gained, *changed;
-};
-
-static void
+void
 pdiff_change(struct pdiff *d, const char *layer, const char *name, struct json_object *from,
     struct json_object *to)
 {
@@ -32,7 +30,7 @@ pdiff_change(struct pdiff *d, const char *layer, const char *name, struct json_o
 	json_object_array_add(d->changed, o);
 }
 
-static void
+void
 pdiff_change_str(struct pdiff *d, const char *layer, const char *name, const char *from,
     const char *to)
 {
@@ -40,15 +38,21 @@ pdiff_change_str(struct pdiff *d, const char *layer, const char *name, const cha
 		pdiff_change(d, layer, name, json_object_new_string(from), json_object_new_string(to));
 }
 
-static void
+void
 pdiff_change_int(struct pdiff *d, const char *layer, const char *name, int64_t from, int64_t to)
 {
 	if (from != to)
 		pdiff_change(d, layer, name, json_object_new_int64(from), json_object_new_int64(to));
 }
 
-/* Append a lost (gained == 0) or gained item. */
-static struct json_object *
+void
+pdiff_change_hex(struct pdiff *d, const char *layer, const char *name, uint64_t from, uint64_t to)
+{
+	if (from != to)
+		pdiff_change(d, layer, name, jsonu_hex(from), jsonu_hex(to));
+}
+
+struct json_object *
 pdiff_item(struct pdiff *d, int gained, const char *layer, const char *name)
 {
 	struct json_object *o = json_object_new_object();
@@ -131,35 +135,61 @@ pdiff_vmx_controls(struct pdiff *d, const char *layer, const struct vmx_msrs *a,
 	pdiff_vmx_bits(d, layer, MSR_VMX_PROCBASED3, va, vb, ~0ull, 0, "allowed-1", 0);
 }
 
-static void
-pdiff_vmx(struct pdiff *d, const struct vmx_msrs *a, const struct vmx_msrs *b)
+/* The value of an MSR of a set as text: hex, or "absent". */
+static struct json_object *
+pdiff_vmx_value(const struct vmx_msrs *m, uint32_t msr)
 {
-	uint64_t va, vb;
+	return vmx_msr_has(m, msr) ? jsonu_hex(vmx_msr_get(m, msr)) : json_object_new_string("absent");
+}
 
-	pdiff_vmx_controls(d, "vmx", a, b);
+/* MSRs compared as whole values: the fixed CR0/CR4 bits, VMCS_ENUM, the secondary exit controls. */
+static int
+pdiff_vmx_by_value(uint32_t msr)
+{
+	return (msr >= MSR_VMX_CR0_FIXED0 && msr <= MSR_VMX_VMCS_ENUM) || msr == MSR_VMX_EXIT2;
+}
+
+void
+pdiff_vmx(struct pdiff *d, const char *layer, const struct vmx_msrs *a, const struct vmx_msrs *b)
+{
+	const char *mn;
+	char name[96];
+	uint64_t va, vb;
+	uint32_t msr;
+
+	pdiff_vmx_controls(d, layer, a, b);
 	va = vmx_msr_get(a, MSR_VMX_EPT_VPID);
 	vb = vmx_msr_get(b, MSR_VMX_EPT_VPID);
-	pdiff_vmx_bits(d, "vmx", MSR_VMX_EPT_VPID, va, vb, ~0ull, 0, "capability", 0);
+	pdiff_vmx_bits(d, layer, MSR_VMX_EPT_VPID, va, vb, ~0ull, 0, "capability", 0);
 	va = vmx_msr_get(a, MSR_VMX_VMFUNC);
 	vb = vmx_msr_get(b, MSR_VMX_VMFUNC);
-	pdiff_vmx_bits(d, "vmx", MSR_VMX_VMFUNC, va, vb, ~0ull, 0, "capability", 0);
+	pdiff_vmx_bits(d, layer, MSR_VMX_VMFUNC, va, vb, ~0ull, 0, "capability", 0);
 
 	/* BASIC and MISC mix flags with numbers: named flags as items, numbers as changes. */
 	va = vmx_msr_get(a, MSR_VMX_BASIC);
 	vb = vmx_msr_get(b, MSR_VMX_BASIC);
-	pdiff_vmx_bits(d, "vmx", MSR_VMX_BASIC, va, vb, ~0ull, 0, "capability", 1);
-	pdiff_change_int(d, "vmx", "VMCS revision", (int64_t)(va & 0x7fffffff),
-	    (int64_t)(vb & 0x7fffffff));
-	pdiff_change_int(d, "vmx", "VMCS region size", (int64_t)(va >> 32 & 0x1fff),
+	pdiff_vmx_bits(d, layer, MSR_VMX_BASIC, va, vb, ~0ull, 0, "capability", 1);
+	pdiff_change_hex(d, layer, "VMCS revision", va & 0x7fffffff, vb & 0x7fffffff);
+	pdiff_change_int(d, layer, "VMCS region size", (int64_t)(va >> 32 & 0x1fff),
 	    (int64_t)(vb >> 32 & 0x1fff));
 	va = vmx_msr_get(a, MSR_VMX_MISC);
 	vb = vmx_msr_get(b, MSR_VMX_MISC);
-	pdiff_vmx_bits(d, "vmx", MSR_VMX_MISC, va, vb, ~0ull, 0, "capability", 1);
-	pdiff_change_int(d, "vmx", "preemption timer rate", (int64_t)(va & 0x1f), (int64_t)(vb & 0x1f));
-	pdiff_change_int(d, "vmx", "CR3-target count", (int64_t)(va >> 16 & 0x1ff),
+	pdiff_vmx_bits(d, layer, MSR_VMX_MISC, va, vb, ~0ull, 0, "capability", 1);
+	pdiff_change_int(d, layer, "preemption timer rate", (int64_t)(va & 0x1f), (int64_t)(vb & 0x1f));
+	pdiff_change_int(d, layer, "CR3-target count", (int64_t)(va >> 16 & 0x1ff),
 	    (int64_t)(vb >> 16 & 0x1ff));
-	pdiff_change_int(d, "vmx", "MSR-list size", (int64_t)(va >> 25 & 7), (int64_t)(vb >> 25 & 7));
-	pdiff_change_int(d, "vmx", "MSEG revision", (int64_t)(va >> 32), (int64_t)(vb >> 32));
+	pdiff_change_int(d, layer, "MSR-list size", (int64_t)(va >> 25 & 7), (int64_t)(vb >> 25 & 7));
+	pdiff_change_hex(d, layer, "MSEG revision", va >> 32, vb >> 32);
+
+	/* The rest by value, and any MSR that one set has and the other lacks. */
+	for (msr = VMX_MSR_FIRST; msr <= VMX_MSR_LAST; msr++) {
+		if (vmx_msr_has(a, msr) == vmx_msr_has(b, msr) &&
+		    (!pdiff_vmx_by_value(msr) || vmx_msr_get(a, msr) == vmx_msr_get(b, msr)))
+			continue;
+		mn = vmxbits_msr_name(msr);
+		snprintf(name, sizeof(name), "%s (0x%" PRIx32 ")", mn != NULL ? mn : "MSR", msr);
+		pdiff_change(d, layer, name, pdiff_vmx_value(a, msr), pdiff_vmx_value(b, msr));
+	}
 }
 
 static const char *const pdiff_view_layers[EVMCS_VIEW_NUM] = {
@@ -172,17 +202,27 @@ static void
 pdiff_evmcs(struct pdiff *d, const char *which, const struct profile_evmcs *a,
     const struct profile_evmcs *b)
 {
+	static const char *const tri[] = { "unknown", "no", "yes" };
 	char layer[64];
-	int v;
+	int v, pa, pb;
 
 	if (!profile_layer_ok(&a->layer) || !profile_layer_ok(&b->layer))
 		return;
 	for (v = 0; v < EVMCS_VIEW_NUM; v++) {
-		if (!(a->views_present >> v & 1) || !(b->views_present >> v & 1))
-			continue;
 		snprintf(layer, sizeof(layer), "%s/%s", which, pdiff_view_layers[v]);
-		pdiff_vmx_controls(d, layer, &a->view[v], &b->view[v]);
+		pa = (int)(a->views_present >> v & 1);
+		pb = (int)(b->views_present >> v & 1);
+		if (pa != pb)
+			pdiff_change_str(d, layer, "view", pa ? "present" : "absent", pb ? "present" : "absent");
+		else if (pa)
+			pdiff_vmx_controls(d, layer, &a->view[v], &b->view[v]);
 	}
+	pdiff_change_str(d, which, "PV bit honoured", tri[a->pv_bit_honoured + 1],
+	    tri[b->pv_bit_honoured + 1]);
+	pdiff_change_hex(d, which, "eVMCS version range", a->version_range, b->version_range);
+	pdiff_change_str(d, which, "kernel filter row", a->rules, b->rules);
+	pdiff_change_int(d, which, "views that differ from the emulated ones", (int64_t)a->n_mismatch,
+	    (int64_t)b->n_mismatch);
 }
 
 /* CPUID leaves whose registers are feature flags (never numeric fields). */
@@ -253,6 +293,80 @@ pdiff_cpuid_table(struct pdiff *d, const char *layer, int hv, const struct profi
 	}
 }
 
+/* The registers of a leaf that the flag table compares bit by bit. */
+static unsigned
+pdiff_cpuid_flagregs(int hv, uint32_t fn, uint32_t idx)
+{
+	size_t i, n;
+
+	n = hv ? sizeof(pdiff_hv_flags) / sizeof(pdiff_hv_flags[0]) :
+	    sizeof(pdiff_cpuid_flags) / sizeof(pdiff_cpuid_flags[0]);
+	for (i = 0; i < n; i++) {
+		if (hv && pdiff_hv_flags[i].function == fn && pdiff_hv_flags[i].index == idx)
+			return pdiff_hv_flags[i].regs;
+		if (!hv && pdiff_cpuid_flags[i].function == fn && pdiff_cpuid_flags[i].index == idx)
+			return pdiff_cpuid_flags[i].regs;
+	}
+	return 0;
+}
+
+static struct json_object *
+pdiff_cpuid_entry_text(const struct profile_cpuid *e)
+{
+	char buf[96];
+
+	if (e == NULL)
+		return json_object_new_string("absent");
+	snprintf(buf, sizeof(buf), "eax=0x%" PRIx32 " ebx=0x%" PRIx32 " ecx=0x%" PRIx32 " edx=0x%" PRIx32,
+	    e->eax, e->ebx, e->ecx, e->edx);
+	return json_object_new_string(buf);
+}
+
+/*
+ * The registers the flag table leaves out (numbers such as the signature,
+ * sizes, topology) as hex values, and leaves one profile lacks.
+ */
+static void
+pdiff_cpuid_values(struct pdiff *d, const char *layer, int hv, const struct profile *a,
+    const struct profile *b)
+{
+	static const char *const regname[4] = { "eax", "ebx", "ecx", "edx" };
+	const struct profile *pp[2] = { a, b };
+	const struct profile_cpuid *ent, *ea, *eb;
+	char name[96];
+	size_t i, k, n;
+	unsigned r, flags;
+
+	for (k = 0; k < 2; k++) {
+		ent = hv ? pp[k]->hv_cpuid_ent : pp[k]->cpuid_ent;
+		n = hv ? pp[k]->n_hv_cpuid : pp[k]->n_cpuid;
+		for (i = 0; i < n; i++) {
+			ea = profile_cpuid_find(a, hv, ent[i].function, ent[i].index);
+			eb = profile_cpuid_find(b, hv, ent[i].function, ent[i].index);
+			/* Each leaf once: from a, or from b when a lacks it. */
+			if ((k == 0 ? ea : eb) != &ent[i] || (k == 1 && ea != NULL))
+				continue;
+			if (ea == NULL || eb == NULL) {
+				snprintf(name, sizeof(name), "CPUID.0x%" PRIx32 ".%" PRIu32, ent[i].function,
+				    ent[i].index);
+				pdiff_change(d, layer, name, pdiff_cpuid_entry_text(ea),
+				    pdiff_cpuid_entry_text(eb));
+				continue;
+			}
+			flags = pdiff_cpuid_flagregs(hv, ent[i].function, ent[i].index);
+			for (r = 0; r < 4; r++) {
+				if (flags >> r & 1)
+					continue;
+				snprintf(name, sizeof(name), "CPUID.0x%" PRIx32 ".%" PRIu32 ":%s",
+				    ent[i].function, ent[i].index, regname[r]);
+				pdiff_change_hex(d, layer, name,
+				    r == 0 ? ea->eax : r == 1 ? ea->ebx : r == 2 ? ea->ecx : ea->edx,
+				    r == 0 ? eb->eax : r == 1 ? eb->ebx : r == 2 ? eb->ecx : eb->edx);
+			}
+		}
+	}
+}
+
 static int
 pdiff_seen(const struct profile_cap *c, size_t n, size_t upto, uint32_t id)
 {
@@ -316,32 +430,12 @@ pdiff_caps(struct pdiff *d, const struct profile *a, const struct profile *b)
 	}
 }
 
-static void
-pdiff_params(struct pdiff *d, const struct profile *a, const struct profile *b)
-{
-	const char *va, *vb;
-	char name[256];
-	size_t i;
-
-	for (i = 0; i < a->n_param; i++) {
-		snprintf(name, sizeof(name), "%s.%s", a->param[i].module, a->param[i].name);
-		vb = profile_param_get(b, a->param[i].module, a->param[i].name);
-		pdiff_change_str(d, "params", name, a->param[i].value, vb != NULL ? vb : "(absent)");
-	}
-	for (i = 0; i < b->n_param; i++) {
-		va = profile_param_get(a, b->param[i].module, b->param[i].name);
-		if (va != NULL)
-			continue;
-		snprintf(name, sizeof(name), "%s.%s", b->param[i].module, b->param[i].name);
-		pdiff_change_str(d, "params", name, "(absent)", b->param[i].value);
-	}
-}
-
 struct json_object *
 pdiff_json(const struct profile *a, const struct profile *b)
 {
 	struct json_object *o = json_object_new_object();
 	struct pdiff d;
+	char sa[64], sb[64];
 
 	d.lost = json_object_new_array();
 	d.gained = json_object_new_array();
@@ -349,25 +443,50 @@ pdiff_json(const struct profile *a, const struct profile *b)
 
 	pdiff_change_str(&d, "host", "kernel", a->kernel, b->kernel);
 	pdiff_change_str(&d, "host", "cpu", a->cpu.model_name, b->cpu.model_name);
-	if (a->cpu.has_microcode && b->cpu.has_microcode && a->cpu.microcode != b->cpu.microcode)
-		pdiff_change(&d, "host", "microcode", jsonu_hex(a->cpu.microcode),
-		    jsonu_hex(b->cpu.microcode));
-	if (profile_layer_ok(&a->vmx) && profile_layer_ok(&b->vmx))
-		pdiff_vmx(&d, &a->vmx_raw, &b->vmx_raw);
+	pdiff_change_str(&d, "host", "cpu vendor", a->cpu.vendor, b->cpu.vendor);
+	snprintf(sa, sizeof(sa), "family %d model %d stepping %d", a->cpu.family, a->cpu.model,
+	    a->cpu.stepping);
+	snprintf(sb, sizeof(sb), "family %d model %d stepping %d", b->cpu.family, b->cpu.model,
+	    b->cpu.stepping);
+	pdiff_change_str(&d, "host", "cpu signature", sa, sb);
+	if (a->cpu.has_microcode && b->cpu.has_microcode)
+		pdiff_change_hex(&d, "host", "microcode", a->cpu.microcode, b->cpu.microcode);
+	pdiff_layers_status(&d, a, b);
+	if (profile_layer_ok(&a->kvm) && profile_layer_ok(&b->kvm)) {
+		pdiff_change_int(&d, "kvm", "API version", a->api_version, b->api_version);
+		pdiff_caps(&d, a, b);
+	}
+	if (profile_layer_ok(&a->cpuid) && profile_layer_ok(&b->cpuid)) {
+		pdiff_cpuid_table(&d, "cpuid", 0, a, b);
+		pdiff_cpuid_values(&d, "cpuid", 0, a, b);
+	}
+	if (profile_layer_ok(&a->hv_cpuid) && profile_layer_ok(&b->hv_cpuid)) {
+		pdiff_cpuid_table(&d, "hv_cpuid", 1, a, b);
+		pdiff_cpuid_values(&d, "hv_cpuid", 1, a, b);
+	}
+	if (profile_layer_ok(&a->feature_msrs) && profile_layer_ok(&b->feature_msrs))
+		pdiff_layers_msrs(&d, a, b);
+	if (profile_layer_ok(&a->vmx) && profile_layer_ok(&b->vmx)) {
+		pdiff_change_str(&d, "vmx", "source", profile_vmx_source_name(profile_vmx_source(a)),
+		    profile_vmx_source_name(profile_vmx_source(b)));
+		pdiff_change_str(&d, "vmx", "emulated for kernel", a->vmx_kernel, b->vmx_kernel);
+		pdiff_vmx(&d, "vmx", &a->vmx_raw, &b->vmx_raw);
+	}
+	if (profile_layer_ok(&a->vmx_vcpu) && profile_layer_ok(&b->vmx_vcpu))
+		pdiff_vmx(&d, "vmx_vcpu", &a->vmx_vcpu_msrs, &b->vmx_vcpu_msrs);
 	pdiff_evmcs(&d, "evmcs_measured", &a->evmcs_measured, &b->evmcs_measured);
 	pdiff_evmcs(&d, "evmcs_emulated", &a->evmcs_emulated, &b->evmcs_emulated);
-	if (profile_layer_ok(&a->cpuid) && profile_layer_ok(&b->cpuid))
-		pdiff_cpuid_table(&d, "cpuid", 0, a, b);
-	if (profile_layer_ok(&a->hv_cpuid) && profile_layer_ok(&b->hv_cpuid))
-		pdiff_cpuid_table(&d, "hv_cpuid", 1, a, b);
-	if (profile_layer_ok(&a->kvm) && profile_layer_ok(&b->kvm))
-		pdiff_caps(&d, a, b);
+	if (profile_layer_ok(&a->hw) && profile_layer_ok(&b->hw))
+		pdiff_layers_hw(&d, a, b);
 	if (profile_layer_ok(&a->tsc) && profile_layer_ok(&b->tsc)) {
 		pdiff_change_int(&d, "tsc", "tsc_khz", a->tsc_khz, b->tsc_khz);
 		pdiff_change_int(&d, "tsc", "tsc_scaling", a->tsc_scaling, b->tsc_scaling);
 	}
 	if (profile_layer_ok(&a->params) && profile_layer_ok(&b->params))
-		pdiff_params(&d, a, b);
+		pdiff_layers_params(&d, a, b);
+	if (profile_layer_ok(&a->libvirt) && profile_layer_ok(&b->libvirt))
+		pdiff_layers_libvirt(&d, &a->lv, &b->lv);
+	pdiff_layers_extra(&d, a, b);
 
 	json_object_object_add(o, "lost", d.lost);
 	json_object_object_add(o, "gained", d.gained);
@@ -405,7 +524,7 @@ pdiff_print(FILE *f, struct json_object *diff)
 	if ((l == NULL || json_object_array_length(l) == 0) &&
 	    (g == NULL || json_object_array_length(g) == 0) &&
 	    (c == NULL || json_object_array_length(c) == 0)) {
-		fprintf(f, "no capability changes\n");
+		fprintf(f, "no changes\n");
 		return;
 	}
 	pdiff_print_items(f, c, '~');

@@ -67,6 +67,35 @@ check "changes text: the change lines and transitions" sh -c "'$MIGCOMPAT' chang
 check "changes without --since: usage" sh -c "'$MIGCOMPAT' changes $S 2>/dev/null; [ \$? = 2 ]"
 check "changes --since garbage: the daemon's message" sh -c "! '$MIGCOMPAT' changes $S --since yesterday 2>'$T/e' && grep -q 'since' '$T/e'"
 
+# Every layer of a profile: the same profiles imported into the daemon diff
+# as the files do, byte for byte, both ways, in text and JSON.
+if command -v jq >/dev/null 2>&1; then
+	. "$top_srcdir/tests/system/diff-lib.sh"
+	D=$T/diff
+	mkdir -p "$D"
+	check "diff: the profiles of every layer are made" diff_profiles "$D"
+	for p in base all libvirt_status; do
+		"$MIGCOMPAT" import $S --host-id "layers-$p" "$D/$p.json" >/dev/null
+	done
+	# same_diff A B [--json]: diff of the files and of the hosts, compared byte for byte.
+	same_diff() {
+		"$MIGCOMPAT" diff $3 "$D/$1.json" "$D/$2.json" >"$D/off" || return 1
+		"$MIGCOMPAT" diff $3 $S "layers-$1" "layers-$2" >"$D/on" || return 1
+		[ "$(wc -l <"$D/off")" -ge "$4" ] || { echo "only $(wc -l <"$D/off") lines:"; cat "$D/off"; return 1; }
+		cmp "$D/off" "$D/on" || { diff -u "$D/off" "$D/on" | head -20; return 1; }
+	}
+	for pair in "base all" "all base" "base libvirt_status" "libvirt_status all"; do
+		check "diff $pair: from the daemon as offline, every layer, byte for byte" same_diff $pair "" 1
+		check "diff --json $pair: from the daemon as offline, byte for byte" same_diff $pair --json 5
+	done
+	check "diff base all names every layer, from the daemon too" sh -c "
+		'$MIGCOMPAT' diff $S layers-base layers-all >'$D/all.out' &&
+		for l in host kvm cpuid hv_cpuid feature_msrs vmx vmx_vcpu evmcs_emulated/evmcs hw_msrs tsc \
+		    module_params libvirt guest sgx; do grep -q \"^[-+~] \$l \" '$D/all.out' || { echo \"no \$l\"; exit 1; }; done"
+else
+	skip "diff of every layer from the daemon" "jq is not installed"
+fi
+
 # hosts: columns as wide as their widest cell, nothing cut; last seen, stale.
 long=host-with-a-rather-long-identifier-that-goes-past-forty-characters.example.org
 "$MIGCOMPAT" import $S --host-id $long "$sky" >/dev/null

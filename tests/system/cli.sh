@@ -66,4 +66,74 @@ fi
 st=$(status_of "$MIGCOMPAT" frobnicate)
 check "unknown command exits 2" test "$st" -eq 2
 
+# diff covers every layer: a copy of a full profile with one layer changed
+# shows that change (and nothing in another layer), in hex where check
+# prints hex.
+if command -v jq >/dev/null 2>&1; then
+	. "$top_srcdir/tests/system/diff-lib.sh"
+	D=$TMPDIR_TEST/diff
+	mkdir -p "$D"
+	check "diff: the profiles of every layer are made" diff_profiles "$D"
+	# diff_shows LAYER COLUMN LINE...: diff base LAYER prints each LINE (a
+	# grep -x pattern), and only lines whose layer column matches COLUMN.
+	diff_shows() {
+		l=$1
+		col=$2
+		shift 2
+		"$MIGCOMPAT" diff "$D/base.json" "$D/$l.json" >"$D/$l.out" || { echo "exit $?"; return 1; }
+		rc=0
+		for line in "$@"; do
+			grep -qx -- "$line" "$D/$l.out" || { echo "missing: $line"; rc=1; }
+		done
+		awk -v c="^($col)\$" '$2 !~ c { print "other layer: " $0; bad = 1 } END { exit bad }' "$D/$l.out" || rc=1
+		[ $rc = 0 ] || cat "$D/$l.out"
+		return $rc
+	}
+	check "diff: kernel release" diff_shows host host '~ host  *kernel: 6.1 -> 6.6.0'
+	check "diff: CPU signature" diff_shows signature host \
+		'~ host  *cpu signature: family 6 model 85 stepping 7 -> family 6 model 106 stepping 6'
+	check "diff: KVM capabilities lost and changed" diff_shows kvm kvm \
+		'- kvm  *exception_payload' '~ kvm  *nested_state: 20608 -> 8192'
+	check "diff: CPUID flags and the signature leaf in hex" diff_shows cpuid cpuid \
+		'- cpuid  *CPUID.0x7.0:ebx\[16\]' '~ cpuid  *CPUID.0x1.0:eax: 0x50657 -> 0x50656'
+	check "diff: Hyper-V CPUID (the eVMCS leaf)" diff_shows hv_cpuid hv_cpuid \
+		'- hv_cpuid  *CPUID.0x4000000a.0:eax\[0\]'
+	check "diff: feature MSRs in hex, changed and new" diff_shows feature_msrs feature_msrs \
+		'~ feature_msrs  *MSR 0x10a: 0x2b -> 0x2a' '~ feature_msrs  *MSR 0x345: absent -> 0x33c5'
+	check "diff: raw VMX MSRs by value and by control" diff_shows vmx vmx \
+		'~ vmx  *IA32_VMX_VMCS_ENUM (0x48a): 0x2e -> 0x30' '~ vmx  *IA32_VMX_VMFUNC (0x491): 0x1 -> absent' \
+		'- vmx  *vmx-eptp-switching'
+	check "diff: per-vCPU VMX MSRs" diff_shows vmx_vcpu vmx_vcpu \
+		'~ vmx_vcpu  *IA32_VMX_CR4_FIXED1 (0x489): 0x7767ff -> 0x3767ff'
+	check "diff: eVMCS views (a view gone, controls gained, the filter row)" diff_shows evmcs \
+		'evmcs_emulated|evmcs_emulated/evmcs|evmcs_emulated/evmcs-pv' \
+		'~ evmcs_emulated/evmcs-pv  *view: present -> absent' '+ evmcs_emulated/evmcs  *vmx-pml' \
+		'~ evmcs_emulated  *kernel filter row: 6.1 -> 5.15'
+	check "diff: hardware VMX MSRs, per CPU too" diff_shows hw_msrs hw_msrs \
+		'~ hw_msrs  *CPUs read: 1 -> 4' '- hw_msrs  *vmx-ept-advanced-exitinfo' \
+		'~ hw_msrs  *CPU 3 IA32_VMX_PROCBASED_CTLS2 (0x48b): as the reference CPU -> 0x5f7fff00000000'
+	check "diff: TSC" diff_shows tsc tsc '~ tsc  *tsc_khz: 2500000 -> 2100000'
+	check "diff: module parameters" diff_shows module_params module_params \
+		'~ module_params  *kvm_intel.nested: Y -> N' '~ module_params  *kvm.ignore_msrs: N -> Y'
+	check "diff: libvirt and QEMU versions, machine types, CPU models, features" diff_shows libvirt libvirt \
+		'~ libvirt  *libvirt version: 9.0.0 -> 10.0.0' '~ libvirt  *QEMU version: 7.2.0 -> 8.2.2' \
+		'- libvirt  *machine type pc-q35-7.2' '+ libvirt  *machine type pc-q35-8.2' \
+		'- libvirt  *CPU model Cascadelake-Server' '+ libvirt  *Hyper-V enlightenment tlbflush' \
+		'+ libvirt  *host-model feature arch-capabilities'
+	check "diff: a layer that became unavailable" diff_shows libvirt_status libvirt \
+		'~ libvirt  *status: measured -> unavailable'
+	check "diff: the guest layer" diff_shows guest guest '~ guest  *status: measured -> unavailable'
+	check "diff: a layer this migcompat does not model" diff_shows extra sgx \
+		'~ sgx  *content: absent -> {"status":"measured","reason":"a newer probe","epc_mib":64}'
+	check "diff: a profile against itself: no changes" sh -c "
+		[ \"\$('$MIGCOMPAT' diff '$D/all.json' '$D/all.json')\" = 'no changes' ]"
+	check "diff: every change at once, each layer" sh -c "'$MIGCOMPAT' diff '$D/base.json' '$D/all.json' >'$D/all.out' &&
+		for l in host kvm cpuid hv_cpuid feature_msrs vmx vmx_vcpu evmcs_emulated/evmcs hw_msrs tsc \
+		    module_params libvirt guest sgx; do grep -q \"^[-+~] \$l \" '$D/all.out' || { echo \"no \$l\"; exit 1; }; done"
+	check "diff: VMCS revision in hex, as check prints it" sh -c "'$MIGCOMPAT' diff '$haswell' \
+		'$MIGCOMPAT_FIXTURES/instlatx64/GenuineIntel00506E3_SkyLake_01_CPUID.json' | grep -qx '~ vmx  *VMCS revision: 0x12 -> 0x4'"
+else
+	skip "diff covers every layer" "jq is not installed"
+fi
+
 done_testing
