@@ -338,11 +338,13 @@ static void
 main_collect(struct main_state *s)
 {
 	struct collector_result res;
+	struct store_put_item it;
 	struct profile p;
-	char err[512], *json = NULL;
+	char err[512], when[32], *json = NULL;
 	int64_t version;
 	int created, ok = 0;
 
+	memset(&it, 0, sizeof(it));
 	profile_init(&p);
 	log_debug("collecting with %s", s->conf.probe);
 	if (collector_run(s->conf.probe, s->host_id, s->conf.libvirt_uri, s->conf.probe_timeout, s->sigfd,
@@ -355,15 +357,23 @@ main_collect(struct main_state *s)
 		goto done;
 	}
 	util_strlcpy(p.host_id, s->host_id, sizeof(p.host_id));
-	if (store_put(s->store, s->host_id, &p, (int64_t)time(NULL), &version, &created,
-	    err, sizeof(err)) == -1)
+	it.host_id = s->host_id;
+	it.p = &p;
+	if (store_put_batch(s->store, &it, 1, (int64_t)time(NULL), err, sizeof(err)) == -1)
 		goto done;
+	version = it.version;
+	created = it.created;
+	if (it.was_retired != 0) {
+		util_format_time(it.was_retired, when, sizeof(when));
+		log_info("host %s was retired at %s; collected again, it is back in the fleet",
+		    s->host_id, when);
+	}
 	if (created)
 		log_info("collected a new profile: version %lld (%s)", (long long)version, p.hash);
 	else
 		log_debug("collected profile unchanged (version %lld)", (long long)version);
 	s->coll.version = version;
-	if (created && s->api != NULL)
+	if ((created || it.was_retired != 0) && s->api != NULL)
 		api_store_changed(s->api);
 	json = profile_to_string(&p, 0);
 	push_submit(s->push, s->host_id, json);

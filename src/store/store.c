@@ -68,6 +68,8 @@ static const char *const store_migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT NOT NULL"
 	");",
+	/* 3 -> 4: retired hosts (taken out of the fleet by an operator, history kept). */
+	"ALTER TABLE hosts ADD COLUMN retired_at INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define STORE_NMIGRATIONS	(sizeof(store_migrations) / sizeof(store_migrations[0]))
@@ -349,6 +351,54 @@ cleanup:
 }
 
 int
+store_retire(struct store *s, const char *host_id, int64_t at, int64_t *since, int *already,
+    char *err, size_t errsize)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc;
+
+	*already = 0;
+	*since = 0;
+	/* A host retired before keeps its first time. */
+	if (sqlite3_prepare_v2(s->db, "UPDATE hosts SET retired_at = ?1 WHERE id = ?2 AND "
+	    "retired_at = 0", -1, &st, NULL) != SQLITE_OK)
+		goto sqlerr;
+	sqlite3_bind_int64(st, 1, at);
+	store_bind_text(st, 2, host_id);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto sqlerr;
+	if (sqlite3_changes(s->db) > 0) {
+		*since = at;
+		ret = 0;
+		goto cleanup;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	/* Nothing changed: retired already, or unknown. */
+	if (sqlite3_prepare_v2(s->db, "SELECT retired_at FROM hosts WHERE id = ?", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto sqlerr;
+	store_bind_text(st, 1, host_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		snprintf(err, errsize, "no host \"%s\"", host_id);
+		errno = ENOENT;
+		goto cleanup;
+	}
+	if (rc != SQLITE_ROW)
+		goto sqlerr;
+	*since = sqlite3_column_int64(st, 0);
+	*already = 1;
+	ret = 0;
+	goto cleanup;
+sqlerr:
+	store_err(s, err, errsize, "retiring a host");
+cleanup:
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
 store_meta_get(struct store *s, const char *key, char *buf, size_t bufsize, char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
@@ -406,8 +456,10 @@ store_domain_host(struct store *s, const char *uuid, const char *skip, char *hos
 	sqlite3_stmt *st = NULL;
 	int ret = -1, rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT host_id FROM domains WHERE uuid = ? AND host_id != ? "
-	    "ORDER BY host_id LIMIT 1", -1, &st, NULL) != SQLITE_OK) {
+	/* A retired host runs nothing the fleet knows of. */
+	if (sqlite3_prepare_v2(s->db, "SELECT d.host_id FROM domains d JOIN hosts h ON h.id = d.host_id "
+	    "WHERE d.uuid = ? AND d.host_id != ? AND h.retired_at = 0 ORDER BY d.host_id LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK) {
 		store_err(s, err, errsize, "looking a domain up");
 		goto cleanup;
 	}

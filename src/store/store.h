@@ -22,7 +22,7 @@
 #include "profile.h"
 
 /* The schema version this build creates and understands. */
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 struct store;
 
@@ -44,6 +44,7 @@ struct store_host {
 	int64_t last_seen;		/* last upload, changed or not */
 	struct store_version cur;
 	int64_t stale_since;		/* 0, or when its fleet-store lease expired */
+	int64_t retired_at;		/* 0, or when an operator retired it */
 };
 
 /*
@@ -77,7 +78,8 @@ char *store_blob_json(const struct profile *p);
  * p->hash must be set (profile_parse does).  If the host's current version
  * has the same hash, only last_seen changes and *created is 0; otherwise a
  * new version is added and *created is 1.  *version receives the current
- * version number.  One transaction.  The blob is formatted from p only
+ * version number.  A retired host is brought back (retired_at cleared).
+ * One transaction.  The blob is formatted from p only
  * when the store lacks it: a caller that knows it is stored may pass a
  * profile with only the hash, the identity, kernel, cpu.model_name and the
  * libvirt layer's domains set.
@@ -91,6 +93,8 @@ struct store_put_item {
 	const struct profile *p;	/* in: p->hash set */
 	int64_t version;		/* out: its current version */
 	int created;			/* out: 1 if a new version was added */
+	int64_t was_retired;		/* out: the host had been retired at this time
+					   and this upload brought it back; 0 not */
 };
 
 /*
@@ -146,6 +150,16 @@ int store_each_version(struct store *s, const char *host_id,
 int store_set_stale(struct store *s, const char *host_id, int64_t since, char *err, size_t errsize);
 
 /*
+ * Retire host_id as of at (UNIX seconds): it leaves the fleet (no
+ * migration target, in no group), its history and profile stay readable,
+ * and its next upload (store_put) brings it back.  Returns 0 with *since
+ * the time it is retired since and *already nonzero if it was retired
+ * before (its first time is kept), or -1 (errno ENOENT: no such host).
+ */
+int store_retire(struct store *s, const char *host_id, int64_t at, int64_t *since, int *already,
+    char *err, size_t errsize);
+
+/*
  * Small named state kept with the data (the fleet store's revision).
  * store_meta_get copies the value into buf; -1 with ENOENT if unset.
  */
@@ -160,8 +174,8 @@ int store_meta_set(struct store *s, const char *key, const char *value, char *er
 int64_t store_data_version(struct store *s);
 
 /*
- * The host (other than skip, which may be NULL) whose latest upload lists
- * the running domain uuid (case-insensitive), into host.  Returns 0, or -1
+ * The host (other than skip, which may be NULL, and not retired) whose
+ * latest upload lists the running domain uuid (case-insensitive), into host.  Returns 0, or -1
  * (errno ENOENT: no such host).
  */
 int store_domain_host(struct store *s, const char *uuid, const char *skip, char *host, size_t hostsize,

@@ -35,7 +35,7 @@ store_get_row_version(sqlite3_stmt *st, int off, struct store_version *v)
 
 #define STORE_VERSION_COLS "v.version, v.hash, v.collected_at, v.stored_at, v.hostname, v.kernel, v.cpu"
 #define STORE_HOST_SELECT "SELECT h.id, h.first_seen, h.last_seen, " STORE_VERSION_COLS \
-	", h.stale_since FROM hosts h JOIN versions v ON v.host_id = h.id AND v.version = h.current"
+	", h.stale_since, h.retired_at FROM hosts h JOIN versions v ON v.host_id = h.id AND v.version = h.current"
 
 static void
 store_get_row_host(sqlite3_stmt *st, struct store_host *h)
@@ -46,6 +46,7 @@ store_get_row_host(sqlite3_stmt *st, struct store_host *h)
 	h->last_seen = sqlite3_column_int64(st, 2);
 	store_get_row_version(st, 3, &h->cur);
 	h->stale_since = sqlite3_column_int64(st, 10);
+	h->retired_at = sqlite3_column_int64(st, 11);
 }
 
 int

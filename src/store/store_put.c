@@ -73,7 +73,7 @@ store_put_blob_exists(struct store *s, const char *hash)
  */
 static int
 store_put_one(struct store *s, const char *host_id, const struct profile *p, int64_t now,
-    int64_t *version, int *created, char *err, size_t errsize)
+    int64_t *version, int *created, int64_t *was_retired, char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
 	char *blob = NULL;
@@ -81,12 +81,13 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 	int ret = -1, rc, same = 0, have;
 
 	*created = 0;
+	*was_retired = 0;
 	if (!store_host_id_valid(host_id) || p->hash[0] == '\0') {
 		snprintf(err, errsize, "invalid host id or profile without hash");
 		errno = EINVAL;
 		return -1;
 	}
-	if (store_prepare(s, "SELECT h.current, v.hash FROM hosts h JOIN versions v "
+	if (store_prepare(s, "SELECT h.current, v.hash, h.retired_at FROM hosts h JOIN versions v "
 	    "ON v.host_id = h.id AND v.version = h.current WHERE h.id = ?", &st) != SQLITE_OK)
 		goto sqlerr;
 	store_bind_text(st, 1, host_id);
@@ -94,13 +95,15 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 	if (rc == SQLITE_ROW) {
 		cur = sqlite3_column_int64(st, 0);
 		same = strcmp((const char *)sqlite3_column_text(st, 1), p->hash) == 0;
+		*was_retired = sqlite3_column_int64(st, 2);
 	} else if (rc != SQLITE_DONE)
 		goto sqlerr;
 	store_release(s, st);
 	st = NULL;
 
 	if (same) {
-		if (store_prepare(s, "UPDATE hosts SET last_seen = ?, stale_since = 0 WHERE id = ?",
+		if (store_prepare(s, "UPDATE hosts SET last_seen = ?, stale_since = 0, "
+		    "retired_at = 0 WHERE id = ?",
 		    &st) != SQLITE_OK)
 			goto sqlerr;
 		sqlite3_bind_int64(st, 1, now);
@@ -128,7 +131,7 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 
 		if (store_prepare(s, "INSERT INTO hosts (id, first_seen, last_seen, current) "
 		    "VALUES (?1, ?2, ?2, ?3) ON CONFLICT(id) DO UPDATE SET last_seen = ?2, current = ?3, "
-		    "stale_since = 0", &st) != SQLITE_OK)
+		    "stale_since = 0, retired_at = 0", &st) != SQLITE_OK)
 			goto sqlerr;
 		store_bind_text(st, 1, host_id);
 		sqlite3_bind_int64(st, 2, now);
@@ -166,8 +169,10 @@ sqlerr:
 cleanup:
 	store_release(s, st);
 	free(blob);
-	if (ret == -1)
+	if (ret == -1) {
 		*created = 0;
+		*was_retired = 0;
+	}
 	return ret;
 }
 
@@ -175,7 +180,7 @@ int
 store_put(struct store *s, const char *host_id, const struct profile *p, int64_t now,
     int64_t *version, int *created, char *err, size_t errsize)
 {
-	struct store_put_item it = { host_id, p, 0, 0 };
+	struct store_put_item it = { host_id, p, 0, 0, 0 };
 
 	if (store_put_batch(s, &it, 1, now, err, errsize) == -1) {
 		*created = 0;
@@ -194,14 +199,16 @@ store_put_batch(struct store *s, struct store_put_item *items, size_t n, int64_t
 	size_t i;
 	int ret = -1, intx = 0;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		items[i].created = 0;
+		items[i].was_retired = 0;
+	}
 	if (store_exec(s, "BEGIN IMMEDIATE", err, errsize) == -1)
 		goto cleanup;
 	intx = 1;
 	for (i = 0; i < n; i++) {
 		if (store_put_one(s, items[i].host_id, items[i].p, now, &items[i].version,
-		    &items[i].created, msg, sizeof(msg)) == -1) {
+		    &items[i].created, &items[i].was_retired, msg, sizeof(msg)) == -1) {
 			if (n == 1)
 				snprintf(err, errsize, "%s", msg);
 			else
@@ -217,7 +224,9 @@ cleanup:
 	if (intx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	if (ret == -1)
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			items[i].created = 0;
+			items[i].was_retired = 0;
+		}
 	return ret;
 }

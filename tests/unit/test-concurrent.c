@@ -95,7 +95,7 @@ tc_writer(void *arg)
 			for (k = 0; k < 8; k++) {
 				h = (r * 8 + k) % TC_HOSTS;
 				snprintf(ids[k], sizeof(ids[k]), "h%02d", h);
-				items[k] = (struct store_put_item){ ids[k], tc_profile(h, r), 0, 0 };
+				items[k] = (struct store_put_item){ ids[k], tc_profile(h, r), 0, 0, 0 };
 			}
 			if (store_put_batch(s, items, 8, 1000 + r, err, sizeof(err)) == -1)
 				tc_fail("writer batch", err);

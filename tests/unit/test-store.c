@@ -147,12 +147,41 @@ main(void)
 	    store_domain_host(s, "11111111-2222-3333-4444-555555555555", NULL, host, sizeof(host),
 	    err, sizeof(err)) == -1 && errno == ENOENT, "a new upload replaces the domain list");
 
+	/* Retiring: history kept, the first time kept, gone from domain lookups, back on upload. */
+	{
+		struct store_put_item one = { "h2", &a, 0, 0, 0 };
+		int64_t since = 0;
+		int already = -1;
+
+		plibvirt_list_add(&a.lv.domains, "11111111-2222-3333-4444-555555555555");
+		store_put(s, "h2", &a, 1006, &version, &created, err, sizeof(err));
+		tap_ok(store_retire(s, "h2", 1007, &since, &already, err, sizeof(err)) == 0 &&
+		    since == 1007 && already == 0, "h2 retired at 1007");
+		tap_ok(store_get_host(s, "h2", &h, err, sizeof(err)) == 0 && h.retired_at == 1007 &&
+		    h.cur.version == 1 && store_each_version(s, "h2", count_versions, &last, err,
+		    sizeof(err)) == 0, "a retired host and its history are still read, marked retired");
+		tap_ok(store_retire(s, "h2", 1008, &since, &already, err, sizeof(err)) == 0 &&
+		    since == 1007 && already == 1, "retired again: already, the first time kept");
+		tap_ok(store_retire(s, "nope", 1008, &since, &already, err, sizeof(err)) == -1 &&
+		    errno == ENOENT, "retiring an unknown host is ENOENT");
+		tap_ok(store_domain_host(s, "11111111-2222-3333-4444-555555555555", NULL, host,
+		    sizeof(host), err, sizeof(err)) == -1 && errno == ENOENT,
+		    "a retired host's domains are not looked up");
+		plibvirt_list_clear(&a.lv.domains);
+		tap_ok(store_put_batch(s, &one, 1, 1009, err, sizeof(err)) == 0 && one.was_retired == 1007 &&
+		    !one.created && store_get_host(s, "h2", &h, err, sizeof(err)) == 0 && h.retired_at == 0,
+		    "an upload brings a retired host back and says since when it was retired");
+		one.was_retired = -1;
+		tap_ok(store_put_batch(s, &one, 1, 1010, err, sizeof(err)) == 0 && one.was_retired == 0,
+		    "the next upload is an ordinary one");
+	}
+
 	/* A batch: every host in one transaction, or none. */
 	{
 		struct store_put_item it[4] = {
-			{ "b1", &a, 0, 0 }, { "b2", &b, 0, 0 }, { "b1", &b, 0, 0 }, { "h1", &b, 0, 0 },
+			{ "b1", &a, 0, 0, 0 }, { "b2", &b, 0, 0, 0 }, { "b1", &b, 0, 0, 0 }, { "h1", &b, 0, 0, 0 },
 		};
-		struct store_put_item bad[2] = { { "b3", &a, 0, 0 }, { "b/4", &a, 0, 0 } };
+		struct store_put_item bad[2] = { { "b3", &a, 0, 0, 0 }, { "b/4", &a, 0, 0, 0 } };
 		int64_t h0, v0, bl0;
 
 		tap_ok(store_put_batch(s, it, 4, 2000, err, sizeof(err)) == 0 &&
