@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
@@ -39,6 +42,7 @@ const struct api_route api_routes[] = {
 	{ "POST", "/v1/hosts", api_hosts_post, API_AUTH | API_BODY | API_WRITE },
 	{ "GET", "/v1/hosts/{id}", api_hosts_get, 0 },
 	{ "PUT", "/v1/hosts/{id}", api_hosts_put, API_AUTH | API_BODY | API_WRITE },
+	{ "DELETE", "/v1/hosts/{id}", api_hosts_delete, API_AUTH | API_WRITE },
 	{ "GET", "/v1/hosts/{id}/history", api_hosts_history, 0 },
 	{ "GET", "/v1/hosts/{id}/diff", api_hosts_diff, 0 },
 	{ "GET", "/v1/compat", api_compat_get, 0 },
@@ -238,9 +242,9 @@ nomatch:
 void
 api_route_find(struct api_req *r)
 {
-	static const char *const allow[] = { "GET", "PUT", "GET, PUT", "POST", "GET, POST" };
+	static const char *const names[] = { "GET", "PUT", "POST", "DELETE" };
 	unsigned methods = 0;
-	size_t i;
+	size_t i, k, n;
 
 	r->route = -1;
 	for (i = 0; i < api_nroutes; i++) {
@@ -250,16 +254,26 @@ api_route_find(struct api_req *r)
 			r->route = (int)i;
 			return;
 		}
-		methods |= strcmp(api_routes[i].method, "GET") == 0 ? 1 :
-		    strcmp(api_routes[i].method, "PUT") == 0 ? 2 : 4;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+			if (strcmp(api_routes[i].method, names[k]) == 0)
+				methods |= 1u << k;
 		for (; r->nparam > 0; r->nparam--) {
 			free(r->param[r->nparam - 1]);
 			r->param[r->nparam - 1] = NULL;
 		}
 	}
-	if (methods != 0)
-		r->allow = methods == 1 ? allow[0] : methods == 2 ? allow[1] : methods == 3 ?
-		    allow[2] : methods == 4 ? allow[3] : allow[4];
+	if (methods == 0)
+		return;
+	/* "GET, PUT, DELETE": in the order of names. */
+	r->allow_buf[0] = '\0';
+	for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		if (!(methods & (1u << k)))
+			continue;
+		n = strlen(r->allow_buf);
+		snprintf(r->allow_buf + n, sizeof(r->allow_buf) - n, "%s%s", n > 0 ? ", " : "",
+		    names[k]);
+	}
+	r->allow = r->allow_buf;
 }
 
 /*
@@ -355,6 +369,34 @@ api_auth(struct api_req *r)
 		return -1;
 	}
 	return 0;
+}
+
+void
+api_who(struct api_req *r, char *buf, size_t bufsize)
+{
+	const union MHD_ConnectionInfo *ci;
+	char addr[INET6_ADDRSTRLEN + 8] = "an unknown address";
+	const struct sockaddr *sa;
+
+	if (r->l == NULL || r->conn == NULL) {
+		snprintf(buf, bufsize, "an in-process caller");
+		return;
+	}
+	if (r->l->is_unix) {
+		snprintf(buf, bufsize, "the Unix socket %s", r->l->name);
+		return;
+	}
+	ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && (sa = ci->client_addr) != NULL) {
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			    addr, sizeof(addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			    addr, sizeof(addr));
+	}
+	snprintf(buf, bufsize, "%s with %s", addr, api_client_cert_ok(r) ? "a client certificate" :
+	    api_header(r, MHD_HTTP_HEADER_AUTHORIZATION) != NULL ? "the token" : "no credentials");
 }
 
 void

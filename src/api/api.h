@@ -23,6 +23,7 @@
 
 struct api;
 struct profile;
+struct store_host;
 
 /* A listening socket, bound and listening already. */
 struct api_listener_fd {
@@ -58,6 +59,15 @@ struct api_conf {
 	int (*upload)(void *arg, const char *const *ids, const struct profile *const *ps,
 	    size_t n, char *err, size_t errsize);
 	void *upload_arg;
+	/*
+	 * NULL, or where a retirement goes before the local store (store =
+	 * etcd): called by the writer thread with the host as the local
+	 * store has it and the time of the retirement, returns 0 once it is
+	 * committed there, else -1 with a message (answered 503, the host
+	 * is not retired here).
+	 */
+	int (*retire)(void *arg, const struct store_host *h, int64_t at, char *err, size_t errsize);
+	void *retire_arg;
 };
 
 /* The last collection, as /healthz and /metrics show it. */

@@ -33,15 +33,25 @@
 /* The scenario when a request names none: the same default as "migcompat check". */
 #define API_COMPAT_DEFAULT_SCENARIO	VMSPEC_NESTED
 
-/* Look a host id up; reply 400/404 and return NULL on failure. */
+/*
+ * Look a host id up; reply 400/404 (410 for a retired host) and return
+ * NULL on failure.
+ */
 static const struct profile *
 api_compat_host(struct api_req *r, const char *what, const char *id)
 {
+	const struct profile *p;
+
 	if (!store_host_id_valid(id)) {
 		api_error(r, 400, "%s: invalid host id", what);
 		return NULL;
 	}
-	return api_hosts_profile(r, id, 0, NULL);
+	if ((p = api_hosts_profile(r, id, 0, NULL)) == NULL)
+		return NULL;
+	/* Retired: its profile is history, not a host to migrate from or to. */
+	if (api_hosts_gone(r, id))
+		return NULL;
+	return p;
 }
 
 /*

@@ -46,8 +46,11 @@ api_fleet_load_one(const struct store_host *h, void *arg)
 	const struct profile *p;
 	char err[512], hash[80];
 
-	/* A stale host (its fleet-store lease expired) is no target and in no group. */
-	if (h->stale_since != 0) {
+	/*
+	 * A stale host (its fleet-store lease expired) or a retired one is no
+	 * target and in no group.
+	 */
+	if (h->stale_since != 0 || h->retired_at != 0) {
 		fleet_remove_host(a->fleet, h->id);
 		return 0;
 	}
@@ -211,7 +214,8 @@ api_fleet_targets(struct api_req *r)
 		goto cleanup;
 	}
 	if ((text = fleet_targets(r->api->fleet, id, vm, policy, &len, err, sizeof(err))) == NULL) {
-		api_error(r, 404, "%s", err);
+		if (!api_hosts_gone(r, id))
+			api_error(r, 404, "%s", err);
 		goto cleanup;
 	}
 	api_reply_text(r, 200, text, "application/json");
@@ -318,9 +322,15 @@ api_fleet_baseline(struct api_req *r)
 	}
 	b.ids = ids;
 	if (fleet_with_profiles(r->api->fleet, ids, n, api_fleet_base_fn, &b, b.err, sizeof(b.err)) == -1) {
-		/* Unknown hosts are 404; a set without a common configuration is 409. */
-		api_error(r, b.answer == NULL && strncmp(b.err, "unknown host", 12) == 0 ? 404 : 409,
-		    "%s", b.err);
+		/* Unknown hosts are 404 (retired ones 410); a set without a common configuration is 409. */
+		if (b.answer == NULL && strncmp(b.err, "unknown host", 12) == 0) {
+			for (i = 0; i < n; i++)
+				if (api_hosts_gone(r, ids[i]))
+					goto cleanup;
+			api_error(r, 404, "%s", b.err);
+		} else {
+			api_error(r, 409, "%s", b.err);
+		}
 		goto cleanup;
 	}
 	api_reply(r, 200, b.answer);

@@ -1,5 +1,5 @@
 /*
- * api_hosts.c - /v1/hosts: list, profile, upload, history and diff.
+ * api_hosts.c - /v1/hosts: list, profile, upload, retirement, history and diff.
  */
 #include "config.h"
 
@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "api_priv.h"
+#include "fleet.h"
 #include "log.h"
 #include "pcache.h"
 #include "pdiff.h"
@@ -101,11 +102,27 @@ api_hosts_profile(struct api_req *r, const char *id, int64_t version, struct sto
 	return p;
 }
 
+/* Which hosts GET /v1/hosts lists. */
+enum api_hosts_which {
+	API_HOSTS_ACTIVE = 0,		/* retired=exclude (the default) */
+	API_HOSTS_ALL,			/* retired=include */
+	API_HOSTS_RETIRED,		/* retired=only */
+};
+
+struct api_hosts_listing {
+	struct json_object *a;
+	enum api_hosts_which which;
+};
+
 static int
 api_hosts_list_one(const struct store_host *h, void *arg)
 {
-	struct json_object *a = arg, *o;
+	struct api_hosts_listing *ls = arg;
+	struct json_object *o;
 
+	if ((ls->which == API_HOSTS_ACTIVE && h->retired_at != 0) ||
+	    (ls->which == API_HOSTS_RETIRED && h->retired_at == 0))
+		return 0;
 	o = api_hosts_version_json(&h->cur);
 	json_object_object_add(o, "id", json_object_new_string(h->id));
 	json_object_object_add(o, "first_seen", api_hosts_time(h->first_seen));
@@ -114,28 +131,73 @@ api_hosts_list_one(const struct store_host *h, void *arg)
 	json_object_object_add(o, "stale", json_object_new_boolean(h->stale_since != 0));
 	if (h->stale_since != 0)
 		json_object_object_add(o, "stale_since", api_hosts_time(h->stale_since));
-	json_object_array_add(a, o);
+	/* Retired: an operator took it out of the fleet (DELETE); history stays. */
+	json_object_object_add(o, "retired", json_object_new_boolean(h->retired_at != 0));
+	if (h->retired_at != 0)
+		json_object_object_add(o, "retired_at", api_hosts_time(h->retired_at));
+	json_object_array_add(ls->a, o);
 	return 0;
 }
 
 void
 api_hosts_list(struct api_req *r)
 {
-	static const char *const q[] = { NULL };
-	struct json_object *o, *a;
+	static const char *const q[] = { "retired", NULL };
+	struct api_hosts_listing ls = { NULL, API_HOSTS_ACTIVE };
+	const char *w = api_query(r, "retired");
+	struct json_object *o;
 	char err[512];
 
 	if (api_query_only(r, q) == -1)
 		return;
-	a = json_object_new_array();
-	if (store_each_host(r->store, api_hosts_list_one, a, err, sizeof(err)) == -1) {
-		json_object_put(a);
+	if (w != NULL) {
+		if (strcmp(w, "exclude") == 0 || strcmp(w, "0") == 0) {
+			ls.which = API_HOSTS_ACTIVE;
+		} else if (strcmp(w, "include") == 0 || strcmp(w, "1") == 0) {
+			ls.which = API_HOSTS_ALL;
+		} else if (strcmp(w, "only") == 0) {
+			ls.which = API_HOSTS_RETIRED;
+		} else {
+			api_error(r, 400, "retired: \"%.16s\" is not exclude, include or only", w);
+			return;
+		}
+	}
+	ls.a = json_object_new_array();
+	if (store_each_host(r->store, api_hosts_list_one, &ls, err, sizeof(err)) == -1) {
+		json_object_put(ls.a);
 		api_error(r, 500, "%s", err);
 		return;
 	}
 	o = json_object_new_object();
-	json_object_object_add(o, "hosts", a);
+	json_object_object_add(o, "hosts", ls.a);
 	api_reply(r, 200, o);
+}
+
+/* The 410 of a retired host: {"error": {"code", "message", "host", "retired_at"}}. */
+static void
+api_hosts_gone_reply(struct api_req *r, const char *id, int64_t at)
+{
+	struct json_object *e;
+	char when[32];
+
+	util_format_time(at, when, sizeof(when));
+	api_error(r, 410, "host %s was retired at %s", id, when);
+	if (json_object_object_get_ex(r->resp, "error", &e)) {
+		json_object_object_add(e, "host", json_object_new_string(id));
+		json_object_object_add(e, "retired_at", json_object_new_string(when));
+	}
+}
+
+int
+api_hosts_gone(struct api_req *r, const char *id)
+{
+	struct store_host h;
+	char err[512];
+
+	if (store_get_host(r->store, id, &h, err, sizeof(err)) == -1 || h.retired_at == 0)
+		return 0;
+	api_hosts_gone_reply(r, id, h.retired_at);
+	return 1;
 }
 
 static int
@@ -151,6 +213,7 @@ api_hosts_get(struct api_req *r)
 	static const char *const q[] = { "version", NULL };
 	const struct profile *p;
 	struct store_version v;
+	struct store_host h;
 	struct profile *tmp;
 	char err[512];
 	const char *id;
@@ -161,6 +224,9 @@ api_hosts_get(struct api_req *r)
 		return;
 	if ((p = api_hosts_profile(r, id, version, &v)) == NULL)
 		return;
+	/* A retired host is still served, marked so in a header. */
+	if (store_get_host(r->store, id, &h, err, sizeof(err)) == 0 && h.retired_at != 0)
+		util_format_time(h.retired_at, r->retired_at, sizeof(r->retired_at));
 	/* The cached profile is content only: give a copy this host's identity. */
 	tmp = profile_copy(p);
 	util_strlcpy(tmp->host_id, id, sizeof(tmp->host_id));
@@ -269,17 +335,30 @@ api_hosts_upload(struct api_req *r, const char *const *ids, const struct profile
 	return rc;
 }
 
+/* Log a retired host an upload brought back. */
+static void
+api_hosts_back(struct api_req *r, const struct store_put_item *it)
+{
+	char when[32], who[128];
+
+	if (it->was_retired == 0)
+		return;
+	util_format_time(it->was_retired, when, sizeof(when));
+	api_who(r, who, sizeof(who));
+	log_info("host %s, retired at %s, is back: uploaded again from %s", it->host_id, when, who);
+}
+
 void
 api_hosts_put(struct api_req *r)
 {
 	static const char *const q[] = { NULL };
+	struct store_put_item it;
 	struct profile p;
 	char err[512];
 	const char *id;
-	int64_t version;
-	int created;
 
 	profile_init(&p);
+	memset(&it, 0, sizeof(it));
 	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1)
 		goto cleanup;
 	if (api_header(r, "Content-Type") != NULL && !api_ctype_is(r, "application/json")) {
@@ -301,15 +380,18 @@ api_hosts_put(struct api_req *r)
 	util_strlcpy(p.host_id, id, sizeof(p.host_id));
 	if (api_hosts_upload(r, &id, &p, 1) == -1)
 		goto cleanup;
-	if (store_put(r->store, id, &p, (int64_t)time(NULL), &version, &created,
-	    err, sizeof(err)) == -1) {
+	it.host_id = id;
+	it.p = &p;
+	if (store_put_batch(r->store, &it, 1, (int64_t)time(NULL), err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);
 		goto cleanup;
 	}
-	if (created)
-		log_info("host %s: version %lld (%s)", id, (long long)version, p.hash);
+	api_hosts_back(r, &it);
+	if (it.created)
+		log_info("host %s: version %lld (%s)", id, (long long)it.version, p.hash);
 	api_fleet_update(r->api, id, &p);
-	api_reply(r, created ? 201 : 200, api_hosts_stored_json(id, version, p.hash, created));
+	api_reply(r, it.created ? 201 : 200, api_hosts_stored_json(id, it.version, p.hash,
+	    it.created));
 cleanup:
 	profile_clear(&p);
 }
@@ -472,6 +554,7 @@ api_hosts_post(struct api_req *r)
 	}
 	a = json_object_new_array();
 	for (i = 0; i < n; i++) {
+		api_hosts_back(r, &items[i]);
 		api_fleet_update(r->api, items[i].host_id, &ps[i]);
 		ncreated += items[i].created != 0;
 		json_object_array_add(a, api_hosts_stored_json(items[i].host_id, items[i].version,
@@ -492,6 +575,56 @@ cleanup:
 	json_object_put(body);
 }
 
+/*
+ * DELETE /v1/hosts/{id}: retire the host.  Its history stays; it is no
+ * migration target and in no group until its next upload.  200 with
+ * {"host", "retired_at", "already_retired"}; retiring it again changes
+ * nothing and says when it was retired.  With a fleet store the
+ * retirement is committed there first, so every node sees it.
+ */
+void
+api_hosts_delete(struct api_req *r)
+{
+	static const char *const q[] = { NULL };
+	struct json_object *o;
+	struct store_host h;
+	char err[512], when[32], who[128];
+	const char *id;
+	int64_t now = (int64_t)time(NULL), since;
+	int already;
+
+	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1)
+		return;
+	if (store_get_host(r->store, id, &h, err, sizeof(err)) == -1) {
+		api_error(r, errno == ENOENT ? 404 : 500, "%s", err);
+		return;
+	}
+	if (h.retired_at == 0 && r->api->retire != NULL &&
+	    r->api->retire(r->api->retire_arg, &h, now, err, sizeof(err)) == -1) {
+		log_warnx("retiring host %s in the fleet store: %s", id, err);
+		api_error(r, 503, "fleet store: %s", err);
+		return;
+	}
+	if (store_retire(r->store, id, now, &since, &already, err, sizeof(err)) == -1) {
+		api_error(r, errno == ENOENT ? 404 : 500, "%s", err);
+		return;
+	}
+	fleet_remove_host(r->api->fleet, id);
+	util_format_time(since, when, sizeof(when));
+	api_who(r, who, sizeof(who));
+	if (already)
+		log_info("host %s: retired already (at %s); asked again by %s", id, when, who);
+	else
+		log_info("host %s retired by %s (version %lld, %s, %s)", id, who,
+		    (long long)h.cur.version, h.cur.hostname[0] != '\0' ? h.cur.hostname : "no hostname",
+		    h.cur.hash);
+	o = json_object_new_object();
+	json_object_object_add(o, "host", json_object_new_string(id));
+	json_object_object_add(o, "retired_at", json_object_new_string(when));
+	json_object_object_add(o, "already_retired", json_object_new_boolean(already));
+	api_reply(r, 200, o);
+}
+
 static int
 api_hosts_history_one(const struct store_version *v, void *arg)
 {
@@ -504,11 +637,16 @@ api_hosts_history(struct api_req *r)
 {
 	static const char *const q[] = { NULL };
 	struct json_object *o, *a;
+	struct store_host h;
 	char err[512];
 	const char *id;
 
 	if (api_query_only(r, q) == -1 || api_hosts_id(r, &id) == -1)
 		return;
+	if (store_get_host(r->store, id, &h, err, sizeof(err)) == -1) {
+		api_error(r, errno == ENOENT ? 404 : 500, "%s", err);
+		return;
+	}
 	a = json_object_new_array();
 	if (store_each_version(r->store, id, api_hosts_history_one, a, err, sizeof(err)) == -1) {
 		json_object_put(a);
@@ -517,6 +655,9 @@ api_hosts_history(struct api_req *r)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "host", json_object_new_string(id));
+	json_object_object_add(o, "retired", json_object_new_boolean(h.retired_at != 0));
+	if (h.retired_at != 0)
+		json_object_object_add(o, "retired_at", api_hosts_time(h.retired_at));
 	json_object_object_add(o, "versions", a);
 	api_reply(r, 200, o);
 }

@@ -109,6 +109,8 @@ api_send(struct api_req *r)
 		MHD_add_response_header(resp, "Migcompat-From", r->compat_from);
 	if (r->compat_to[0] != '\0')
 		MHD_add_response_header(resp, "Migcompat-To", r->compat_to);
+	if (r->retired_at[0] != '\0')
+		MHD_add_response_header(resp, "Migcompat-Retired-At", r->retired_at);
 	ret = MHD_queue_response(r->conn, r->status, resp);
 	MHD_destroy_response(resp);
 	r->queued = 1;
@@ -464,6 +466,8 @@ api_start(const struct api_conf *c, char *err, size_t errsize)
 	a->auth_reads = c->auth_reads;
 	a->upload = c->upload;
 	a->upload_arg = c->upload_arg;
+	a->retire = c->retire;
+	a->retire_arg = c->retire_arg;
 	a->max_connections = c->max_connections;
 	a->soft_connections = c->max_connections > 1 ? c->max_connections - 1 : 1;
 	a->threads = api_pool_size(c->threads);

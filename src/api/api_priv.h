@@ -129,6 +129,9 @@ struct api {
 	int (*upload)(void *arg, const char *const *ids, const struct profile *const *ps,
 	    size_t n, char *err, size_t errsize);	/* api_conf.upload */
 	void *upload_arg;
+	int (*retire)(void *arg, const struct store_host *h, int64_t at, char *err,
+	    size_t errsize);			/* api_conf.retire */
+	void *retire_arg;
 
 	pthread_mutex_t mu;		/* guards the fields below */
 	unsigned char token_digest[32];
@@ -166,10 +169,12 @@ struct api_req {
 	char *text;			/* a text body (owned) with */
 	const char *ctype;		/* its content type */
 	const char *allow;		/* Allow header of a 405 */
+	char allow_buf[32];		/* its text */
 	int pretty;			/* format resp as "migcompat check --json" does */
 	int too_big;			/* the body went over max_body: being discarded */
 	char compat_from[128];		/* Migcompat-From header of a compat answer, "" none */
 	char compat_to[128];		/* Migcompat-To header, "" none */
+	char retired_at[32];		/* Migcompat-Retired-At header, "" none */
 };
 
 /* Reply with a JSON object (taken over) and status. */
@@ -211,6 +216,7 @@ int api_ctype_is(struct api_req *r, const char *type);
 void api_hosts_list(struct api_req *r);
 void api_hosts_get(struct api_req *r);
 void api_hosts_put(struct api_req *r);
+void api_hosts_delete(struct api_req *r);
 void api_hosts_post(struct api_req *r);
 void api_hosts_history(struct api_req *r);
 void api_hosts_diff(struct api_req *r);
@@ -239,6 +245,16 @@ int api_fleet_sync(struct api *a, struct store *s, char *err, size_t errsize);
  * in err.
  */
 int api_hosts_usable(const struct profile *p, char *err, size_t errsize);
+
+/*
+ * If host id is known and retired, reply 410 ("host ID was retired at T",
+ * with its retired_at) and return 1; else 0 without replying (a host that
+ * is unknown, active, or cannot be read now).
+ */
+int api_hosts_gone(struct api_req *r, const char *id);
+
+/* Who sent r, for the log: "the Unix socket", "ADDR with the token", ... */
+void api_who(struct api_req *r, char *buf, size_t bufsize);
 
 /* Record an upload in the fleet index. */
 void api_fleet_update(struct api *a, const char *id, const struct profile *p);

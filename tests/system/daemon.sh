@@ -164,7 +164,7 @@ check "missing version: 404" expect_error 404 GET "$URL/v1/hosts/moving?version=
 check "POST /v1/compat with a wrong type: 400" expect_error 400 POST "$URL/v1/compat" -H 'Content-Type: application/json' --data '{"from": 1, "to": "x"}'
 check "POST /v1/compat with an unknown field: 400" expect_error 400 POST "$URL/v1/compat" -H 'Content-Type: application/json' --data '{"form": "a", "to": "x"}'
 check "unknown route: 404" expect_error 404 GET "$URL/v2/nothing"
-check "wrong method: 405" expect_error 405 DELETE "$URL/v1/hosts/moving"
+check "wrong method: 405" expect_error 405 PATCH "$URL/v1/hosts/moving"
 check "the daemon still serves after all that" sh -c "curl -sf $URL/healthz >/dev/null && curl -sf $URL/v1/hosts/moving >/dev/null"
 check "metrics count requests by route and status" sh -c "curl -s $URL/metrics >'$T/m'; grep -q 'migcompat_http_requests_total{method=\"PUT\",route=\"/v1/hosts/{id}\",status=\"201\"}' '$T/m' && grep -q 'status=\"413\"' '$T/m' && grep -q 'migcompat_http_request_duration_seconds_bucket{method=\"GET\",route=\"/v1/compat\",le=\"+Inf\"}' '$T/m'"
 nh=$(curl -s "$URL/v1/hosts" | jq '.hosts | length')

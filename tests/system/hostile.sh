@@ -164,7 +164,7 @@ cat >"$T/table" <<'EOF'
 404|GET /v1/hosts/x/y/z|$U/v1/hosts/good/y/z
 404|GET /v1/hosts/ with an empty id|$U/v1/hosts/
 405|PATCH a host|-X PATCH $U/v1/hosts/good
-405|DELETE a host|-X DELETE $U/v1/hosts/good
+401|DELETE a host without the token|-X DELETE $U/v1/hosts/good
 405|POST /healthz|-X POST $U/healthz
 405|PUT /v1/compat|-X PUT $U/v1/compat
 405|DELETE /v1/hosts|-X DELETE $U/v1/hosts

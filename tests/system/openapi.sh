@@ -61,6 +61,8 @@ for h in ha hb; do
 	jq '.kernel = "6.1.0-99-amd64"' "$f" |
 		curl -fsS -o /dev/null -X PUT -H "$AUTH" -H 'Content-Type: application/json' --data-binary @- "$D_URL/v1/hosts/$h"
 done
+# hd: a host for DELETE to retire (the routes run in order, DELETE first).
+curl -fsS -o /dev/null -X PUT -H "$AUTH" -H 'Content-Type: application/json' --data-binary @"$a" "$D_URL/v1/hosts/hd"
 
 # A request for each documented route: the path with the fleet's ids, the
 # query and body the route needs.
@@ -73,6 +75,7 @@ request() {
 	"GET /v1/compat") u="$u?from=ha&to=hb" ;;
 	"GET /v1/fleet/changes") u="$u?since=0" ;;
 	"PUT /v1/hosts/{id}") body=@$a ;;
+	"DELETE /v1/hosts/{id}") u=/v1/hosts/hd ;;
 	"POST /v1/hosts") jq -n --slurpfile p "$a" '{hosts: [{id: "hc", profile: $p[0]}]}' >"$T/batch.json"; body=@$T/batch.json ;;
 	"POST /v1/compat") body='{"from": "ha", "to": "hb", "scenario": "nested"}' ;;
 	"POST /v1/hosts/{id}/targets") body='{"scenario": "plain"}' ;;
