@@ -16,6 +16,7 @@ TESTS += \
 	tests/system/daemon-fleet.sh \
 	tests/system/daemon-load.sh \
 	tests/system/daemon-options.sh \
+	tests/system/daemon-retire.sh \
 	tests/system/cli-daemon.sh
 EXTRA_DIST += \
 	tests/system/cli-daemon.sh \
@@ -25,4 +26,5 @@ EXTRA_DIST += \
 	tests/system/diff-lib.sh \
 	tests/system/daemon.sh \
 	tests/system/daemon-batch.sh \
-	tests/system/daemon-fleet.sh
+	tests/system/daemon-fleet.sh \
+	tests/system/daemon-retire.sh

@@ -32,6 +32,7 @@ extern const struct cli_cmd cmd_convert_entry;
 extern const struct cli_cmd cmd_emulate_entry;
 extern const struct cli_cmd cmd_history_entry;
 extern const struct cli_cmd cmd_changes_entry;
+extern const struct cli_cmd cmd_retire_entry;
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

@@ -96,6 +96,8 @@ cmd_history_run(int argc, char **argv)
 		    cmd_history_str(e, "stored_at"), cmd_history_str(e, "collected_at"),
 		    cmd_history_str(e, "kernel"), cmd_history_str(e, "cpu"));
 	}
+	if (json_object_object_get_ex(o, "retired_at", &e) && json_object_is_type(e, json_type_string))
+		printf("retired at %s\n", json_object_get_string(e));
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);

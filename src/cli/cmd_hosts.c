@@ -17,7 +17,7 @@
 static int cmd_hosts_run(int argc, char **argv);
 
 const struct cli_cmd cmd_hosts_entry = {
-	"hosts", "[--json] " HTTPC_USAGE,
+	"hosts", "[--json] [--retired | --all] " HTTPC_USAGE,
 	"list the hosts a migcompatd knows, with their current profile", cmd_hosts_run,
 };
 
@@ -41,6 +41,7 @@ static const struct {
 	{ "STORED", "stored_at" },
 	{ "LAST SEEN", "last_seen" },
 	{ "STALE SINCE", "stale_since" },
+	{ "RETIRED", "retired_at" },
 	{ "CPU", "cpu" },
 };
 #define CMD_HOSTS_NCOLS	(sizeof(cmd_hosts_cols) / sizeof(cmd_hosts_cols[0]))
@@ -57,26 +58,31 @@ cmd_hosts_cell(struct json_object *e, size_t k)
 /*
  * Print the hosts of array a as a table whose columns are as wide as their
  * widest cell: nothing is cut.  A stale host (lost by the fleet store) has
- * the time it went stale.
+ * the time it went stale, a retired one (--retired, --all) when it was retired.
  */
 static void
-cmd_hosts_table(struct json_object *a)
+cmd_hosts_table(struct json_object *a, int retired)
 {
-	size_t w[CMD_HOSTS_NCOLS], i, k, n = json_object_array_length(a), len;
+	size_t w[CMD_HOSTS_NCOLS], col[CMD_HOSTS_NCOLS], i, k, nc = 0, n = json_object_array_length(a);
+	size_t len;
 
+	/* The RETIRED column only when retired hosts are asked for. */
 	for (k = 0; k < CMD_HOSTS_NCOLS; k++)
-		w[k] = strlen(cmd_hosts_cols[k].title);
+		if (retired || strcmp(cmd_hosts_cols[k].key, "retired_at") != 0)
+			col[nc++] = k;
+	for (k = 0; k < nc; k++)
+		w[k] = strlen(cmd_hosts_cols[col[k]].title);
 	for (i = 0; i < n; i++)
-		for (k = 0; k < CMD_HOSTS_NCOLS; k++)
-			if ((len = strlen(cmd_hosts_cell(json_object_array_get_idx(a, i), k))) > w[k])
+		for (k = 0; k < nc; k++)
+			if ((len = strlen(cmd_hosts_cell(json_object_array_get_idx(a, i), col[k]))) > w[k])
 				w[k] = len;
-	for (k = 0; k < CMD_HOSTS_NCOLS; k++)
-		printf("%-*s%s", k + 1 < CMD_HOSTS_NCOLS ? (int)w[k] : 0, cmd_hosts_cols[k].title,
-		    k + 1 < CMD_HOSTS_NCOLS ? "  " : "\n");
+	for (k = 0; k < nc; k++)
+		printf("%-*s%s", k + 1 < nc ? (int)w[k] : 0, cmd_hosts_cols[col[k]].title,
+		    k + 1 < nc ? "  " : "\n");
 	for (i = 0; i < n; i++)
-		for (k = 0; k < CMD_HOSTS_NCOLS; k++)
-			printf("%-*s%s", k + 1 < CMD_HOSTS_NCOLS ? (int)w[k] : 0,
-			    cmd_hosts_cell(json_object_array_get_idx(a, i), k), k + 1 < CMD_HOSTS_NCOLS ? "  " : "\n");
+		for (k = 0; k < nc; k++)
+			printf("%-*s%s", k + 1 < nc ? (int)w[k] : 0,
+			    cmd_hosts_cell(json_object_array_get_idx(a, i), col[k]), k + 1 < nc ? "  " : "\n");
 }
 
 static int
@@ -84,6 +90,8 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "retired", no_argument, NULL, 'r' },
+		{ "all", no_argument, NULL, 'a' },
 		HTTPC_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,6 +99,7 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 	struct json_object *o = NULL, *a;
 	char err[1024];
 	long status;
+	const char *path = "/v1/hosts";
 	int json = 0, c, ret = CLI_EXIT_USAGE;
 
 	optind = 1;
@@ -98,6 +107,12 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 		switch (c) {
 		case 'j':
 			json = 1;
+			break;
+		case 'r':
+			path = "/v1/hosts?retired=only";
+			break;
+		case 'a':
+			path = "/v1/hosts?retired=include";
 			break;
 		default:
 			if ((r = httpc_option(h, c, optarg)) == 1)
@@ -109,7 +124,7 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 		return CLI_EXIT_USAGE;
 	if (optind != argc)
 		return cli_usage(&cmd_hosts_entry);
-	if (httpc_json(h, "GET", "/v1/hosts", NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
+	if (httpc_json(h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto cleanup;
 	}
@@ -123,7 +138,7 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 		log_warnx("the daemon's host list has no \"hosts\" array");
 		goto cleanup;
 	}
-	cmd_hosts_table(a);
+	cmd_hosts_table(a, strcmp(path, "/v1/hosts") != 0);
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);

@@ -19,3 +19,4 @@ migcompat_SOURCES = src/cli/main.c
 libmigcompat_a_SOURCES += src/cli/cmd_convert.c
 libmigcompat_a_SOURCES += src/cli/cmd_emulate.c
 libmigcompat_a_SOURCES += src/cli/cmd_history.c src/cli/cmd_changes.c
+libmigcompat_a_SOURCES += src/cli/cmd_retire.c

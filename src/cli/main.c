@@ -17,6 +17,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_changes_entry,
 	&cmd_diff_entry,
 	&cmd_import_entry,
+	&cmd_retire_entry,
 	&cmd_check_entry,
 	&cmd_targets_entry,
 	&cmd_groups_entry,
