@@ -687,6 +687,8 @@ main(int argc, char **argv)
 	memset(&ac, 0, sizeof(ac));
 	ac.upload = s.etcd_upload != NULL ? etcd_upload_api : NULL;
 	ac.upload_arg = s.etcd_upload;
+	ac.retire = s.etcd_upload != NULL ? etcd_upload_retire_api : NULL;
+	ac.retire_arg = s.etcd_upload;
 	ac.listeners = lfd;
 	ac.n_listeners = nl;
 	ac.db_path = s.conf.db;

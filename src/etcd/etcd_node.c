@@ -250,7 +250,7 @@ etcd_node_flush(struct etcd_node *n)
 	struct store_put_item *items = NULL;
 	struct profile *ps = NULL;
 	struct etcd_node_item *it;
-	char err[512];
+	char err[512], when[32];
 	size_t i, k = 0;
 	int ret = -1, found;
 
@@ -288,6 +288,10 @@ etcd_node_flush(struct etcd_node *n)
 		goto cleanup;
 	}
 	for (i = 0; i < k; i++) {
+		if (items[i].was_retired != 0) {
+			util_format_time(items[i].was_retired, when, sizeof(when));
+			log_info("etcd: host %s, retired at %s, is back", items[i].host_id, when);
+		}
 		if (items[i].created)
 			log_debug("etcd: host %s version %lld (%s)", items[i].host_id,
 			    (long long)items[i].version, ps[i].hash);
@@ -319,6 +323,38 @@ etcd_node_begin(void *arg)
 	return 0;
 }
 
+/*
+ * A retired host's record (DELETE /v1/hosts/ID on some node): after what
+ * came before it, mark the host retired, history kept.  A host this node
+ * never stored has nothing to mark.
+ */
+static int
+etcd_node_retire(struct etcd_node *n, const char *id, int64_t at, int64_t rev)
+{
+	char err[512], when[32];
+	int64_t since;
+	int already;
+
+	if (etcd_node_flush(n) == -1)
+		return -1;
+	if (store_retire(n->store, id, at, &since, &already, err, sizeof(err)) == -1) {
+		if (errno != ENOENT) {
+			log_warnx("etcd: %s", err);
+			etcd_node_count(n, &n->status.errors);
+			return -1;
+		}
+		log_debug("etcd: host %s was retired, and never stored here", id);
+	} else if (!already) {
+		util_format_time(since, when, sizeof(when));
+		log_info("etcd: host %s was retired at %s", id, when);
+	}
+	etcd_node_count(n, &n->status.deletes);
+	if (n->listing)
+		return 0;
+	n->applied = rev - 1;
+	return etcd_node_save(n, rev - 1, 0);
+}
+
 static int
 etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t rev)
 {
@@ -326,6 +362,7 @@ etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t 
 	struct etcd_node_item *it;
 	struct etcd_record rec;
 	char err[512];
+	int64_t at;
 	size_t i;
 	int kind;
 
@@ -342,6 +379,11 @@ etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t 
 	it = &n->batch[n->n_batch];
 	memset(it, 0, sizeof(*it));
 	kind = etcd_record_parse(value, len, &it->rec);
+	if (kind == 0 && it->rec.retired_at != 0) {
+		at = it->rec.retired_at;
+		etcd_record_clear(&it->rec);
+		return etcd_node_retire(n, id, at, rev);
+	}
 	if (kind == 1) {
 		/* The layout of before: the whole profile. */
 		it->whole = xmalloc(sizeof(*it->whole));

@@ -9,7 +9,8 @@
  * changed); a profile blob the store lacks is fetched from etcd once and
  * checked against its hash (those a batch lacks, in one request).  Each
  * delete (an expired lease) and each host missing from a full listing
- * becomes store_set_stale, history kept.  The revision applied is kept in
+ * becomes store_set_stale, history kept; a retired host's record
+ * (etcd_record.h) becomes store_retire.  The revision applied is kept in
  * the store, so a restarted node resumes the watch from it and lists
  * everything only when etcd has compacted that revision away.
  */

@@ -116,6 +116,8 @@ etcd_record_json(const struct etcd_record *r)
 	json_object_object_add(o, "hostname", json_object_new_string(r->hostname));
 	json_object_object_add(o, "kernel", json_object_new_string(r->kernel));
 	json_object_object_add(o, "cpu", json_object_new_string(r->cpu));
+	if (r->retired_at != 0)
+		json_object_object_add(o, "retired_at", json_object_new_int64(r->retired_at));
 	if (r->n_domains > 0) {
 		a = json_object_new_array();
 		for (i = 0; i < r->n_domains; i++)
@@ -164,6 +166,9 @@ etcd_record_parse(const char *value, size_t len, struct etcd_record *r)
 		goto cleanup;
 	if (json_object_object_get_ex(o, "collected_at", &v))
 		r->collected_at = json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "retired_at", &v) &&
+	    (!json_object_is_type(v, json_type_int) || (r->retired_at = json_object_get_int64(v)) <= 0))
+		goto cleanup;
 	if (json_object_object_get_ex(o, "domains", &d)) {
 		if (!json_object_is_type(d, json_type_array))
 			goto cleanup;

@@ -10,7 +10,12 @@
  *				{"record":1,"hash":"sha256:HEX",
  *				"collected_at":N,"hostname":S,"kernel":S,
  *				"cpu":S,"domains":[UUID,...]}; an agent's is
- *				under its lease, an upload's has none.
+ *				under its lease, an upload's has none.  A
+ *				retired host's (DELETE /v1/hosts/ID) is its
+ *				last record without domains and with
+ *				"retired_at":N, without a lease: unlike a
+ *				key deleted when a lease expires (the host
+ *				turns stale), it says the host was retired.
  *	PREFIX/gc/lock		the lock of the garbage collector (a lease).
  *	PREFIX/gc/state		what the last collection saw (its revision).
  *
@@ -35,6 +40,7 @@ struct etcd_record {
 	char cpu[128];			/* model name */
 	char **domains;			/* running domain UUIDs, sorted */
 	size_t n_domains;
+	int64_t retired_at;		/* 0, or when the host was retired */
 };
 
 /* "PREFIX/profiles/" and "PREFIX/profiles/HEX" of hash "sha256:HEX"; caller frees. */

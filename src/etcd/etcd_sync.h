@@ -7,6 +7,7 @@
  * intervals and which the agent keeps alive while it runs, or by an upload
  * without a lease.  When the agent stops, the lease expires, etcd deletes
  * the key, and a fleet node marks the host stale (it keeps its history).
+ * A retired host's key holds a retired record instead, without a lease.
  * The listing reads pages of ETCD_SYNC_PAGE hosts at one revision.
  */
 #ifndef MIGCOMPAT_ETCD_SYNC_H

@@ -1,5 +1,5 @@
 /*
- * etcd_upload.c - uploads as lease-less host records on etcd.
+ * etcd_upload.c - uploads and retirements as lease-less host records on etcd.
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include "etcd_upload.h"
 #include "log.h"
 #include "store.h"
+#include "util.h"
 #include "xmalloc.h"
 
 struct etcd_upload {
@@ -146,6 +147,37 @@ etcd_upload_hosts(struct etcd_upload *u, const char *const *ids,
 cleanup:
 	free(done);
 	return ret;
+}
+
+int
+etcd_upload_retire(struct etcd_upload *u, const struct store_host *h, int64_t at,
+    char *err, size_t errsize)
+{
+	struct etcd_record r;
+	char *key, *json;
+	int ret;
+
+	memset(&r, 0, sizeof(r));
+	util_strlcpy(r.hash, h->cur.hash, sizeof(r.hash));
+	r.collected_at = h->cur.collected_at;
+	util_strlcpy(r.hostname, h->cur.hostname, sizeof(r.hostname));
+	util_strlcpy(r.kernel, h->cur.kernel, sizeof(r.kernel));
+	util_strlcpy(r.cpu, h->cur.cpu, sizeof(r.cpu));
+	r.retired_at = at;
+	key = etcd_sync_host_key(u->prefix, h->id);
+	json = etcd_record_json(&r);
+	/* No lease: the record stays when an agent's lease expires. */
+	ret = etcd_put(u->e, key, json, strlen(json), 0, NULL, err, errsize);
+	free(key);
+	free(json);
+	return ret;
+}
+
+int
+etcd_upload_retire_api(void *arg, const struct store_host *h, int64_t at, char *err,
+    size_t errsize)
+{
+	return etcd_upload_retire(arg, h, at, err, errsize);
 }
 
 int

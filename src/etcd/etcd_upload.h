@@ -11,9 +11,12 @@
 #define MIGCOMPAT_ETCD_UPLOAD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "etcd.h"
 #include "profile.h"
+
+struct store_host;
 
 /* Records per transaction (with one comparison per distinct blob). */
 #define ETCD_UPLOAD_TXN_HOSTS	60
@@ -39,6 +42,18 @@ void etcd_upload_free(struct etcd_upload *u);
  */
 int etcd_upload_hosts(struct etcd_upload *u, const char *const *ids,
     const struct profile *const *ps, size_t n, char *err, size_t errsize);
+
+/*
+ * Retire host h as of at (UNIX seconds): its record is replaced by a
+ * retired one (etcd_record.h), without a lease, so every fleet node marks
+ * it retired.  Returns 0 once etcd committed it, or -1 with a message.
+ */
+int etcd_upload_retire(struct etcd_upload *u, const struct store_host *h, int64_t at,
+    char *err, size_t errsize);
+
+/* For api_conf.retire: arg is a struct etcd_upload. */
+int etcd_upload_retire_api(void *arg, const struct store_host *h, int64_t at,
+    char *err, size_t errsize);
 
 /* For api_conf.upload: arg is a struct etcd_upload. */
 int etcd_upload_api(void *arg, const char *const *ids, const struct profile *const *ps,

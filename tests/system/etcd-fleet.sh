@@ -6,7 +6,9 @@
 # nodes, uploads to either too; a dead fleet node or etcd member changes
 # nothing for the rest; an agent that stops goes stale within its lease
 # TTL; a restarted fleet node resumes from its revision, or lists again when
-# etcd compacted it; hosts in the old layout are served and converted.  The
+# etcd compacted it; hosts in the old layout are served and converted; a
+# host retired on one node is retired on all, and comes back with its next
+# upload.  The
 # upload-to-visibility latency is measured and printed as "# bench:".
 #
 # Needs etcd, etcdctl (Debian: etcd-server, etcd-client), curl and jq.
@@ -222,6 +224,38 @@ check "uploaded hosts are records without a lease, their profiles blobs" sh -c \
     jq -e '.kvs[0].lease == null and (.kvs[0].value | @base64d | fromjson | .record == 1 and .hash == \"$HI1\")' >/dev/null &&
     ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/profiles/${HI1#sha256:} --keys-only | grep -q profiles"
 
+# Retiring on one fleet node reaches the others through etcd: a retired
+# record without a lease takes the host's place, every node marks the host
+# retired (not stale), and an upload brings it back everywhere.
+listed() {	# listed URL QUERY ID: the host is in GET /v1/hosts?QUERY
+	curl -s "$1/v1/hosts?$2" | jq -e --arg id "$3" '[.hosts[].id] | index($id) != null' >/dev/null
+}
+retired_on() {
+	listed "$1" retired=only "$2" && ! listed "$1" retired=exclude "$2"
+}
+check "DELETE /v1/hosts/imp2 without the token on F1: 401" sh -c \
+    "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X DELETE $F1_URL/v1/hosts/imp2)\" = 401 ]"
+check "DELETE /v1/hosts/imp2 on F1 is acknowledged" sh -c "curl -sf -X DELETE \
+    -H 'Authorization: Bearer token-$$' $F1_URL/v1/hosts/imp2 | jq -e '.already_retired == false' >/dev/null"
+check "etcd holds imp2's retired record, without a lease" sh -c \
+    "ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/hosts/imp2 -w json |
+    jq -e '.kvs[0].lease == null and (.kvs[0].value | @base64d | fromjson | .retired_at > 0 and .hash == \"$HI2\")' >/dev/null"
+check "F2 marks imp2 retired" until_ok 5 retired_on "$F2_URL" imp2
+check "F1 marks it retired too" retired_on "$F1_URL" imp2
+check "F2 says so in its log" grep -q "etcd: host imp2 was retired at" "$T/F2.log.new"
+check "retired, not stale, on F2" sh -c "curl -s '$F2_URL/v1/hosts?retired=only' | jq -e '.hosts[] | select(.id == \"imp2\") | .stale == false' >/dev/null"
+check "F2 answers compat with imp2 410" sh -c \
+    "[ \"\$(curl -s -o '$T/c' -w '%{http_code}' '$F2_URL/v1/compat?from=imp1&to=imp2')\" = 410 ] && grep -q 'host imp2 was retired at' '$T/c'"
+check "F2 still serves imp2's history, marked retired" sh -c \
+    "curl -sf $F2_URL/v1/hosts/imp2/history | jq -e '.retired and (.versions | length == 1)' >/dev/null"
+check "DELETE of a host etcd and F2 never had: 404" sh -c \
+    "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X DELETE -H 'Authorization: Bearer token-$$' $F2_URL/v1/hosts/nosuch)\" = 404 ]"
+check "PUT /v1/hosts/imp2 again on F2 is acknowledged" sh -c "curl -sf -X PUT -H 'Authorization: Bearer token-$$' \
+    -H 'Content-Type: application/json' --data-binary @$F6 $F2_URL/v1/hosts/imp2 >/dev/null"
+check "F1 has imp2 back" until_ok 5 listed "$F1_URL" retired=exclude imp2
+check "F1 says so in its log" until_ok 5 grep -q "etcd: host imp2, retired at .*, is back" "$T/F1.log.new"
+check "F2 has it back" sh -c "curl -s '$F2_URL/v1/hosts' | jq -e '.hosts[] | select(.id == \"imp2\") | .retired == false' >/dev/null"
+
 # Upload -> visibility on a fleet node: the agent collects a changed
 # profile and publishes it to etcd; time until the agent itself serves it
 # (collection and local store) and until fleet node F2 serves it.  The
@@ -356,6 +390,23 @@ all_agree() {
 }
 check "F3, F2 and F1 agree on every host etcd has after the conversion" until_ok 10 all_agree
 check "F3's housekeeping logged its pass" grep -q "housekeeping at revision" "$T/F3.log.new"
+
+# An agent's host retired: its record loses its lease, so it stays retired
+# (not stale) after the TTL while the agent runs on; the agent's next
+# changed profile brings it back on every node.
+check "DELETE /v1/hosts/agent1 on F3" sh -c "curl -sf -X DELETE -H 'Authorization: Bearer token-$$' \
+    $F3_URL/v1/hosts/agent1 >/dev/null"
+check "F1 and F2 mark agent 1 retired" until_ok 5 sh -c \
+    "curl -s '$F1_URL/v1/hosts?retired=only' | grep -q '\"agent1\"' && curl -s '$F2_URL/v1/hosts?retired=only' | grep -q '\"agent1\"'"
+check "agent 1 leaves F2's groups" until_ok 5 sh -c "! curl -s $F2_URL/v1/groups | grep -q '\"agent1\"'"
+sleep $((INTERVAL * 3 + 1))
+check "after its lease TTL agent 1 is still retired, not stale, on F2" sh -c \
+    "curl -s '$F2_URL/v1/hosts?retired=only' | jq -e '.hosts[] | select(.id == \"agent1\") | .stale == false' >/dev/null"
+echo "$F4" >"$T/src.agent1"
+H1=$(dump_hash "$F4")
+collect "$A1_URL"
+check "agent 1's next profile brings it back on F2" until_ok 10 has_hash "$F2_URL" agent1 "$H1"
+check "... and on F1" until_ok 5 sh -c "curl -s $F1_URL/v1/hosts | jq -e '.hosts[] | select(.id == \"agent1\") | .retired == false' >/dev/null"
 
 kill -TERM "$WATCHDOG" 2>/dev/null
 done_testing

@@ -367,6 +367,41 @@ test_watch_txn(void)
 }
 
 /* Uploads: a record per host without a lease, each distinct blob once. */
+/* Retiring u1: its record, marked retired, without a lease; bad marks are refused. */
+static void
+test_upload_retire(struct etcd *e, struct etcd_upload *u)
+{
+	static const char *const bad[] = { "0", "-5", "\"1\"", "null" };
+	struct store_host h;
+	struct etcd_record r;
+	struct etcd_kv kv;
+	char err[256], *v = NULL, buf[256];
+	size_t len = 0, i;
+	int rc, refused = 1;
+
+	memset(&h, 0, sizeof(h));
+	util_strlcpy(h.id, "u1", sizeof(h.id));
+	util_strlcpy(h.cur.hash, prof[0].hash, sizeof(h.cur.hash));
+	util_strlcpy(h.cur.hostname, "u1.example", sizeof(h.cur.hostname));
+	rc = u != NULL ? etcd_upload_retire(u, &h, 1234, err, sizeof(err)) : -1;
+	tap_ok(rc == 0, "u1 retired %s", rc ? err : "");
+	memset(&r, 0, sizeof(r));
+	rc = etcd_get(e, PREFIX "/hosts/u1", &v, &len, &kv, err, sizeof(err));
+	tap_ok(rc == 0 && kv.lease == 0 && etcd_record_parse(v, len, &r) == 0 && r.retired_at == 1234 &&
+	    strcmp(r.hash, prof[0].hash) == 0 && strcmp(r.hostname, "u1.example") == 0,
+	    "its record names its profile, retired_at 1234, no lease");
+	etcd_record_clear(&r);
+	free(v);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "{\"record\":1,\"hash\":\"%s\",\"retired_at\":%s}",
+		    prof[0].hash, bad[i]);
+		memset(&r, 0, sizeof(r));
+		refused &= etcd_record_parse(buf, strlen(buf), &r) == -1;
+		etcd_record_clear(&r);
+	}
+	tap_ok(refused, "a record with retired_at 0, negative or not a number is refused");
+}
+
 static void
 test_upload(void)
 {
@@ -393,6 +428,7 @@ test_upload(void)
 	tap_ok(ok, "each has a record without a lease");
 	tap_ok(blob_exists(e, &prof[0]) && blob_exists(e, &prof[1]) && !blob_exists(e, &prof[2]),
 	    "the two blobs are under profiles/, nothing else");
+	test_upload_retire(e, u);
 	etcd_upload_free(u);
 	etcd_free(e);
 }
