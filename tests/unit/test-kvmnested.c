@@ -126,6 +126,54 @@ check_l1(const char *dir, const char *fixture, const char *hwname, const char *k
 	json_object_put(root);
 }
 
+/* The values of one release from hw, or 0 for an MSR it does not list. */
+static uint64_t
+era_get(const struct vmx_msrs *hw, const struct kvmnested_params *pp, const char *kernel, uint32_t msr)
+{
+	struct kvmnested_result r;
+	char err[256];
+
+	if (kvmnested_compute(hw, kernel, pp, &r, err, sizeof(err)) == -1)
+		return 0;
+	return vmx_msr_get(&r.msrs, msr);
+}
+
+/*
+ * What changed between releases, on the Sapphire Rapids hardware with two
+ * bits edited: the secondary controls a v5.2 tree reports without the
+ * CPUID-dependent ones, EPT without the 5-level walk before v5.3,
+ * VMCS_ENUM from the vmcs12 fields from v5.14, UMIP in CR4_FIXED1 when
+ * KVM emulates it (hardware without UMIP) from v6.0.
+ */
+static void
+test_eras(const struct vmx_msrs *hw0, const struct kvmnested_params *pp)
+{
+	struct vmx_msrs hw = *hw0;
+
+	vmx_msr_set(&hw, MSR_VMX_CR4_FIXED1, vmx_msr_get(&hw, MSR_VMX_CR4_FIXED1) & ~0x800ull);
+	tap_ok((vmx_msr_get(&hw, MSR_VMX_PROCBASED2) >> 32 & 0x111b5c) == 0x111b5c &&
+	    (vmx_msr_get(&hw, MSR_VMX_EPT_VPID) & 0x80),
+	    "the hardware has the conditional secondary controls and the 5-level EPT walk");
+	tap_ok((era_get(&hw, pp, "5.2.21", MSR_VMX_PROCBASED2) >> 32 & 0x111b5c) == 0x354 &&
+	    (era_get(&hw, pp, "5.3", MSR_VMX_PROCBASED2) >> 32 & 0x111b5c) == 0x111b5c,
+	    "secondary controls: 5.2 reports DESC, x2APIC, WBINVD, APIC-register and "
+	    "interrupt-delivery only; 5.3 adds RDTSCP, RDRAND, INVPCID, RDSEED, XSAVES");
+	tap_ok(!(era_get(&hw, pp, "5.2.21", MSR_VMX_EPT_VPID) & 0x80) &&
+	    (era_get(&hw, pp, "5.10", MSR_VMX_EPT_VPID) & 0x80),
+	    "EPT: no 5-level walk in 5.2, there in 5.10");
+	tap_ok(era_get(&hw, pp, "5.13", MSR_VMX_VMCS_ENUM) == 0x2e &&
+	    era_get(&hw, pp, "5.14", MSR_VMX_VMCS_ENUM) == 0x32 &&
+	    era_get(&hw, pp, "6.12", MSR_VMX_VMCS_ENUM) == 0x32,
+	    "VMCS_ENUM: 0x2e up to 5.13, the TSC multiplier's index 0x19 << 1 from 5.14");
+	tap_ok(!(era_get(&hw, pp, "5.19", MSR_VMX_CR4_FIXED1) & 0x800) &&
+	    (era_get(&hw, pp, "6.0", MSR_VMX_CR4_FIXED1) & 0x800) &&
+	    (era_get(hw0, pp, "5.19", MSR_VMX_CR4_FIXED1) & 0x800),
+	    "CR4_FIXED1: UMIP emulated from 6.0 on hardware without it; hardware with it shows it");
+	vmx_msr_set(&hw, MSR_VMX_PROCBASED2, vmx_msr_get(&hw, MSR_VMX_PROCBASED2) & ~(0x4ull << 32));
+	tap_ok(!(era_get(&hw, pp, "6.8", MSR_VMX_CR4_FIXED1) & 0x800),
+	    "... not without descriptor-table exiting to emulate it with");
+}
+
 static void
 test_constants(const char *dir)
 {
@@ -173,14 +221,22 @@ test_constants(const char *dir)
 	tap_ok(r.unconfirmed == (1u << (MSR_VMX_TRUE_EXIT - VMX_MSR_FIRST) |
 	    1u << (MSR_VMX_EXIT - VMX_MSR_FIRST) | 1u << (MSR_VMX_TRUE_ENTRY - VMX_MSR_FIRST) |
 	    1u << (MSR_VMX_ENTRY - VMX_MSR_FIRST) | 1u << (MSR_VMX_PROCBASED2 - VMX_MSR_FIRST) |
-	    1u << (MSR_VMX_MISC - VMX_MSR_FIRST) | 1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST)),
-	    "6.8: exit, entry, secondary, MISC and VMCS_ENUM unconfirmed (0x%x)", r.unconfirmed);
+	    1u << (MSR_VMX_MISC - VMX_MSR_FIRST) | 1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST) |
+	    1u << (MSR_VMX_CR4_FIXED1 - VMX_MSR_FIRST)),
+	    "6.8: exit, entry, secondary, MISC, CR4_FIXED1 and VMCS_ENUM unconfirmed (0x%x)",
+	    r.unconfirmed);
+	kvmnested_compute(&hw, "6.12.5", &pp, &r, err, sizeof(err));
+	tap_ok(r.unconfirmed == (1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST) |
+	    1u << (MSR_VMX_CR4_FIXED1 - VMX_MSR_FIRST)),
+	    "6.12 (read in a v6.12-era tree): only CR4_FIXED1 and VMCS_ENUM unconfirmed (0x%x)",
+	    r.unconfirmed);
 	tap_ok(kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_EXIT)) & 0x1000 &&
 	    kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_ENTRY)) & 0x2000,
 	    "6.8: PERF_GLOBAL_CTRL entry/exit offered without the hardware's");
 	kvmnested_compute(&hw, "6.0", &pp, &r, err, sizeof(err));
 	tap_ok(!(kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_EXIT)) & 0x1000),
 	    "6.0: PERF_GLOBAL_CTRL exit not in the system value");
+	test_eras(&hw, &pp);
 	tap_ok(kvmnested_compute(&hw, "4.19", &pp, &r, err, sizeof(err)) == -1,
 	    "4.19 is refused: %s", err);
 	tap_ok(kvmnested_compute(&hw, "linux", &pp, &r, err, sizeof(err)) == -1,
