@@ -4,10 +4,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -123,25 +126,90 @@ hookreq_reasons(struct json_object *ans, int incompatible, char *msg, size_t msg
 	hookreq_append(msg, msgsize, buf, sizeof(buf));
 }
 
-/* Append "; all reasons: migcompat check --domain DOMAIN.xml FROM TO" to msg. */
+/* Append word to s (of size n), in single quotes unless it needs none. */
 static void
-hookreq_hint(struct json_object *ans, const char *domain, const char *from, const char *to, char *msg,
-    size_t msgsize)
+hookreq_quote(char *s, size_t n, const char *word)
 {
-	char hint[256];
+	size_t len = strlen(s), i;
+
+	if (word[0] != '\0' && word[strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._/:@%+=,-")] == '\0') {
+		snprintf(s + len, n - len, "%s", word);
+		return;
+	}
+	if (len + 1 < n)
+		s[len++] = '\'';
+	for (i = 0; word[i] != '\0' && len + 5 < n; i++) {
+		if (word[i] == '\'') {
+			memcpy(s + len, "'\\''", 4);
+			len += 4;
+		} else {
+			s[len++] = (unsigned char)word[i] < 0x20 || word[i] == 0x7f ? '?' : word[i];
+		}
+	}
+	if (len + 1 < n)
+		s[len++] = '\'';
+	s[len] = '\0';
+}
+
+/*
+ * The command that shows every reason, after "; all reasons: ", into hint:
+ * runnable as it stands when cmd names the socket and the saved XML.
+ */
+static void
+hookreq_hint(struct json_object *ans, const char *domain, const struct hookreq_cmd *cmd, char *hint,
+    size_t hintsize)
+{
+	const char *from = cmd != NULL ? cmd->from : NULL, *to = cmd != NULL ? cmd->to : NULL;
+	size_t len;
 
 	if (from == NULL || from[0] == '\0')
 		from = hookreq_str(ans, "from");
 	if (to == NULL || to[0] == '\0')
 		to = hookreq_str(ans, "to");
-	snprintf(hint, sizeof(hint), "; all reasons: migcompat check --domain %s.xml %s %s",
-	    domain, from != NULL ? from : "SOURCE", to != NULL ? to : "DESTINATION");
+	snprintf(hint, hintsize, "; all reasons: migcompat check --socket ");
+	if (cmd != NULL && cmd->sock != NULL)
+		hookreq_quote(hint, hintsize, cmd->sock);
+	else
+		hookreq_quote(hint, hintsize, "SOCKET");
+	len = strlen(hint);
+	snprintf(hint + len, hintsize - len, " --domain ");
+	if (cmd != NULL && cmd->xml != NULL) {
+		hookreq_quote(hint, hintsize, cmd->xml);
+	} else {
+		len = strlen(hint);
+		snprintf(hint + len, hintsize - len, "%s.xml", domain);
+	}
+	len = strlen(hint);
+	snprintf(hint + len, hintsize - len, " ");
+	/* No source host known: '' asks about what the domain pins alone, as the hook did. */
+	hookreq_quote(hint, hintsize, from != NULL ? from : "");
+	len = strlen(hint);
+	snprintf(hint + len, hintsize - len, " ");
+	hookreq_quote(hint, hintsize, to != NULL ? to : "DESTINATION");
+	if (cmd != NULL && cmd->xml == NULL && cmd->xml_error != NULL) {
+		len = strlen(hint);
+		snprintf(hint + len, hintsize - len, " (with the domain's XML: %s)", cmd->xml_error);
+	}
+}
+
+/* The reasons of ans, then the whole hint: the reasons give way when the line is full. */
+static void
+hookreq_reasons_hint(struct json_object *ans, int incompatible, const char *domain,
+    const struct hookreq_cmd *cmd, char *msg, size_t msgsize)
+{
+	char hint[768];
+	size_t hl;
+
+	hookreq_hint(ans, domain, cmd, hint, sizeof(hint));
+	hl = strlen(hint);
+	hookreq_reasons(ans, incompatible, msg, msgsize > hl + 64 ? msgsize - hl : 64);
 	hookreq_append(msg, msgsize, hint, sizeof(hint));
 }
 
 enum hookreq_result
-hookreq_answer(long status, const char *body, size_t len, const char *domain, const char *from,
-    const char *to, char *msg, size_t msgsize)
+hookreq_answer(long status, const char *body, size_t len, const char *domain,
+    const struct hookreq_cmd *cmd, char *msg, size_t msgsize)
 {
 	struct json_object *ans = NULL, *e;
 	enum hookreq_result ret = HOOKREQ_ERROR;
@@ -175,15 +243,13 @@ hookreq_answer(long status, const char *body, size_t len, const char *domain, co
 	}
 	if (strcmp(verdict, "incompatible") == 0) {
 		snprintf(msg, msgsize, "migcompat: %s cannot run on this host: ", domain);
-		hookreq_reasons(ans, 1, msg, msgsize);
-		hookreq_hint(ans, domain, from, to, msg, msgsize);
+		hookreq_reasons_hint(ans, 1, domain, cmd, msg, msgsize);
 		ret = HOOKREQ_DENY;
 		goto cleanup;
 	}
 	if (strcmp(verdict, "unknown") == 0) {
 		snprintf(msg, msgsize, "migcompat: %s: verdict unknown on this host: ", domain);
-		hookreq_reasons(ans, 0, msg, msgsize);
-		hookreq_hint(ans, domain, from, to, msg, msgsize);
+		hookreq_reasons_hint(ans, 0, domain, cmd, msg, msgsize);
 		ret = HOOKREQ_UNKNOWN;
 		goto cleanup;
 	}
@@ -252,12 +318,75 @@ hookreq_header(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+int
+hookreq_xml_path(const char *sock, const char *domain, char *out, size_t outsize)
+{
+	const char *slash = strrchr(sock, '/');
+	size_t dl = slash != NULL ? (size_t)(slash - sock) + 1 : 0, i, n = strlen(domain);
+	int w;
+
+	if (n == 0 || n > 200)
+		return -1;
+	w = snprintf(out, outsize, "%.*shook-%s.xml", (int)dl, sock, domain);
+	if (w < 0 || (size_t)w >= outsize)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-",
+		    out[dl + 5 + i]) == NULL)
+			out[dl + 5 + i] = '_';
+	return 0;
+}
+
+/* Write xml to path through a temporary file beside it (mode 0600).  Returns 0, or -1 with why. */
+static int
+hookreq_save(const char *path, const char *xml, size_t len, char *why, size_t whysize)
+{
+	char tmp[4200];
+	size_t off = 0;
+	ssize_t w;
+	int fd, ret = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		snprintf(why, whysize, "cannot write beside %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (off < len) {
+		if ((w = write(fd, xml + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			snprintf(why, whysize, "writing %s: %s", tmp, strerror(errno));
+			goto cleanup;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		snprintf(why, whysize, "writing %s: %s", tmp, strerror(errno));
+		goto cleanup;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1) {
+		snprintf(why, whysize, "renaming to %s: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	ret = 0;
+cleanup:
+	if (fd != -1)
+		close(fd);
+	if (ret == -1)
+		unlink(tmp);
+	return ret;
+}
+
 enum hookreq_result
 hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, const char *domain,
     char *msg, size_t msgsize)
 {
 	struct hookreq_buf b = { NULL, 0 };
 	struct hookreq_hosts hosts = { "", "" };
+	struct hookreq_cmd cmd = { NULL, NULL, NULL, NULL, NULL };
+	char path[4096], why[4400];
 	struct curl_slist *hdr = NULL;
 	enum hookreq_result ret = HOOKREQ_ERROR;
 	char cerr[CURL_ERROR_SIZE] = "";
@@ -300,8 +429,22 @@ hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, cons
 		goto cleanup;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, hosts.from, hosts.to,
-	    msg, msgsize);
+	cmd.sock = sock;
+	cmd.from = hosts.from;
+	cmd.to = hosts.to;
+	if (hookreq_xml_path(sock, domain, path, sizeof(path)) == 0)
+		cmd.xml = path;
+	else
+		cmd.xml_error = "the domain name makes no file name";
+	ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, &cmd, msg, msgsize);
+	if (cmd.xml != NULL && ret == HOOKREQ_ALLOW) {
+		unlink(path);
+	} else if (cmd.xml != NULL && (ret == HOOKREQ_DENY || ret == HOOKREQ_UNKNOWN) &&
+	    hookreq_save(path, xml, len, why, sizeof(why)) == -1) {
+		cmd.xml = NULL;
+		cmd.xml_error = why;
+		ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, &cmd, msg, msgsize);
+	}
 cleanup:
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);

@@ -25,6 +25,16 @@ hook() {
 	echo $? >"$T/rc"
 }
 rc() { cat "$T/rc"; }
+# run_hint: run the command the last stderr line gives after "all reasons: ",
+# exactly as printed, with migcompat on PATH; its output, errors and exit
+# status in $T/hint.out and $T/hint.rc.
+run_hint() {
+	cmd=$(sed -n 's/.*; all reasons: //p' "$T/err" | sed 's/; on_unknown = .*//')
+	[ -n "$cmd" ] || { echo "no command in:"; cat "$T/err"; return 1; }
+	echo "$cmd" >"$T/hint.cmd"
+	PATH="$top_builddir:$PATH" sh -c "$cmd" >"$T/hint.out" 2>&1
+	echo $? >"$T/hint.rc"
+}
 # expect RC: the last run exited RC and printed nothing on stdout.
 expect() {
 	[ "$(rc)" = "$1" ] || { echo "exit $(rc), want $1"; cat "$T/err"; return 1; }
@@ -116,15 +126,27 @@ check "upload a twin running vm-same" put twin "$T/src-same.json"
 check "upload a Skylake-X host running vm-newer" put skylake "$T/src-newer.json"
 check "the daemon sees the domain on the twin" sh -c "curl -s --unix-socket '$D_SOCK' http://localhost/v1/hosts/twin | jq -e '.layers.libvirt.domains == [\"$U1\"]' >/dev/null || curl -s --unix-socket '$D_SOCK' http://localhost/v1/hosts/twin/profile | jq -e '.layers.libvirt.domains == [\"$U1\"]' >/dev/null"
 
+cp "$T/same.xml" "$(dirname "$D_SOCK")/hook-vm-same.xml"
 hook deny "$D_SOCK" vm-same migrate begin <"$T/same.xml"
 check "compatible (twin -> this host): exit 0" expect 0
+check "compatible: no XML kept for it" test ! -e "$(dirname "$D_SOCK")/hook-vm-same.xml"
 check "compatible: nothing on stderr" test ! -s "$T/err"
 hook deny "$D_SOCK" vm-newer migrate begin <"$T/newer.xml"
 check "incompatible (Skylake-X -> Gulftown, nested): exit 1" expect 1
 check "incompatible: exactly one line on stderr" one_line
 check "incompatible: the line names the domain and a reason" sh -c "grep -q 'vm-newer cannot run on this host: ' '$T/err' && grep -Eqi 'vmx|msr|0x4' '$T/err'"
-check "incompatible: the line names the command with both hosts" grep -q "migcompat check --domain vm-newer.xml skylake dst" "$T/err"
+HINT_XML=$(dirname "$D_SOCK")/hook-vm-newer.xml
+check "incompatible: the line ends with the command, socket, saved XML and both hosts" \
+	grep -q "; all reasons: migcompat check --socket $D_SOCK --domain $HINT_XML skylake dst\$" "$T/err"
 sed 's/^/# /' "$T/err"
+check "incompatible: the XML the hook read is saved for that command, mode 0600" sh -c "
+	cmp '$HINT_XML' '$T/newer.xml' && [ \"\$(stat -c %a '$HINT_XML')\" = 600 ]"
+run_hint
+check "incompatible: the command runs as printed: exit 1, not a usage error" sh -c "
+	[ \$(cat '$T/hint.rc') = 1 ] || { cat '$T/hint.cmd' '$T/hint.out'; exit 1; }"
+check "incompatible: the command prints the verdict and every reason, as check does" sh -c "
+	'$MIGCOMPAT' check --socket '$D_SOCK' --domain '$T/newer.xml' skylake dst >'$T/direct.out' 2>&1
+	grep -q 'posted interrupts' '$T/hint.out' && cmp '$T/direct.out' '$T/hint.out'"
 hook allow "$D_SOCK" vm-newer migrate begin <"$T/newer.xml"
 check "incompatible is refused even with on_error = allow" expect 1
 
@@ -160,6 +182,16 @@ check "issue example: POST without from names the machine type and the model" sh
 hook allow "$D_SOCK" vm-cascade migrate begin <"$T/cascade.xml"
 check "issue example: the hook refuses it (exit 1), even with on_error = allow" expect 1
 check "issue example: one line naming the machine type and the model" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'vm-cascade cannot run on this host: libvirt: machine type pc-q35-99.0 is not offered' '$T/err' && grep -q 'CPU model Cascadelake-Server is not usable' '$T/err'"
+run_hint
+check "a domain no host reports: the command (no source, '') runs as printed, exit 1, every reason" sh -c "
+	[ \$(cat '$T/hint.rc') = 1 ] && grep -q 'machine type pc-q35-99.0 is not offered' '$T/hint.out' &&
+	    [ \$(grep -c 'is required by the VM' '$T/hint.out') -gt 3 ] || { cat '$T/hint.cmd' '$T/hint.out'; exit 1; }"
+# A name a shell would split: the XML's file name is made safe, the command still runs.
+hook allow "$D_SOCK" "it's a vm" migrate begin <"$T/cascade.xml"
+run_hint
+check "a domain name with a quote and spaces: the command runs as printed" sh -c "
+	grep -q \"hook-it_s_a_vm.xml '' dst\$\" '$T/err' && [ \$(cat '$T/hint.rc') = 1 ] ||
+	    { cat '$T/err' '$T/hint.cmd' '$T/hint.out'; exit 1; }"
 sed 's/^/# /' "$T/err"
 
 # Blocking and unknown reasons together: a vmx-* feature migcompat cannot
@@ -179,6 +211,10 @@ passthrough_xml vm-unknown $U3 pc-q35-7.2 >"$T/unknown.xml"
 check "unknown example: the daemon answers unknown" sh -c "curl -s --unix-socket '$D_SOCK' -H 'Content-Type: application/xml' --data-binary @'$T/unknown.xml' http://localhost/v1/compat | jq -e '.verdict == \"unknown\"' >/dev/null"
 ON_UNKNOWN=allow hook deny "$D_SOCK" vm-unknown migrate begin <"$T/unknown.xml"
 check "unknown, on_unknown = allow: exit 0" expect 0
+run_hint
+check "unknown: the line's command runs as printed: exit 3 (unknown), the reason" sh -c "
+	[ \$(cat '$T/hint.rc') = 3 ] && grep -q 'the destination profile has no KVM layer' '$T/hint.out' ||
+	    { cat '$T/hint.cmd' '$T/hint.out'; exit 1; }"
 check "unknown, on_unknown = allow: the reasons on one stderr line" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'vm-unknown: verdict unknown on this host: KVM: the destination profile has no KVM layer' '$T/err' && grep -q 'on_unknown = allow: letting it through' '$T/err'"
 sed 's/^/# /' "$T/err"
 ON_UNKNOWN=deny hook allow "$D_SOCK" vm-unknown migrate begin <"$T/unknown.xml"

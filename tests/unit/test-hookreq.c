@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hookreq.h"
@@ -14,13 +15,16 @@ static char msg[1024];
 static enum hookreq_result
 answer(long status, const char *body)
 {
-	return hookreq_answer(status, body, strlen(body), "win2022", NULL, NULL, msg, sizeof(msg));
+	return hookreq_answer(status, body, strlen(body), "win2022", NULL, msg, sizeof(msg));
 }
 
 int
 main(void)
 {
+	struct hookreq_cmd cmd = { NULL, NULL, NULL, NULL, NULL };
 	enum hookreq_result r;
+	char big[4096], path[256];
+	int i;
 
 	tap_ok(hookreq_wants("migrate", "begin"), "migrate begin is checked");
 	tap_ok(hookreq_wants("restore", "begin"), "restore begin is checked");
@@ -43,7 +47,7 @@ main(void)
 	tap_ok(strstr(msg, "vmx-posted-intr: allowed on the source, not here; vmx-tsc-scaling: missing; TSC") != NULL,
 	    "the first three reasons, control characters flattened");
 	tap_ok(strstr(msg, "fourth") == NULL && strstr(msg, "(+2 more blocking)") != NULL, "the rest counted");
-	tap_ok(strstr(msg, "migcompat check --domain win2022.xml SOURCE DESTINATION") != NULL,
+	tap_ok(strstr(msg, "migcompat check --socket SOCKET --domain win2022.xml '' DESTINATION") != NULL,
 	    "how to see them all");
 	tap_ok(strchr(msg, '\n') == NULL, "one line");
 
@@ -52,10 +56,38 @@ main(void)
 	tap_ok(r == HOOKREQ_DENY && strstr(msg, "machine-type") != NULL &&
 	    strstr(msg, "--domain win2022.xml host-a host-b") != NULL, "hosts named when the answer has them: %s", msg);
 
+	cmd.from = "src-7";
+	cmd.to = "dst-3";
 	r = hookreq_answer(200, "{\"verdict\":\"incompatible\",\"reasons\":[{\"rule\":\"x\"}]}", 51,
-	    "win2022", "src-7", "dst-3", msg, sizeof(msg));
+	    "win2022", &cmd, msg, sizeof(msg));
 	tap_ok(r == HOOKREQ_DENY && strstr(msg, "--domain win2022.xml src-7 dst-3") != NULL,
 	    "hosts named from the daemon's headers: %s", msg);
+
+	/* The command is whole and quoted for a shell, however long the reasons. */
+	cmd.sock = "/run/mig compat/it's.sock";
+	cmd.xml = "/run/mig compat/hook-win2022.xml";
+	memset(big, 0, sizeof(big));
+	snprintf(big, sizeof(big), "{\"verdict\":\"incompatible\",\"reasons\":[");
+	for (i = 0; i < 5; i++)
+		snprintf(big + strlen(big), sizeof(big) - strlen(big), "%s{\"message\":\"%0300d\"}",
+		    i > 0 ? "," : "", i);
+	snprintf(big + strlen(big), sizeof(big) - strlen(big), "]}");
+	r = hookreq_answer(200, big, strlen(big), "win2022", &cmd, msg, sizeof(msg));
+	tap_ok(r == HOOKREQ_DENY && strlen(msg) < sizeof(msg) - 1 && strstr(msg, "; all reasons: migcompat check "
+	    "--socket '/run/mig compat/it'\\''s.sock' --domain '/run/mig compat/hook-win2022.xml' src-7 dst-3") != NULL &&
+	    strcmp(msg + strlen(msg) - 5, "dst-3") == 0, "the command whole at the end, quoted: %s", msg);
+	cmd.xml = NULL;
+	cmd.xml_error = "cannot write beside /x/hook-win2022.xml: Read-only file system";
+	r = hookreq_answer(200, big, strlen(big), "win2022", &cmd, msg, sizeof(msg));
+	tap_ok(r == HOOKREQ_DENY && strstr(msg, "--domain win2022.xml src-7 dst-3 (with the domain's XML: cannot write "
+	    "beside /x/hook-win2022.xml: Read-only file system)") != NULL, "the XML not saved: says why: %s", msg);
+
+	tap_ok(hookreq_xml_path("/run/migcompat/migcompatd.sock", "web 1/../x'y", path, sizeof(path)) == 0 &&
+	    strcmp(path, "/run/migcompat/hook-web_1_.._x_y.xml") == 0, "the XML's file: beside the socket, "
+	    "the name made safe: %s", path);
+	tap_ok(hookreq_xml_path("m.sock", "vm", path, sizeof(path)) == 0 && strcmp(path, "hook-vm.xml") == 0,
+	    "a socket without a directory: %s", path);
+	tap_ok(hookreq_xml_path("/s", "", path, sizeof(path)) == -1, "no name, no file");
 
 	/* Blocking reasons lead, whatever the order of the answer; the rest are counted by kind. */
 	r = answer(200, "{\"verdict\":\"incompatible\",\"reasons\":["
@@ -73,7 +105,7 @@ main(void)
 
 	r = answer(200, "{\"compatible\":false,\"verdict\":\"unknown\",\"reasons\":[{\"message\":\"no VMX data for the source\"}]}");
 	tap_ok(r == HOOKREQ_UNKNOWN && strstr(msg, "win2022: verdict unknown on this host: no VMX data") != NULL &&
-	    strstr(msg, "migcompat check --domain win2022.xml SOURCE DESTINATION") != NULL,
+	    strstr(msg, "migcompat check --socket SOCKET --domain win2022.xml '' DESTINATION") != NULL,
 	    "unknown is left to on_unknown, with its reasons: %s", msg);
 	r = answer(200, "{\"verdict\":\"unknown\",\"reasons\":[{\"effect\":\"unknown\",\"message\":\"a\"},"
 	    "{\"effect\":\"unknown\",\"message\":\"b\"},{\"effect\":\"unknown\",\"message\":\"c\"},"
