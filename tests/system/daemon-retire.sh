@@ -88,7 +88,7 @@ check "migcompat retire without a host: usage" sh -c "'$MIGCOMPAT' retire $S 2>/
 check "migcompat hosts leaves them out" sh -c "'$MIGCOMPAT' hosts $S >'$T/h' && ! grep -q '^zen \|^coffee ' '$T/h' && grep -q '^sky ' '$T/h' && ! grep -q RETIRED '$T/h'"
 check "migcompat hosts --retired: only them, with the time" sh -c "'$MIGCOMPAT' hosts --retired $S >'$T/h' && [ \$(wc -l <'$T/h') = 3 ] && grep -q '^coffee .*20[0-9-]*T' '$T/h' && grep -q '^zen ' '$T/h' && head -1 '$T/h' | grep -q RETIRED"
 check "migcompat hosts --all: every host" sh -c "'$MIGCOMPAT' hosts --all $S | tail -n +2 | wc -l | grep -qx 4"
-stop_daemon D
+check "the daemon stops cleanly (exit 0)" stop_daemon D
 
 # HTTPS with the test CA: migcompat retire --cacert --token-file.
 if command -v openssl >/dev/null 2>&1; then
@@ -112,7 +112,7 @@ if command -v openssl >/dev/null 2>&1; then
 	check "HTTPS: the host is retired" sh -c "curl -sf --cacert '$T/ca.pem' '$H_URL/v1/hosts?retired=only' | jq -e '.hosts[0].id == \"sky\"' >/dev/null"
 	check "HTTPS: the log names the client" grep -q "host sky retired by 127.0.0.1 with the token" "$H_LOG"
 	check "HTTPS: migcompat retire an unknown host: 404 named" sh -c "! '$MIGCOMPAT' retire $TLSOPT --token-file '$T/token' nosuch 2>'$T/e' && grep -q 'nosuch' '$T/e'"
-	stop_daemon H
+	check "the HTTPS daemon stops cleanly (exit 0)" stop_daemon H
 else
 	skip "HTTPS" "openssl is not installed"
 fi
