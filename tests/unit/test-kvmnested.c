@@ -139,11 +139,12 @@ era_get(const struct vmx_msrs *hw, const struct kvmnested_params *pp, const char
 }
 
 /*
- * What changed between releases, on the Sapphire Rapids hardware with two
- * bits edited: the secondary controls a v5.2 tree reports without the
- * CPUID-dependent ones, EPT without the 5-level walk before v5.3,
- * VMCS_ENUM from the vmcs12 fields from v5.14, UMIP in CR4_FIXED1 when
- * KVM emulates it (hardware without UMIP) from v6.0.
+ * What changed between the releases read (data/kvm-nested-vmx.tsv), on
+ * the Sapphire Rapids hardware with three bits edited: the secondary
+ * controls a v5.2 tree reports without the CPUID-dependent ones, EPT
+ * without the 5-level walk before v5.3, the controls v5.10 added,
+ * VMCS_ENUM from the vmcs12 fields, UMIP in CR4_FIXED1 when KVM emulates
+ * it (hardware without UMIP) from v6.0.
  */
 static void
 test_eras(const struct vmx_msrs *hw0, const struct kvmnested_params *pp)
@@ -151,6 +152,8 @@ test_eras(const struct vmx_msrs *hw0, const struct kvmnested_params *pp)
 	struct vmx_msrs hw = *hw0;
 
 	vmx_msr_set(&hw, MSR_VMX_CR4_FIXED1, vmx_msr_get(&hw, MSR_VMX_CR4_FIXED1) & ~0x800ull);
+	/* Sapphire Rapids has no MPX: allow CLEAR_BNDCFGS as an MPX part would. */
+	vmx_msr_set(&hw, MSR_VMX_EXIT, vmx_msr_get(&hw, MSR_VMX_EXIT) | 0x800000ull << 32);
 	tap_ok((vmx_msr_get(&hw, MSR_VMX_PROCBASED2) >> 32 & 0x111b5c) == 0x111b5c &&
 	    (vmx_msr_get(&hw, MSR_VMX_EPT_VPID) & 0x80),
 	    "the hardware has the conditional secondary controls and the 5-level EPT walk");
@@ -161,10 +164,19 @@ test_eras(const struct vmx_msrs *hw0, const struct kvmnested_params *pp)
 	tap_ok(!(era_get(&hw, pp, "5.2.21", MSR_VMX_EPT_VPID) & 0x80) &&
 	    (era_get(&hw, pp, "5.10", MSR_VMX_EPT_VPID) & 0x80),
 	    "EPT: no 5-level walk in 5.2, there in 5.10");
-	tap_ok(era_get(&hw, pp, "5.13", MSR_VMX_VMCS_ENUM) == 0x2e &&
-	    era_get(&hw, pp, "5.14", MSR_VMX_VMCS_ENUM) == 0x32 &&
-	    era_get(&hw, pp, "6.12", MSR_VMX_VMCS_ENUM) == 0x32,
-	    "VMCS_ENUM: 0x2e up to 5.13, the TSC multiplier's index 0x19 << 1 from 5.14");
+	tap_ok(era_get(&hw, pp, "5.10", MSR_VMX_VMCS_ENUM) == 0x2e &&
+	    era_get(&hw, pp, "5.15", MSR_VMX_VMCS_ENUM) == 0x32 &&
+	    era_get(&hw, pp, "6.1", MSR_VMX_VMCS_ENUM) == 0x32,
+	    "VMCS_ENUM: 0x2e in 5.10, the TSC multiplier's index 0x19 << 1 in 5.15 and 6.1");
+	tap_ok((era_get(&hw, pp, "5.10", MSR_VMX_TRUE_EXIT) >> 32 & 0x801000) == 0x801000 &&
+	    !(era_get(&hw, pp, "5.9", MSR_VMX_TRUE_EXIT) >> 32 & 0x800000) &&
+	    !(era_get(&hw, pp, "5.10", MSR_VMX_PROCBASED2) >> 32 & 0x2000000) &&
+	    (era_get(&hw, pp, "5.15", MSR_VMX_PROCBASED2) >> 32 & 0x2000000) &&
+	    !(era_get(&hw, pp, "6.1", MSR_VMX_PROCBASED2) >> 32 & 0x4000000) &&
+	    (era_get(&hw, pp, "6.12", MSR_VMX_PROCBASED2) >> 32 & 0x4000000) &&
+	    !(era_get(&hw, pp, "5.10", MSR_VMX_MISC) & 0x100) && (era_get(&hw, pp, "5.15", MSR_VMX_MISC) & 0x100),
+	    "BNDCFGS and PERF_GLOBAL_CTRL exit from 5.10, TSC scaling and WAIT_SIPI in 5.15 "
+	    "not 5.10, user wait/pause in 6.12 not 6.1");
 	tap_ok(!(era_get(&hw, pp, "5.19", MSR_VMX_CR4_FIXED1) & 0x800) &&
 	    (era_get(&hw, pp, "6.0", MSR_VMX_CR4_FIXED1) & 0x800) &&
 	    (era_get(hw0, pp, "5.19", MSR_VMX_CR4_FIXED1) & 0x800),
@@ -217,25 +229,27 @@ test_constants(const char *dir)
 	tap_ok(r.unconfirmed == 0, "5.10 is read in the source: nothing unconfirmed");
 	kvmnested_compute(&hw, "5.4", &pp, &r, err, sizeof(err));
 	tap_ok(r.unconfirmed == r.msrs.present, "5.4: every MSR unconfirmed");
-	kvmnested_compute(&hw, "6.8", &pp, &r, err, sizeof(err));
-	tap_ok(r.unconfirmed == (1u << (MSR_VMX_TRUE_EXIT - VMX_MSR_FIRST) |
-	    1u << (MSR_VMX_EXIT - VMX_MSR_FIRST) | 1u << (MSR_VMX_TRUE_ENTRY - VMX_MSR_FIRST) |
-	    1u << (MSR_VMX_ENTRY - VMX_MSR_FIRST) | 1u << (MSR_VMX_PROCBASED2 - VMX_MSR_FIRST) |
-	    1u << (MSR_VMX_MISC - VMX_MSR_FIRST) | 1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST) |
-	    1u << (MSR_VMX_CR4_FIXED1 - VMX_MSR_FIRST)),
-	    "6.8: exit, entry, secondary, MISC, CR4_FIXED1 and VMCS_ENUM unconfirmed (0x%x)",
+	kvmnested_compute(&hw, "6.1.100", &pp, &r, err, sizeof(err));
+	tap_ok(r.unconfirmed == 0, "6.1 is read in the source (v6.1-rc7): nothing unconfirmed (0x%x)",
 	    r.unconfirmed);
 	kvmnested_compute(&hw, "6.12.5", &pp, &r, err, sizeof(err));
-	tap_ok(r.unconfirmed == (1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST) |
-	    1u << (MSR_VMX_CR4_FIXED1 - VMX_MSR_FIRST)),
-	    "6.12 (read in a v6.12-era tree): only CR4_FIXED1 and VMCS_ENUM unconfirmed (0x%x)",
+	tap_ok(r.unconfirmed == 1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST),
+	    "6.12 (read in a v6.12-era tree): only VMCS_ENUM unconfirmed (0x%x)", r.unconfirmed);
+	kvmnested_compute(&hw, "6.8", &pp, &r, err, sizeof(err));
+	tap_ok(r.unconfirmed == (1u << (MSR_VMX_PROCBASED2 - VMX_MSR_FIRST) |
+	    1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST)),
+	    "6.8: the secondary controls (when user wait/pause came) and VMCS_ENUM unconfirmed (0x%x)",
 	    r.unconfirmed);
 	tap_ok(kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_EXIT)) & 0x1000 &&
 	    kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_ENTRY)) & 0x2000,
 	    "6.8: PERF_GLOBAL_CTRL entry/exit offered without the hardware's");
+	tap_ok(vmx_msr_get(&hw, MSR_VMX_EXIT) >> 32 & 0x1000, "the hardware has PERF_GLOBAL_CTRL exit");
 	kvmnested_compute(&hw, "6.0", &pp, &r, err, sizeof(err));
+	tap_ok(kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_EXIT)) & 0x1000,
+	    "6.0: PERF_GLOBAL_CTRL exit from the hardware in the system value (since 5.10)");
+	kvmnested_compute(&hw, "5.9", &pp, &r, err, sizeof(err));
 	tap_ok(!(kvmnested_optional(vmx_msr_get(&r.msrs, MSR_VMX_TRUE_EXIT)) & 0x1000),
-	    "6.0: PERF_GLOBAL_CTRL exit not in the system value");
+	    "5.9: PERF_GLOBAL_CTRL exit not in the system value");
 	test_eras(&hw, &pp);
 	tap_ok(kvmnested_compute(&hw, "4.19", &pp, &r, err, sizeof(err)) == -1,
 	    "4.19 is refused: %s", err);
@@ -330,8 +344,9 @@ main(void)
 	/*
 	 * The captures are of a QEMU that names the FRED VMX features
 	 * (vmx-nested-exception), i.e. 2024 or later; their hosts ran 6.x
-	 * kernels.  6.8 is one; any 6.1 or later gives the same set, 6.0 and
-	 * older lack TSC scaling, user wait/pause and wait-for-SIPI.
+	 * kernels.  6.8 is one; any 6.3 or later gives the same set; 6.1
+	 * (read in v6.1-rc7) lacks user wait/pause in the system value, 5.10
+	 * also TSC scaling and wait-for-SIPI.
 	 */
 	check_l1(dir, "libvirt_qemu-host-expansion_Xeon-w7-3465X_SapphireRapids.json",
 	    "GenuineIntel00806F8_SapphireRapids_05_CPUID.json", "6.8", 1);
@@ -340,7 +355,9 @@ main(void)
 	check_l1(dir, "libvirt_qemu-host-expansion_Xeon-Gold-6530_EmeraldRapids.json",
 	    "GenuineIntel00C06F2_EmeraldRapids_01_CPUID.json", "6.8", 1);
 	check_l1(dir, "libvirt_qemu-host-expansion_Xeon-Gold-6530_EmeraldRapids.json",
-	    "GenuineIntel00C06F2_EmeraldRapids_02_CPUID.json", "6.1", 1);
+	    "GenuineIntel00C06F2_EmeraldRapids_02_CPUID.json", "6.3", 1);
+	check_l1(dir, "libvirt_qemu-host-expansion_Xeon-Gold-6530_EmeraldRapids.json",
+	    "GenuineIntel00C06F2_EmeraldRapids_02_CPUID.json", "6.1", 0);
 	check_l1(dir, "libvirt_qemu-host-expansion_Xeon-Gold-6530_EmeraldRapids.json",
 	    "GenuineIntel00C06F2_EmeraldRapids_03_CPUID.json", "6.12", 1);
 	check_l1(dir, "libvirt_qemu-host-expansion_Xeon-Gold-6530_EmeraldRapids.json",
