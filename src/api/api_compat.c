@@ -13,6 +13,7 @@
 
 #include "acache.h"
 #include "api_priv.h"
+#include "hostid.h"
 #include "jsonu.h"
 #include "log.h"
 #include "pcache.h"
@@ -42,7 +43,7 @@ api_compat_host(struct api_req *r, const char *what, const char *id)
 {
 	const struct profile *p;
 
-	if (!store_host_id_valid(id)) {
+	if (!hostid_valid(id)) {
 		api_error(r, 400, "%s: invalid host id", what);
 		return NULL;
 	}

@@ -20,6 +20,7 @@
 #include "changes.h"
 #include "domxml.h"
 #include "fleet.h"
+#include "hostid.h"
 #include "jsonu.h"
 #include "log.h"
 #include "pcache.h"
@@ -209,7 +210,7 @@ api_fleet_targets(struct api_req *r)
 			goto cleanup;
 		vmspec_init(vm, sc);
 	}
-	if (!store_host_id_valid(id)) {
+	if (!hostid_valid(id)) {
 		api_error(r, 400, "invalid host id");
 		goto cleanup;
 	}
@@ -314,7 +315,7 @@ api_fleet_baseline(struct api_req *r)
 	ids = xcalloc(n, sizeof(*ids));
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(hosts, i);
-		if (!json_object_is_type(v, json_type_string) || !store_host_id_valid(json_object_get_string(v))) {
+		if (!json_object_is_type(v, json_type_string) || !hostid_valid(json_object_get_string(v))) {
 			api_error(r, 400, "hosts[%zu]: not a valid host id", i);
 			goto cleanup;
 		}

@@ -14,6 +14,7 @@
 
 #include "api_priv.h"
 #include "fleet.h"
+#include "hostid.h"
 #include "log.h"
 #include "pcache.h"
 #include "pdiff.h"
@@ -54,7 +55,7 @@ static int
 api_hosts_id(struct api_req *r, const char **id)
 {
 	*id = r->nparam > 0 ? r->param[0] : "";
-	if (!store_host_id_valid(*id)) {
+	if (!hostid_valid(*id)) {
 		api_error(r, 400, "invalid host id: 1 to 127 characters of A-Z a-z 0-9 . _ : -");
 		return -1;
 	}
@@ -521,7 +522,7 @@ api_hosts_post(struct api_req *r)
 		e = json_object_array_get_idx(list, i);
 		if (!json_object_is_type(e, json_type_object) ||
 		    !json_object_object_get_ex(e, "id", &v) || !json_object_is_type(v, json_type_string) ||
-		    !store_host_id_valid(json_object_get_string(v)) ||
+		    !hostid_valid(json_object_get_string(v)) ||
 		    strlen(json_object_get_string(v)) != (size_t)json_object_get_string_len(v)) {
 			api_error(r, 400, "hosts[%zu].id: a host id of 1 to 127 characters of "
 			    "A-Z a-z 0-9 . _ : -", i);

@@ -14,9 +14,9 @@
 
 #include "aida64.h"
 #include "cli.h"
+#include "hostid.h"
 #include "log.h"
 #include "profile.h"
-#include "store.h"
 #include "util.h"
 
 static int cmd_convert_run(int argc, char **argv);
@@ -106,7 +106,7 @@ cmd_convert_run(int argc, char **argv)
 		}
 		host_id = id;
 	}
-	if (!store_host_id_valid(host_id)) {
+	if (!hostid_valid(host_id)) {
 		log_warnx("--host-id %s: use 1-127 of A-Z a-z 0-9 . _ : - (not starting with . or -)", host_id);
 		goto cleanup;
 	}

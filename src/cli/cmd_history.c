@@ -12,9 +12,9 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "hostid.h"
 #include "httpc.h"
 #include "log.h"
-#include "store.h"
 
 static int cmd_history_run(int argc, char **argv);
 
@@ -69,7 +69,7 @@ cmd_history_run(int argc, char **argv)
 		cli_usage(&cmd_history_entry);
 		goto cleanup;
 	}
-	if (!store_host_id_valid(argv[optind])) {
+	if (!hostid_valid(argv[optind])) {
 		log_warnx("\"%s\" is not a valid host id", argv[optind]);
 		goto cleanup;
 	}

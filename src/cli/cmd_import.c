@@ -17,11 +17,11 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "hostid.h"
 #include "httpc.h"
 #include "jbuf.h"
 #include "log.h"
 #include "profile.h"
-#include "store.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -231,7 +231,7 @@ cmd_import_run(int argc, char **argv)
 			free(text);
 		} else {
 			cmd_import_id(argv[i], &p, host_id, id, sizeof(id));
-			if (!store_host_id_valid(id)) {
+			if (!hostid_valid(id)) {
 				log_warnx("%s: \"%s\" is not a valid host id (A-Z a-z 0-9 . _ : -, "
 				    "1 to 127 characters)", argv[i], id);
 				ret = CLI_EXIT_USAGE;

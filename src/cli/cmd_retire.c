@@ -13,9 +13,9 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "hostid.h"
 #include "httpc.h"
 #include "log.h"
-#include "store.h"
 
 static int cmd_retire_run(int argc, char **argv);
 
@@ -44,7 +44,7 @@ cmd_retire_one(const struct httpc *h, const char *id, struct json_object *all)
 	long status;
 	int ret = -1;
 
-	if (!store_host_id_valid(id)) {
+	if (!hostid_valid(id)) {
 		log_warnx("\"%s\" is not a valid host id", id);
 		return -1;
 	}

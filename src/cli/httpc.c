@@ -14,11 +14,11 @@
 
 #include "cli.h"
 #include "domxml.h"
+#include "hostid.h"
 #include "httpc.h"
 #include "jsonu.h"
 #include "log.h"
 #include "profile.h"
-#include "store.h"
 #include "util.h"
 #include "vmspec.h"
 #include "xmalloc.h"
@@ -443,7 +443,7 @@ httpc_put_profile(const struct httpc *h, const char *id, const char *text, size_
 	long status;
 	int ret = -1;
 
-	if (!store_host_id_valid(id)) {
+	if (!hostid_valid(id)) {
 		log_warnx("\"%s\" is not a valid host id (A-Z a-z 0-9 . _ : -, 1 to 127 characters)", id);
 		return -1;
 	}
@@ -467,7 +467,7 @@ httpc_profile(const struct httpc *h, const char *id, struct profile *p, char *er
 	long status;
 	int ret = -1;
 
-	if (!store_host_id_valid(id)) {
+	if (!hostid_valid(id)) {
 		snprintf(err, errsize, "\"%s\" is not a valid host id", id);
 		return -1;
 	}

@@ -38,3 +38,6 @@ src/common/kvmnested-table.c: $(top_srcdir)/data/kvm-nested-vmx.tsv $(top_srcdir
 	$(AM_V_GEN)$(MKDIR_P) src/common && \
 	$(TSV2C) -v header=kvmnested.h -v type=kvmnested_row -v name=kvmnested_table \
 	    -v src=data/kvm-nested-vmx.tsv -v strcols=1,2 $(top_srcdir)/data/kvm-nested-vmx.tsv > $@.tmp && mv $@.tmp $@
+
+## Host ids (checked by the store, the API, the daemon and the CLI alike).
+libmigcompat_a_SOURCES += src/common/hostid.c src/common/hostid.h

@@ -37,6 +37,7 @@
 #include "etcd_agent.h"
 #include "etcd_node.h"
 #include "etcd_upload.h"
+#include "hostid.h"
 #include "listen.h"
 #include "log.h"
 #include "profile.h"
@@ -635,7 +636,7 @@ main(int argc, char **argv)
 		util_strlcpy(s.host_id, idp.host_id, sizeof(s.host_id));
 		profile_clear(&idp);
 	}
-	if (!store_host_id_valid(s.host_id)) {
+	if (!hostid_valid(s.host_id)) {
 		log_warnx("host id \"%s\" is not valid: set host_id", s.host_id);
 		ret = 2;
 		goto cleanup;

@@ -17,6 +17,7 @@
 #include "etcd_node.h"
 #include "etcd_record.h"
 #include "etcd_sync.h"
+#include "hostid.h"
 #include "log.h"
 #include "profile.h"
 #include "store.h"
@@ -371,7 +372,7 @@ etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t 
 	else
 		n->applied = rev - 1;
 	/* A bad entry is skipped, not fatal: the rest of the fleet still counts. */
-	if (!store_host_id_valid(id)) {
+	if (!hostid_valid(id)) {
 		log_warnx("etcd: skipping host id \"%s\": not valid", id);
 		etcd_node_count(n, &n->status.errors);
 		return 0;

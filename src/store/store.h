@@ -61,12 +61,6 @@ void store_close(struct store *s);
 int store_schema_version(struct store *s);
 
 /*
- * Nonzero if id is acceptable as a host id: 1 to 127 bytes of
- * [A-Za-z0-9._:-], not starting with '.' or '-'.
- */
-int store_host_id_valid(const char *id);
-
-/*
  * The JSON of a profile's blob, as stored: the profile without its host
  * identity (id, hostname, collection time) and running domains.  Its
  * profile_parse gives p->hash again.  Allocated; never NULL.

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <sqlite3.h>
 
+#include "hostid.h"
 #include "log.h"
 #include "profile.h"
 #include "store.h"
@@ -82,7 +83,7 @@ store_put_one(struct store *s, const char *host_id, const struct profile *p, int
 
 	*created = 0;
 	*was_retired = 0;
-	if (!store_host_id_valid(host_id) || p->hash[0] == '\0') {
+	if (!hostid_valid(host_id) || p->hash[0] == '\0') {
 		snprintf(err, errsize, "invalid host id or profile without hash");
 		errno = EINVAL;
 		return -1;

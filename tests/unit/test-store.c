@@ -230,13 +230,6 @@ main(void)
 	tap_ok(s == NULL && strstr(err, "newer") != NULL, "newer schema refused: %s", err);
 	store_close(s);
 
-	tap_ok(store_host_id_valid("a") && store_host_id_valid("node-01.example.com") &&
-	    store_host_id_valid("0123456789abcdef0123456789abcdef") && store_host_id_valid("a:b_c"),
-	    "valid host ids");
-	tap_ok(!store_host_id_valid("") && !store_host_id_valid(".") && !store_host_id_valid("..") &&
-	    !store_host_id_valid("a/b") && !store_host_id_valid("-a") && !store_host_id_valid("a b") &&
-	    !store_host_id_valid("a%2f"), "invalid host ids");
-
 	profile_clear(&a);
 	profile_clear(&b);
 	snprintf(err, sizeof(err), "rm -rf %s", dir);

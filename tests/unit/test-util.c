@@ -1,11 +1,12 @@
 /*
- * test-util.c - number parsing, kernel versions, time formatting.
+ * test-util.c - number parsing, kernel versions, time formatting, host ids.
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <string.h>
 
+#include "hostid.h"
 #include "tap.h"
 #include "util.h"
 
@@ -71,5 +72,11 @@ main(void)
 	tap_ok(strcmp(buf, "2025-11-25T00:45:26Z") == 0, "format time: %s", buf);
 	tap_ok(util_parse_time(buf, &t) == 0 && t == 1764031526, "parse formatted time back");
 	tap_ok(util_parse_time("2025-11-25 00:45:26", &t) == -1, "non-RFC 3339 time refused");
+	tap_ok(hostid_valid("a") && hostid_valid("node-01.example.com") &&
+	    hostid_valid("0123456789abcdef0123456789abcdef") && hostid_valid("a:b_c"),
+	    "valid host ids");
+	tap_ok(!hostid_valid("") && !hostid_valid(".") && !hostid_valid("..") &&
+	    !hostid_valid("a/b") && !hostid_valid("-a") && !hostid_valid("a b") &&
+	    !hostid_valid("a%2f"), "invalid host ids");
 	return tap_done();
 }
