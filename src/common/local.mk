@@ -41,3 +41,23 @@ src/common/kvmnested-table.c: $(top_srcdir)/data/kvm-nested-vmx.tsv $(top_srcdir
 
 ## Host ids (checked by the store, the API, the daemon and the CLI alike).
 libmigcompat_a_SOURCES += src/common/hostid.c src/common/hostid.h
+
+## KVM's eVMCS filter of the VMX MSRs per kernel release
+## (data/evmcs-filter.tsv) and the stable releases that backported changes
+## to it (data/evmcs-stable.tsv): used by the probe, the rules and the fleet.
+libmigcompat_a_SOURCES += src/common/evmcs.c src/common/evmcs.h
+
+nodist_libmigcompat_a_SOURCES += src/common/evmcs-table.c src/common/evmcs-stable-table.c
+BUILT_SOURCES += src/common/evmcs-table.c src/common/evmcs-stable-table.c
+CLEANFILES += src/common/evmcs-table.c src/common/evmcs-stable-table.c
+dist_pkgdata_DATA += data/evmcs-filter.tsv data/evmcs-stable.tsv
+
+src/common/evmcs-table.c: $(top_srcdir)/data/evmcs-filter.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/common && \
+	$(TSV2C) -v header=evmcs.h -v type=evmcs_row -v name=evmcs_rows \
+	    -v src=data/evmcs-filter.tsv $(top_srcdir)/data/evmcs-filter.tsv > $@.tmp && mv $@.tmp $@
+
+src/common/evmcs-stable-table.c: $(top_srcdir)/data/evmcs-stable.tsv $(top_srcdir)/data/tsv2c.awk
+	$(AM_V_GEN)$(MKDIR_P) src/common && \
+	$(TSV2C) -v header=evmcs.h -v type=evmcs_stable -v name=evmcs_stable_rows -v strcols=1,3,4 \
+	    -v src=data/evmcs-stable.tsv $(top_srcdir)/data/evmcs-stable.tsv > $@.tmp && mv $@.tmp $@

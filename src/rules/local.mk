@@ -1,25 +1,7 @@
 ## src/rules: the rules engine (pure: profiles and a VM spec in, a verdict out).
 
 libmigcompat_a_SOURCES += \
-	src/rules/evmcs.c src/rules/evmcs.h \
-	src/rules/domxml.c src/rules/domxml.h
-
-nodist_libmigcompat_a_SOURCES += src/rules/evmcs-table.c src/rules/evmcs-stable-table.c
-BUILT_SOURCES += src/rules/evmcs-table.c src/rules/evmcs-stable-table.c
-CLEANFILES += src/rules/evmcs-table.c src/rules/evmcs-stable-table.c
-dist_pkgdata_DATA += data/evmcs-filter.tsv data/evmcs-stable.tsv
-
-src/rules/evmcs-table.c: $(top_srcdir)/data/evmcs-filter.tsv $(top_srcdir)/data/tsv2c.awk
-	$(AM_V_GEN)$(MKDIR_P) src/rules && \
-	$(TSV2C) -v header=evmcs.h -v type=evmcs_row -v name=evmcs_rows \
-	    -v src=data/evmcs-filter.tsv $(top_srcdir)/data/evmcs-filter.tsv > $@.tmp && mv $@.tmp $@
-
-src/rules/evmcs-stable-table.c: $(top_srcdir)/data/evmcs-stable.tsv $(top_srcdir)/data/tsv2c.awk
-	$(AM_V_GEN)$(MKDIR_P) src/rules && \
-	$(TSV2C) -v header=evmcs.h -v type=evmcs_stable -v name=evmcs_stable_rows -v strcols=1,3,4 \
-	    -v src=data/evmcs-stable.tsv $(top_srcdir)/data/evmcs-stable.tsv > $@.tmp && mv $@.tmp $@
-
-libmigcompat_a_SOURCES += \
+	src/rules/domxml.c src/rules/domxml.h \
 	src/rules/rules.c src/rules/rules.h src/rules/rules_priv.h \
 	src/rules/rules_vmx.c src/rules/rules_evmcs.c src/rules/rules_cpuid.c \
 	src/rules/rules_host.c src/rules/rules_libvirt.c src/rules/rules_explain.c \
