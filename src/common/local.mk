@@ -42,6 +42,9 @@ src/common/kvmnested-table.c: $(top_srcdir)/data/kvm-nested-vmx.tsv $(top_srcdir
 ## Host ids (checked by the store, the API, the daemon and the CLI alike).
 libmigcompat_a_SOURCES += src/common/hostid.c src/common/hostid.h
 
+## migcompatd.conf(5): read by migcompatd and by migcompat-hook.
+libmigcompat_a_SOURCES += src/common/conf.c src/common/conf.h
+
 ## KVM's eVMCS filter of the VMX MSRs per kernel release
 ## (data/evmcs-filter.tsv) and the stable releases that backported changes
 ## to it (data/evmcs-stable.tsv): used by the probe, the rules and the fleet.

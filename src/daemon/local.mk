@@ -1,7 +1,6 @@
-## src/daemon: migcompatd(8) - configuration, collection, fleet push, main().
+## src/daemon: migcompatd(8) - collection, fleet push, listeners, main().
 
 libmigcompat_a_SOURCES += \
-	src/daemon/conf.c src/daemon/conf.h \
 	src/daemon/collector.c src/daemon/collector.h \
 	src/daemon/push.c src/daemon/push.h \
 	src/daemon/listen.c src/daemon/listen.h

@@ -7,6 +7,8 @@
  * key has a command-line option of the same name ("--token-file" for
  * token_file; "--no-collect" for collect = no), described in the same table
  * as the key.  Options given on the command line win over the file.
+ * migcompat-hook reads the same file for socket, on_error and on_unknown,
+ * which is why it lives in common rather than in the daemon.
  */
 #ifndef MIGCOMPAT_CONF_H
 #define MIGCOMPAT_CONF_H
