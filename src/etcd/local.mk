@@ -13,8 +13,6 @@ libmigcompat_a_SOURCES += \
 	src/etcd/etcd_agent.c src/etcd/etcd_agent.h \
 	src/etcd/etcd_node.c src/etcd/etcd_node.h
 
-AM_CPPFLAGS += -I$(top_srcdir)/src/etcd
-
 check_PROGRAMS += tests/unit/test-base64 tests/unit/test-etcd tests/unit/test-etcd-gc
 tests_unit_test_base64_SOURCES = tests/unit/test-base64.c
 tests_unit_test_etcd_SOURCES = tests/unit/test-etcd.c
