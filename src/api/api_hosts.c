@@ -610,6 +610,13 @@ api_hosts_delete(struct api_req *r)
 		api_error(r, errno == ENOENT ? 404 : 500, "%s", err);
 		return;
 	}
+	/*
+	 * With a fleet store, this node's own watch may have applied the
+	 * retirement committed above before store_retire ran: what counts is
+	 * whether the host was retired when asked.
+	 */
+	if (r->api->retire != NULL)
+		already = h.retired_at != 0;
 	fleet_remove_host(r->api->fleet, id);
 	util_format_time(since, when, sizeof(when));
 	api_who(r, who, sizeof(who));

@@ -104,7 +104,7 @@ defaults() {
 	/usr/sbin/migcompatd -n -v >"$work/defaults" 2>&1 || { cat "$work/defaults"; return 1; }
 	/usr/sbin/migcompatd --help >>"$work/defaults" 2>&1
 	grep -E '^(config|socket|db|probe) =|--config FILE' "$work/defaults"
-	grep -q 'configuration file (default /etc/migcompat/migcompatd.conf)' "$work/defaults" &&
+	grep -Eq 'configuration file \(default /etc/migcompat/migcompatd\.conf[;)]' "$work/defaults" &&
 	grep -qx 'config = /etc/migcompat/migcompatd.conf' "$work/defaults" &&
 	grep -qx 'socket = /run/migcompat/migcompatd.sock' "$work/defaults" &&
 	grep -qx 'db = /var/lib/migcompat/migcompat.db' "$work/defaults" &&
