@@ -1,6 +1,7 @@
 /*
- * cmd_diff.c - "migcompat diff": the features a profile change lost and
- * gained, between two profile files or two versions of a host in a daemon.
+ * cmd_diff.c - "migcompat diff": what differs, layer by layer (features lost
+ * and gained, values changed), between two profile files, two hosts or two
+ * versions of a host in a daemon.
  */
 #include "config.h"
 
@@ -22,7 +23,7 @@ static int cmd_diff_run(int argc, char **argv);
 
 const struct cli_cmd cmd_diff_entry = {
 	"diff", "[--json] OLD_FILE NEW_FILE | [--json] " HTTPC_USAGE_DAEMON " HOST [FROM [TO]] | HOST_A HOST_B",
-	"list the features lost and gained between two profiles, two hosts or two versions of a host",
+	"list what differs, layer by layer, between two profiles, two hosts or two versions of a host",
 	cmd_diff_run,
 };
 

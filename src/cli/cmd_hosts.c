@@ -46,13 +46,19 @@ static const struct {
 };
 #define CMD_HOSTS_NCOLS	(sizeof(cmd_hosts_cols) / sizeof(cmd_hosts_cols[0]))
 
-/* The text of column k of host e: "-" when absent, null or empty. */
+/*
+ * The text of column k of host e into buf: "-" when absent, null or empty;
+ * escaped as the logs are (\n, \033, bytes over 0x7e as \ooo), so that what
+ * a profile says can neither break a row nor reach the terminal as control
+ * sequences, and a cell is as wide as it is long.
+ */
 static const char *
-cmd_hosts_cell(struct json_object *e, size_t k)
+cmd_hosts_cell(struct json_object *e, size_t k, char *buf, size_t bufsize)
 {
 	const char *s = cmd_hosts_str(e, cmd_hosts_cols[k].key);
 
-	return s[0] != '\0' ? s : "-";
+	log_vis(buf, bufsize, s[0] != '\0' ? s : "-");
+	return buf;
 }
 
 /*
@@ -65,6 +71,7 @@ cmd_hosts_table(struct json_object *a, int retired)
 {
 	size_t w[CMD_HOSTS_NCOLS], col[CMD_HOSTS_NCOLS], i, k, nc = 0, n = json_object_array_length(a);
 	size_t len;
+	char buf[1024];
 
 	/* The RETIRED column only when retired hosts are asked for. */
 	for (k = 0; k < CMD_HOSTS_NCOLS; k++)
@@ -74,7 +81,8 @@ cmd_hosts_table(struct json_object *a, int retired)
 		w[k] = strlen(cmd_hosts_cols[col[k]].title);
 	for (i = 0; i < n; i++)
 		for (k = 0; k < nc; k++)
-			if ((len = strlen(cmd_hosts_cell(json_object_array_get_idx(a, i), col[k]))) > w[k])
+			if ((len = strlen(cmd_hosts_cell(json_object_array_get_idx(a, i), col[k], buf,
+			    sizeof(buf)))) > w[k])
 				w[k] = len;
 	for (k = 0; k < nc; k++)
 		printf("%-*s%s", k + 1 < nc ? (int)w[k] : 0, cmd_hosts_cols[col[k]].title,
@@ -82,7 +90,8 @@ cmd_hosts_table(struct json_object *a, int retired)
 	for (i = 0; i < n; i++)
 		for (k = 0; k < nc; k++)
 			printf("%-*s%s", k + 1 < nc ? (int)w[k] : 0,
-			    cmd_hosts_cell(json_object_array_get_idx(a, i), col[k]), k + 1 < nc ? "  " : "\n");
+			    cmd_hosts_cell(json_object_array_get_idx(a, i), col[k], buf, sizeof(buf)),
+			    k + 1 < nc ? "  " : "\n");
 }
 
 static int

@@ -104,5 +104,19 @@ check "hosts: a long host id whole" sh -c "'$MIGCOMPAT' hosts $S | grep -q '^$lo
 check "hosts: the CPU whole" sh -c "'$MIGCOMPAT' hosts $S | grep -qF '$cpu'"
 check "hosts: last seen and stale columns" sh -c "'$MIGCOMPAT' hosts $S | head -1 | grep -q 'LAST SEEN  *STALE SINCE'"
 check "hosts: the columns line up" sh -c "'$MIGCOMPAT' hosts $S | awk '{ print index(\$0, \$2) }' | sort -u | wc -l | grep -qx 1"
+# What a profile says cannot break a row or reach the terminal: escaped as in the logs.
+jq '.kernel = "6.1\nforged  1  6.1" | .cpu.model_name = "Intel\u001b[31mRED\u001b[0m"' "$sky" >"$T/ctl.json"
+"$MIGCOMPAT" import $S --host-id ctl "$T/ctl.json" >/dev/null
+hosts_escaped() {
+	"$MIGCOMPAT" hosts $S >"$T/hosts.txt" || return 1
+	n=$("$MIGCOMPAT" hosts --json $S | jq '.hosts | length')
+	[ "$(wc -l <"$T/hosts.txt")" = $((n + 1)) ] && ! grep -q '^forged' "$T/hosts.txt" &&
+	    grep -qF 'ctl  ' "$T/hosts.txt" && grep -qF '6.1\nforged  1  6.1' "$T/hosts.txt" ||
+	    { cat -A "$T/hosts.txt"; return 1; }
+}
+check "hosts: a newline in a profile's kernel makes no row of its own, escaped" hosts_escaped
+check "hosts: no control character reaches the terminal" sh -c "
+	! LC_ALL=C grep -q \"\$(printf '\\033')\" '$T/hosts.txt' && grep -qF 'Intel\\033[31mRED\\033[0m' '$T/hosts.txt'"
+check "hosts: the columns still line up" sh -c "'$MIGCOMPAT' hosts $S | awk '{ print index(\$0, \$2) }' | sort -u | wc -l | grep -qx 1"
 stop_daemon D
 done_testing

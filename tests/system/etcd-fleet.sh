@@ -317,6 +317,16 @@ check "F2 marks agent 2 stale within its TTL of $((INTERVAL * 3)) s" until_ok $(
 echo "# stale after $(($(date +%s) - t0)) s"
 check "agent 2 keeps its history on F2" sh -c "curl -sf $F2_URL/v1/hosts/agent2/history | jq -e '.versions | length >= 2'"
 check "agent 1 is not stale" is_stale "$F2_URL" agent1 false
+# migcompat hosts shows it: the time it went stale in its row, "-" in agent 1's.
+hosts_stale_text() {
+	since=$(curl -s "$F2_URL/v1/hosts" | jq -r '.hosts[] | select(.id == "agent2") | .stale_since')
+	seen=$(curl -s "$F2_URL/v1/hosts" | jq -r '.hosts[] | select(.id == "agent2") | .last_seen')
+	"$MIGCOMPAT" hosts --server "$F2_URL" >"$T/hosts.txt" || return 1
+	awk -v s="$since" -v l="$seen" '$1 == "agent2" && $5 == l && $6 == s { ok2 = 1 }
+	    $1 == "agent1" && $6 == "-" { ok1 = 1 } END { exit !(ok1 && ok2) }' "$T/hosts.txt" ||
+	    { echo "stale since $since, last seen $seen:"; cat "$T/hosts.txt"; return 1; }
+}
+check "migcompat hosts: agent 2 last seen and stale since, agent 1 not stale" hosts_stale_text
 etcd_metrics_ok() {
 	curl -s "$F2_URL/metrics" | grep '^migcompat_etcd' >"$T/metrics"
 	grep -q '^migcompat_etcd_events_total{type="delete"} [1-9]' "$T/metrics" &&
