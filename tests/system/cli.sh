@@ -100,11 +100,15 @@ if command -v jq >/dev/null 2>&1; then
 		'- hv_cpuid  *CPUID.0x4000000a.0:eax\[0\]'
 	check "diff: feature MSRs in hex, changed and new" diff_shows feature_msrs feature_msrs \
 		'~ feature_msrs  *MSR 0x10a: 0x2b -> 0x2a' '~ feature_msrs  *MSR 0x345: absent -> 0x33c5'
+	# The emulated values follow data/kvm-nested-vmx.tsv: read them from the profile.
+	enum=$(jq -r '.layers.vmx.msrs["0x48a"]' "$D/base.json")
+	vmfunc=$(jq -r '.layers.vmx.msrs["0x491"]' "$D/base.json")
+	fixed1=$(jq -r '.layers.vmx_vcpu.msrs["0x489"]' "$D/base.json")
 	check "diff: raw VMX MSRs by value and by control" diff_shows vmx vmx \
-		'~ vmx  *IA32_VMX_VMCS_ENUM (0x48a): 0x2e -> 0x30' '~ vmx  *IA32_VMX_VMFUNC (0x491): 0x1 -> absent' \
+		"~ vmx  *IA32_VMX_VMCS_ENUM (0x48a): $enum -> 0x7e" "~ vmx  *IA32_VMX_VMFUNC (0x491): $vmfunc -> absent" \
 		'- vmx  *vmx-eptp-switching'
 	check "diff: per-vCPU VMX MSRs" diff_shows vmx_vcpu vmx_vcpu \
-		'~ vmx_vcpu  *IA32_VMX_CR4_FIXED1 (0x489): 0x7767ff -> 0x3767ff'
+		"~ vmx_vcpu  *IA32_VMX_CR4_FIXED1 (0x489): $fixed1 -> 0x3767ff"
 	check "diff: eVMCS views (a view gone, controls gained, the filter row)" diff_shows evmcs \
 		'evmcs_emulated|evmcs_emulated/evmcs|evmcs_emulated/evmcs-pv' \
 		'~ evmcs_emulated/evmcs-pv  *view: present -> absent' '+ evmcs_emulated/evmcs  *vmx-pml' \

@@ -25,7 +25,7 @@ diff_change() {
 		if .function == "0x4000000a" then .eax = "0x0" else . end)' ;;
 	feature_msrs) echo '.layers.feature_msrs.msrs["0x10a"] = "0x2a" |
 		.layers.feature_msrs.msrs["0x345"] = "0x33c5"' ;;
-	vmx) echo '.layers.vmx.msrs["0x48a"] = "0x30" | del(.layers.vmx.msrs["0x491"])' ;;
+	vmx) echo '.layers.vmx.msrs["0x48a"] = "0x7e" | del(.layers.vmx.msrs["0x491"])' ;;
 	vmx_vcpu) echo '.layers.vmx_vcpu.msrs["0x489"] = "0x3767ff"' ;;
 	evmcs) echo 'del(.layers.evmcs_emulated.views.evmcs_pv) | .layers.evmcs_emulated.rules = "5.15" |
 		.layers.evmcs_emulated.views.evmcs["0x48b"] = .layers.evmcs_emulated.views.plain["0x48b"]' ;;
