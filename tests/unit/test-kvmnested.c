@@ -170,13 +170,14 @@ test_eras(const struct vmx_msrs *hw0, const struct kvmnested_params *pp)
 	    "VMCS_ENUM: 0x2e in 5.10, the TSC multiplier's index 0x19 << 1 in 5.15 and 6.1");
 	tap_ok((era_get(&hw, pp, "5.10", MSR_VMX_TRUE_EXIT) >> 32 & 0x801000) == 0x801000 &&
 	    !(era_get(&hw, pp, "5.9", MSR_VMX_TRUE_EXIT) >> 32 & 0x800000) &&
-	    !(era_get(&hw, pp, "5.10", MSR_VMX_PROCBASED2) >> 32 & 0x2000000) &&
-	    (era_get(&hw, pp, "5.15", MSR_VMX_PROCBASED2) >> 32 & 0x2000000) &&
+	    !(era_get(&hw, pp, "5.12", MSR_VMX_PROCBASED2) >> 32 & 0x2000000) &&
+	    (era_get(&hw, pp, "5.14", MSR_VMX_PROCBASED2) >> 32 & 0x2000000) &&
 	    !(era_get(&hw, pp, "6.1", MSR_VMX_PROCBASED2) >> 32 & 0x4000000) &&
-	    (era_get(&hw, pp, "6.12", MSR_VMX_PROCBASED2) >> 32 & 0x4000000) &&
-	    !(era_get(&hw, pp, "5.10", MSR_VMX_MISC) & 0x100) && (era_get(&hw, pp, "5.15", MSR_VMX_MISC) & 0x100),
-	    "BNDCFGS and PERF_GLOBAL_CTRL exit from 5.10, TSC scaling and WAIT_SIPI in 5.15 "
-	    "not 5.10, user wait/pause in 6.12 not 6.1");
+	    (era_get(&hw, pp, "6.11", MSR_VMX_PROCBASED2) >> 32 & 0x4000000) &&
+	    !(era_get(&hw, pp, "5.14", MSR_VMX_MISC) & 0x100) && (era_get(&hw, pp, "5.15", MSR_VMX_MISC) & 0x100) &&
+	    era_get(&hw, pp, "5.12", MSR_VMX_VMCS_ENUM) == 0x2e && era_get(&hw, pp, "5.14", MSR_VMX_VMCS_ENUM) == 0x32,
+	    "BNDCFGS and PERF_GLOBAL_CTRL exit from 5.10, TSC scaling and VMCS_ENUM 0x32 in 5.14 "
+	    "not 5.12, WAIT_SIPI in 5.15 not 5.14, user wait/pause in 6.11 not 6.1");
 	tap_ok(!(era_get(&hw, pp, "5.19", MSR_VMX_CR4_FIXED1) & 0x800) &&
 	    (era_get(&hw, pp, "6.0", MSR_VMX_CR4_FIXED1) & 0x800) &&
 	    (era_get(hw0, pp, "5.19", MSR_VMX_CR4_FIXED1) & 0x800),
@@ -233,6 +234,12 @@ test_constants(const char *dir)
 	tap_ok(r.unconfirmed == r.msrs.present, "5.6 (between the trees read): every MSR unconfirmed");
 	kvmnested_compute(&hw, "6.1.100", &pp, &r, err, sizeof(err));
 	tap_ok(r.unconfirmed == 0, "6.1 is read in the source (v6.1-rc7): nothing unconfirmed (0x%x)",
+	    r.unconfirmed);
+	kvmnested_compute(&hw, "6.11.11", &pp, &r, err, sizeof(err));
+	tap_ok(r.unconfirmed == 0, "6.11 is read in the source (v6.11.11): nothing unconfirmed (0x%x)",
+	    r.unconfirmed);
+	kvmnested_compute(&hw, "5.12", &pp, &r, err, sizeof(err));
+	tap_ok(r.unconfirmed == 0, "5.12 is read in the source (v5.12.9): nothing unconfirmed (0x%x)",
 	    r.unconfirmed);
 	kvmnested_compute(&hw, "6.12.5", &pp, &r, err, sizeof(err));
 	tap_ok(r.unconfirmed == 1u << (MSR_VMX_VMCS_ENUM - VMX_MSR_FIRST),
