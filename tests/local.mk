@@ -95,3 +95,8 @@ tests_unit_test_cpunames_SOURCES = tests/unit/test-cpunames.c
 
 TESTS += tests/system/completion.sh
 EXTRA_DIST += tests/system/completion.sh
+
+## The layers of src/: each directory compiles with the include path of
+## the layers it may use (Makefile.am), checked both ways.
+TESTS += tests/system/layers.sh
+EXTRA_DIST += tests/system/layers.sh
