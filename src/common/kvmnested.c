@@ -195,6 +195,37 @@ kvmnested_cond(const char *cond, const struct vmx_msrs *hw, const struct kvmnest
 	return 1;
 }
 
+/*
+ * "X.Y" into buf (16 bytes; X and Y are at most 99), without the printf
+ * family: the rules engine computes releases while checking unprepared
+ * profiles, where nothing is formatted.
+ */
+static void
+kvmnested_format_release(char *buf, int a, int b)
+{
+	char *p = buf;
+
+	if (a >= 10)
+		*p++ = (char)('0' + a / 10);
+	*p++ = (char)('0' + a % 10);
+	*p++ = '.';
+	if (b >= 10)
+		*p++ = (char)('0' + b / 10);
+	*p++ = (char)('0' + b % 10);
+	*p = '\0';
+}
+
+/* Every bit of the MSRs in mask (bit i = MSR 0x480 + i) is unconfirmed. */
+static void
+kvmnested_unconfirm_all(struct kvmnested_result *res, uint32_t mask)
+{
+	size_t i;
+
+	for (i = 0; i < VMX_MSR_NUM; i++)
+		if (mask >> i & 1)
+			res->unconfirmed_bits[i] = ~0ull;
+}
+
 /* The hardware MSR a control row reads: the non-TRUE twin of a TRUE index. */
 static uint32_t
 kvmnested_hw_index(uint32_t msr)
@@ -228,7 +259,7 @@ kvmnested_compute(const struct vmx_msrs *hw, const char *kernel,
 		snprintf(err, errsize, "the hardware VMX MSRs have no IA32_VMX_BASIC");
 		return -1;
 	}
-	snprintf(res->release, sizeof(res->release), "%d.%d", a, b);
+	kvmnested_format_release(res->release, a, b);
 	if (!pp->nested)
 		return 0;
 	kvmnested_effective(hw, pp, &e);
@@ -241,6 +272,7 @@ kvmnested_compute(const struct vmx_msrs *hw, const char *kernel,
 			continue;
 		if (strcmp(r->op, "range") == 0) {
 			res->unconfirmed |= (uint32_t)r->mask;
+			kvmnested_unconfirm_all(res, (uint32_t)r->mask);
 			continue;
 		}
 		if (!vmx_msr_valid(r->msr) || !kvmnested_cond(r->cond, hw, &e))
@@ -257,8 +289,17 @@ kvmnested_compute(const struct vmx_msrs *hw, const char *kernel,
 			val[ix] |= vmx_msr_get(hw, r->msr) & r->mask;
 		else if (strcmp(r->op, "val") == 0)
 			val[ix] |= r->mask;
-		if (r->status != NULL && strcmp(r->status, "confirmed") != 0)
+		if (r->status != NULL && strcmp(r->status, "confirmed") != 0) {
 			res->unconfirmed |= (strcmp(r->op, "list") == 0) ? (uint32_t)r->mask : 1u << ix;
+			if (strcmp(r->op, "list") == 0)
+				kvmnested_unconfirm_all(res, (uint32_t)r->mask);
+			else if (strcmp(r->op, "hw") == 0 || strcmp(r->op, "set") == 0)
+				res->unconfirmed_bits[ix] |= (r->mask & 0xffffffffu) << 32;
+			else if (strcmp(r->op, "low") == 0)
+				res->unconfirmed_bits[ix] |= 0xffffffffu;
+			else
+				res->unconfirmed_bits[ix] |= r->mask;
+		}
 	}
 
 	for (i = 0; i < VMX_MSR_NUM; i++) {
@@ -284,9 +325,14 @@ kvmnested_compute(const struct vmx_msrs *hw, const char *kernel,
 				    vmx_msr_get(&res->msrs, t) | always[i]);
 				if (res->unconfirmed >> (t - VMX_MSR_FIRST) & 1)
 					res->unconfirmed |= 1u << (MSR_VMX_PINBASED + i - VMX_MSR_FIRST);
+				res->unconfirmed_bits[MSR_VMX_PINBASED + i - VMX_MSR_FIRST] |=
+				    res->unconfirmed_bits[t - VMX_MSR_FIRST];
 			}
 		}
 	}
 	res->unconfirmed &= res->msrs.present;
+	for (i = 0; i < VMX_MSR_NUM; i++)
+		if (!(res->unconfirmed >> i & 1))
+			res->unconfirmed_bits[i] = 0;
 	return 0;
 }

@@ -44,6 +44,13 @@ struct kvmnested_params {
 struct kvmnested_result {
 	struct vmx_msrs msrs;	/* what the release reports */
 	uint32_t unconfirmed;	/* bit per MSR (0x480 + i) built from unconfirmed rows */
+	/*
+	 * Per MSR (index i = MSR 0x480 + i) the bits those rows decide: the
+	 * allowed-1 bits of a hw or set row, the must-be-1 half of a low row,
+	 * the mask of a val or hwval row, every bit of an MSR whose listing
+	 * or whole release range is unconfirmed.  0 for a confirmed MSR.
+	 */
+	uint64_t unconfirmed_bits[VMX_MSR_NUM];
 	char release[16];	/* "6.8": the X.Y the table was read for */
 };
 

@@ -72,9 +72,12 @@ rules_verdict_name(enum rules_verdict v)
 void
 rules_prep_fill(const struct profile *p, struct rules_prep *out)
 {
+	struct profile tmp;
 	int i;
 
 	memset(out, 0, sizeof(*out));
+	/* A hardware VMX layer is judged as its kernel's KVM reports it. */
+	p = rules_model_apply(p, &tmp, out);
 	for (i = 0; i < RULES_LAYER_NUM; i++)
 		if (rules_layers[i].prepare != NULL)
 			rules_layers[i].prepare(p, out);
@@ -175,6 +178,19 @@ rules_nc_text(const char *name, void *arg)
 	l->first = 0;
 }
 
+/* The notes of an evaluated context, as a JSON array of sentences. */
+static struct json_object *
+rules_notes_json(const struct rules_ctx *c)
+{
+	struct json_object *a = json_object_new_array();
+	unsigned i;
+
+	for (i = 0; i < 32; i++)
+		if ((c->notes >> i & 1) && rules_model_note(1u << i) != NULL)
+			json_object_array_add(a, json_object_new_string(rules_model_note(1u << i)));
+	return a;
+}
+
 /* The verdict of an evaluated context. */
 static enum rules_verdict
 rules_ctx_verdict(const struct rules_ctx *c)
@@ -198,6 +214,8 @@ rules_verdict_of(const struct profile *src, const struct profile *dst, const str
 	c.cap = c.n = c.dropped = 0;
 	c.blocked = c.unknown = c.stop = 0;
 	c.not_checked = 0;
+	c.notes = 0;
+	c.field_doubt = 0;
 	rules_eval(&c, src, dst);
 	return rules_ctx_verdict(&c);
 }
@@ -255,6 +273,7 @@ rules_check_json(const struct profile *src, const struct profile *dst, const str
 	nc = json_object_new_array();
 	rules_nc_each(&c, rules_nc_json, nc);
 	json_object_object_add(o, "not_checked", nc);
+	json_object_object_add(o, "notes", rules_notes_json(&c));
 	free(c.r);
 	return o;
 }
@@ -302,6 +321,9 @@ rules_check_print(FILE *f, const struct profile *src, const struct profile *dst,
 	rules_nc_each(&c, rules_nc_text, &line);
 	if (!line.first)
 		fputc('\n', f);
+	for (i = 0; i < 32; i++)
+		if ((c.notes >> i & 1) && rules_model_note(1u << i) != NULL)
+			fprintf(f, "note: %s\n", rules_model_note(1u << i));
 	if (rules_other_differs(src, dst, vm, policy, v))
 		fprintf(f, "policy %s would answer %s\n",
 		    rules_policy_name(policy == RULES_POLICY_STRICT ? RULES_POLICY_EFFECTIVE : RULES_POLICY_STRICT),

@@ -85,7 +85,9 @@ enum rules_verdict rules_verdict_of(const struct profile *src, const struct prof
  * and the API returns it:
  * {"compatible", "verdict", "scenario", "policy", "other_policy_differs",
  *  "reasons": [{"layer", "msr", "bit", "name", "src", "dst", "rule", "message"}],
- *  "not_checked": [...]}.  New object, caller puts it.
+ *  "not_checked": [...], "notes": [...]}.  New object, caller puts it.
+ * "notes" holds sentences that do not change the verdict (a hardware VMX
+ * layer without a kernel, compared as it is).
  *
  * Every reason carries all eight keys (null where they do not apply) and
  * "effect" ("blocks" or "unknown").  msr is the MSR index in lower-case hex

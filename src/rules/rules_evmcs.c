@@ -254,7 +254,7 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	 * the answer unknown.
 	 */
 	for (i = 0; i < RULES_E_NUM; i++) {
-		uint32_t sure, dwide;
+		uint32_t sure, dwide, unc;
 
 		sv = rules_evmcs_half(i, s->ev_view[pv][i]);
 		if (d->ev_kind[pv] == RULES_EV_MEASURED) {
@@ -268,11 +268,17 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		}
 		viol = sv & ~dv;
 		sure = s->ev_view_narrow[pv][i] & ~dwide;
+		/* Bits the source shows only by an unconfirmed row of the KVM model: unknown. */
+		unc = viol & rules_evmcs_half(i, s->vmx_unk[rules_evmcs_vslot[i]]);
+		viol &= ~unc;
 		if ((viol & sure) != 0 &&
 		    rules_evmcs_bits(c, RULES_R_EVMCS_HIDDEN, 1, i, viol & sure, s->ev_view[pv][i], dfull))
 			return 1;
 		if ((viol & ~sure) != 0 &&
 		    rules_evmcs_bits(c, RULES_R_EVMCS_BACKPORT, 0, i, viol & ~sure, s->ev_view[pv][i], dfull))
+			return 1;
+		if (unc != 0 &&
+		    rules_evmcs_bits(c, RULES_R_KVM_UNCONFIRMED, 0, i, unc, s->ev_view[pv][i], dfull))
 			return 1;
 	}
 	/*
@@ -300,6 +306,8 @@ rules_evmcs_explain(const struct rules_ctx *c, const struct rules_reason *r, cha
 	const char *dker = rules_explain_dkernel(c);
 	char bit[160], a[320], b[320];
 
+	if (r->rule == RULES_R_KVM_UNCONFIRMED)
+		return rules_model_explain(c, r, buf, bufsize);
 	if (title == NULL)
 		title = "VMX";
 	switch (r->rule) {

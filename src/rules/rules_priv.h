@@ -71,7 +71,9 @@ enum rules_layer {
 	X(MSR_FIELD, "msr-field-equal")		/* numeric feature-MSR field differs (LBR format) */ \
 	X(MACHINE, "machine-type")		/* machine type not offered by dst's QEMU */ \
 	X(CPU_MODEL, "cpu-model-usable")	/* CPU model not usable on dst */ \
-	X(HV_OFFERED, "hyperv-offered")		/* enlightenment dst's libvirt does not offer */
+	X(HV_OFFERED, "hyperv-offered")		/* enlightenment dst's libvirt does not offer */ \
+	X(KVM_MODEL, "kvm-model")		/* a hardware VMX layer the KVM model cannot judge */ \
+	X(KVM_UNCONFIRMED, "kvm-model-unconfirmed")	/* a bit decided by an unconfirmed model row */
 
 #define RULES_RULE_ENUM(id, name)	RULES_R_##id,
 enum rules_rule {
@@ -143,6 +145,20 @@ struct rules_ctx {
 	size_t cap, n, dropped;
 	int blocked, unknown, stop;
 	uint64_t not_checked;		/* RULES_NC_BIT()s */
+	unsigned notes;			/* RULES_NOTE_* */
+	int field_doubt;		/* VMX field rules in doubt: unknown, not blocking */
+};
+
+/* Notes: facts an answer states without changing the verdict. */
+#define RULES_NOTE_HW_SRC	1u	/* source VMX layer hardware, no kernel: compared as is */
+#define RULES_NOTE_HW_DST	2u
+
+/* How a profile's VMX values were taken (rules_model.c). */
+enum rules_model {
+	RULES_MODEL_NONE = 0,		/* as KVM reported them (kvm, emulated) */
+	RULES_MODEL_APPLIED,		/* hardware, through the model of its kernel */
+	RULES_MODEL_RAW,		/* hardware without a kernel: compared as they are */
+	RULES_MODEL_FAILED,		/* hardware, its kernel outside the model */
 };
 
 /* Vendor classes. */
@@ -269,6 +285,15 @@ struct __attribute__((may_alias)) rules_prep {
 	uint8_t has_fmsr;
 	uint8_t lbr_fmt;
 	uint64_t fmsr[RULES_M_NUM];
+
+	/*
+	 * A hardware VMX layer (enum rules_model): the release its model was
+	 * computed for (X * 1000 + Y) and, per VMX slot, the bits decided by
+	 * rows the model marks unconfirmed for it.
+	 */
+	uint8_t vmx_model;
+	uint32_t vmx_release;
+	uint64_t vmx_unk[RULES_V_NUM];
 };
 
 /* The MSR index a VMX slot reports (the TRUE index for control MSRs). */
@@ -330,6 +355,28 @@ void rules_vmx_prepare(const struct profile *p, struct rules_prep *out);
 int rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
 const char *rules_vmx_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
     size_t bufsize);
+
+/*
+ * rules_model.c: a hardware VMX layer judged as KVM reports it.
+ * rules_model_apply() runs first in rules_prep_fill(): for a profile whose
+ * VMX layer is the hardware's and which records a kernel, it returns tmp,
+ * a shallow copy of p whose VMX values are that release's KVM model of
+ * them (the kvm_intel parameters of p's module_params, defaults for the
+ * others), and records the unconfirmed bits in out; otherwise p.  tmp
+ * must not be freed.  rules_model_check() (run by the VMX layer for
+ * nested VMs) adds the notes of hardware layers without a kernel and the
+ * unknown reasons of layers the model cannot judge.
+ */
+const struct profile *rules_model_apply(const struct profile *p, struct profile *tmp,
+    struct rules_prep *out);
+int rules_model_check(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d);
+const char *rules_model_explain(const struct rules_ctx *c, const struct rules_reason *r, char *buf,
+    size_t bufsize);
+/* The text of one RULES_NOTE_* bit, or NULL. */
+const char *rules_model_note(unsigned note);
+struct kvmnested_params;
+/* The kvm_intel parameters p records (module_params), the module's defaults for the others. */
+void rules_model_params(const struct profile *p, struct kvmnested_params *pp);
 
 /* rules_evmcs.c: the eVMCS-filtered guest view (eVMCS guests). */
 void rules_evmcs_prepare(const struct profile *p, struct rules_prep *out);

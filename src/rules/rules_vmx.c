@@ -109,6 +109,53 @@ rules_vmx_bits(struct rules_ctx *c, uint8_t layer, uint8_t rule, int control, ui
 	return bits != 0 && rules_vmx_bits_add(c, layer, rule, control, msr, bits, src, dst);
 }
 
+/*
+ * A subset rule "a within b" on the bits of mask of one slot, where a and b
+ * are the values of the two sides (a_src: a is the source's) and ua, ub the
+ * bits the KVM model's unconfirmed rows decide on each side.  Bits that
+ * fail with every confirmed bit block; bits that fail, or could fail, only
+ * through unconfirmed ones answer unknown.  Two sides modelled for the
+ * same release share their unconfirmed rows: only the bits that fail as
+ * computed are in doubt there.
+ */
+static int
+rules_vmx_sub(struct rules_ctx *c, uint8_t rule, int control, uint32_t msr, uint64_t a, uint64_t ua,
+    uint64_t b, uint64_t ub, uint64_t mask, int same, uint64_t src, uint64_t dst)
+{
+	uint64_t fail = a & ~b & mask, unk = ua | ub, doubt;
+	struct rules_reason r;
+	unsigned bit;
+
+	if (unk == 0)
+		return rules_vmx_bits(c, RULES_LAYER_VMX, rule, control, msr, fail, src, dst);
+	if (rules_vmx_bits(c, RULES_LAYER_VMX, rule, control, msr, fail & ~unk, src, dst))
+		return 1;
+	doubt = same ? fail & unk : ((a | ua) & (~b | ub) & mask & unk);
+	for (bit = 0; doubt != 0; bit++, doubt >>= 1) {
+		if ((doubt & 1) == 0)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.layer = RULES_LAYER_VMX;
+		r.rule = RULES_R_KVM_UNCONFIRMED;
+		r.msr = msr;
+		r.src = src;
+		r.dst = dst;
+		r.side = (ua >> bit & 1) && (ub >> bit & 1) ? RULES_SIDE_BOTH :
+		    (ua >> bit & 1) ? (rule == RULES_R_ALLOWED1 || rule == RULES_R_SUBSET ?
+		    RULES_SIDE_SRC : RULES_SIDE_DST) :
+		    (rule == RULES_R_ALLOWED1 || rule == RULES_R_SUBSET ? RULES_SIDE_DST : RULES_SIDE_SRC);
+		if (control) {
+			r.half = bit >= 32 ? RULES_HALF_ALLOWED1 : RULES_HALF_MUSTBE1;
+			r.bit = (int16_t)(bit & 31);
+		} else {
+			r.bit = (int16_t)bit;
+		}
+		if (rules_add(c, &r))
+			return 1;
+	}
+	return 0;
+}
+
 /* A field rule (revision, size, counts) with the field values in src/dst. */
 static int
 rules_vmx_field(struct rules_ctx *c, uint8_t rule, uint32_t msr, int bit, uint64_t src, uint64_t dst)
@@ -118,7 +165,7 @@ rules_vmx_field(struct rules_ctx *c, uint8_t rule, uint32_t msr, int bit, uint64
 	memset(&r, 0, sizeof(r));
 	r.layer = RULES_LAYER_VMX;
 	r.rule = rule;
-	r.blocking = 1;
+	r.blocking = !c->field_doubt;
 	r.msr = msr;
 	r.bit = (int16_t)bit;
 	r.src = src;
@@ -276,8 +323,8 @@ rules_vmx_required(struct rules_ctx *c, const struct rules_prep *d)
 				continue;
 			memset(&r, 0, sizeof(r));
 			r.layer = RULES_LAYER_VMX;
-			r.rule = RULES_R_VM_REQUIRES;
-			r.blocking = 1;
+			r.rule = (d->vmx_unk[slot] & bit) ? RULES_R_KVM_UNCONFIRMED : RULES_R_VM_REQUIRES;
+			r.blocking = !(d->vmx_unk[slot] & bit);
 			r.side = RULES_SIDE_DST;
 			r.msr = e->msr;
 			r.bit = (int16_t)e->bit;
@@ -307,9 +354,9 @@ static int
 rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct rules_prep *d)
 {
 	uint64_t sv[RULES_V_NUM];
-	const uint64_t *v, *w = d->vmx;
+	const uint64_t *v, *w = d->vmx, *us, *ud;
 	struct rules_reason r;
-	int slot;
+	int slot, same;
 
 	if (s == NULL) {
 		if (w[RULES_V_BASIC] == 0) {
@@ -325,6 +372,10 @@ rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct 
 		}
 		return c->vm->n_features > 0 ? rules_vmx_required(c, d) : 0;
 	}
+	same = s->vmx_model == RULES_MODEL_APPLIED && d->vmx_model == RULES_MODEL_APPLIED &&
+	    s->vmx_release == d->vmx_release;
+	us = s->vmx_unk;
+	ud = d->vmx_unk;
 	v = s->vmx;
 	memcpy(sv, s->vmx, sizeof(sv));
 	if (rules_vmx_model_values(c, sv))
@@ -340,32 +391,31 @@ rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	 * Every rule, in the fast path too: each records a reason only for
 	 * the bits that fail.
 	 */
-	for (slot = RULES_V_PIN; slot <= RULES_V_ENTRY; slot++) {
-		if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_ALLOWED1, 1, rules_vmx_slot_msr[slot],
-		    v[slot] & ~w[slot] & 0xffffffff00000000ull, v[slot], w[slot]) ||
-		    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_MUSTBE1, 1, rules_vmx_slot_msr[slot],
-		    w[slot] & ~v[slot] & 0xffffffffull, v[slot], w[slot]))
+	for (slot = RULES_V_PIN; slot <= RULES_V_PROC2; slot++) {
+		if (slot > RULES_V_ENTRY && slot != RULES_V_PROC2)
+			continue;
+		if (rules_vmx_sub(c, RULES_R_ALLOWED1, 1, rules_vmx_slot_msr[slot], v[slot], us[slot],
+		    w[slot], ud[slot], 0xffffffff00000000ull, same, v[slot], w[slot]) ||
+		    rules_vmx_sub(c, RULES_R_MUSTBE1, 1, rules_vmx_slot_msr[slot], w[slot], ud[slot],
+		    v[slot], us[slot], 0xffffffffull, same, v[slot], w[slot]))
 			return 1;
 	}
-	slot = RULES_V_PROC2;
-	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_ALLOWED1, 1, MSR_VMX_PROCBASED2,
-	    v[slot] & ~w[slot] & 0xffffffff00000000ull, v[slot], w[slot]) ||
-	    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_MUSTBE1, 1, MSR_VMX_PROCBASED2,
-	    w[slot] & ~v[slot] & 0xffffffffull, v[slot], w[slot]))
+	slot = RULES_V_EPT;
+	if (rules_vmx_sub(c, RULES_R_SUBSET, 0, MSR_VMX_EPT_VPID, v[slot], us[slot], w[slot], ud[slot],
+	    ~0ull, same, v[slot], w[slot]))
 		return 1;
-	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_EPT_VPID,
-	    v[RULES_V_EPT] & ~w[RULES_V_EPT], v[RULES_V_EPT], w[RULES_V_EPT]))
-		return 1;
+	slot = RULES_V_VMFUNC;
 	if (s->vmfunc_unreported || d->vmfunc_unreported)
 		c->not_checked |= RULES_NC_VMFUNC;
-	else if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_VMFUNC,
-	    v[RULES_V_VMFUNC] & ~w[RULES_V_VMFUNC], v[RULES_V_VMFUNC], w[RULES_V_VMFUNC]))
+	else if (rules_vmx_sub(c, RULES_R_SUBSET, 0, MSR_VMX_VMFUNC, v[slot], us[slot], w[slot], ud[slot],
+	    ~0ull, same, v[slot], w[slot]))
 		return 1;
 
-	/* BASIC. */
+	/* BASIC (a field in doubt, decided by an unconfirmed row, does not block). */
 	slot = RULES_V_BASIC;
-	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_BASIC,
-	    v[slot] & RULES_BASIC_FEATURES & ~w[slot], v[slot], w[slot]))
+	c->field_doubt = (us[slot] | ud[slot]) != 0;
+	if (rules_vmx_sub(c, RULES_R_SUBSET, 0, MSR_VMX_BASIC, v[slot], us[slot], w[slot], ud[slot],
+	    RULES_BASIC_FEATURES, same, v[slot], w[slot]))
 		return 1;
 	if ((v[slot] & RULES_BASIC_32BIT) &&
 	    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_BASIC_32BIT, 0, MSR_VMX_BASIC,
@@ -380,8 +430,9 @@ rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct 
 
 	/* MISC. */
 	slot = RULES_V_MISC;
-	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_SUBSET, 0, MSR_VMX_MISC,
-	    v[slot] & RULES_MISC_FEATURES & ~w[slot], v[slot], w[slot]))
+	c->field_doubt = (us[slot] | ud[slot]) != 0;
+	if (rules_vmx_sub(c, RULES_R_SUBSET, 0, MSR_VMX_MISC, v[slot], us[slot], w[slot], ud[slot],
+	    RULES_MISC_FEATURES, same, v[slot], w[slot]))
 		return 1;
 	if (RULES_MISC_CR3(v[slot]) > RULES_MISC_CR3(w[slot]) &&
 	    rules_vmx_field(c, RULES_R_MISC_CR3, MSR_VMX_MISC, 16, v[slot], w[slot]))
@@ -397,11 +448,12 @@ rules_vmx_compare(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	    rules_vmx_field(c, RULES_R_MISC_TIMER_RATE, MSR_VMX_MISC, 0, v[slot], w[slot]))
 		return 1;
 
+	c->field_doubt = 0;
 	/* CR0/CR4 FIXED0: every bit the destination fixes to 1 must be fixed on the source. */
-	if (rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_FIXED0, 0, MSR_VMX_CR0_FIXED0,
-	    w[RULES_V_CR0F0] & ~v[RULES_V_CR0F0], v[RULES_V_CR0F0], w[RULES_V_CR0F0]) ||
-	    rules_vmx_bits(c, RULES_LAYER_VMX, RULES_R_FIXED0, 0, MSR_VMX_CR4_FIXED0,
-	    w[RULES_V_CR4F0] & ~v[RULES_V_CR4F0], v[RULES_V_CR4F0], w[RULES_V_CR4F0]))
+	if (rules_vmx_sub(c, RULES_R_FIXED0, 0, MSR_VMX_CR0_FIXED0, w[RULES_V_CR0F0], ud[RULES_V_CR0F0],
+	    v[RULES_V_CR0F0], us[RULES_V_CR0F0], ~0ull, same, v[RULES_V_CR0F0], w[RULES_V_CR0F0]) ||
+	    rules_vmx_sub(c, RULES_R_FIXED0, 0, MSR_VMX_CR4_FIXED0, w[RULES_V_CR4F0], ud[RULES_V_CR4F0],
+	    v[RULES_V_CR4F0], us[RULES_V_CR4F0], ~0ull, same, v[RULES_V_CR4F0], w[RULES_V_CR4F0]))
 		return 1;
 	return 0;
 }
@@ -429,6 +481,8 @@ rules_vmx_check(struct rules_ctx *c, const struct rules_prep *s, const struct ru
 	if ((d->vendor == RULES_VENDOR_AMD || d->vendor == RULES_VENDOR_OTHER) &&
 	    (s == NULL || s->vendor == RULES_VENDOR_AMD || s->vendor == RULES_VENDOR_OTHER))
 		return 0;
+	if (rules_model_check(c, s, d))
+		return 1;
 	if (s == NULL)
 		return d->has_vmx ? rules_vmx_compare(c, NULL, d) : rules_vmx_missing(c, RULES_SIDE_DST);
 	if (s->has_vmx && d->has_vmx)
@@ -448,6 +502,8 @@ rules_vmx_explain(const struct rules_ctx *c, const struct rules_reason *r, char 
 
 	if (title == NULL)
 		title = "VMX";
+	if (r->rule == RULES_R_KVM_MODEL || r->rule == RULES_R_KVM_UNCONFIRMED)
+		return rules_model_explain(c, r, buf, bufsize);
 	switch (r->rule) {
 	case RULES_R_ALLOWED1:
 		snprintf(buf, bufsize, "%s: %s allowed on source, not on destination", title,

@@ -1,0 +1,230 @@
+/*
+ * test-rules-model.c - hardware VMX layers in the rules engine: a profile
+ * whose VMX layer is the silicon's and which records a kernel is judged
+ * as that kernel's KVM reports it (the same verdicts as the profile
+ * "migcompat emulate" makes of it), unconfirmed rows of the model answer
+ * unknown, a kernel outside the model answers unknown, and without a
+ * kernel the values are compared as they are, with a note.  Real CPUs:
+ * the converted InstLatx64 profiles.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "kvmnested.h"
+#include "profile.h"
+#include "rules.h"
+#include "tap.h"
+#include "util.h"
+#include "vmspec.h"
+
+static const char *const fx[] = {
+	"GenuineIntel00206D7_SandyBridgeE_00_CPUID.json",
+	"GenuineIntel00306F2_HaswellEP_CPUID.json",
+	"GenuineIntel00406F1_BroadwellE_CPUID.json",
+	"GenuineIntel0050654_SkylakeXeon_CPUID5.json",
+	"GenuineIntel0050657_CascadeLakeSP_CPUID1.json",
+	"GenuineIntel00706E5_IceLakeY_CPUID.json",
+	"GenuineIntel00806F8_SapphireRapids_05_CPUID.json",
+	"GenuineIntel00906EA_CoffeelakeH_CPUID2.json",
+};
+#define NFX	(sizeof(fx) / sizeof(fx[0]))
+
+static struct profile *
+load(const char *name)
+{
+	char path[1024], err[512];
+	struct profile *p = profile_new();
+
+	snprintf(path, sizeof(path), "%s/instlatx64/%s", tap_fixtures(), name);
+	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
+		tap_diag("%s", err);
+		profile_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* p as hardware with kernel k ("" none), prepared. */
+static void
+as_hw(struct profile *p, const char *k)
+{
+	p->vmx_source = PROFILE_VMX_SRC_HARDWARE;
+	util_strlcpy(p->kernel, k, sizeof(p->kernel));
+	profile_update_hash(p);
+	rules_prepare(p);
+}
+
+/* What "migcompat emulate --kernel k" makes of p: the KVM values, emulated. */
+static struct profile *
+emulated(const struct profile *p, const char *k)
+{
+	struct kvmnested_params pp;
+	struct kvmnested_result res;
+	struct profile *q = profile_new();
+	char err[256], *s = profile_to_string(p, 0);
+
+	profile_parse(s, strlen(s), q, err, sizeof(err));
+	free(s);
+	kvmnested_params_default(&pp);
+	if (kvmnested_compute(&p->hw_msrs, k, &pp, &res, err, sizeof(err)) == 0)
+		q->vmx_raw = res.msrs;
+	q->vmx_source = PROFILE_VMX_SRC_EMULATED;
+	util_strlcpy(q->vmx_kernel, k, sizeof(q->vmx_kernel));
+	util_strlcpy(q->kernel, k, sizeof(q->kernel));
+	q->is_dump = 0;
+	profile_update_hash(q);
+	rules_prepare(q);
+	return q;
+}
+
+/* Nonzero when the answer has a reason with this rule (and effect, if not NULL). */
+static int
+has_rule(struct json_object *o, const char *rule, const char *effect)
+{
+	struct json_object *a, *r, *v;
+	size_t i;
+
+	if (!json_object_object_get_ex(o, "reasons", &a))
+		return 0;
+	for (i = 0; i < json_object_array_length(a); i++) {
+		r = json_object_array_get_idx(a, i);
+		if (json_object_object_get_ex(r, "rule", &v) && strcmp(json_object_get_string(v), rule) == 0 &&
+		    (effect == NULL || (json_object_object_get_ex(r, "effect", &v) &&
+		    strcmp(json_object_get_string(v), effect) == 0)))
+			return 1;
+	}
+	return 0;
+}
+
+static size_t
+n_notes(struct json_object *o)
+{
+	struct json_object *a;
+
+	return json_object_object_get_ex(o, "notes", &a) ? json_object_array_length(a) : 0;
+}
+
+static void
+test_no_kernel(struct profile **p)
+{
+	enum rules_verdict before[NFX][NFX][4];
+	struct json_object *o;
+	struct vmspec vm;
+	size_t i, j, sc, same = 0, total = 0;
+
+	for (i = 0; i < NFX; i++)
+		for (j = 0; j < NFX; j++)
+			for (sc = 0; sc < 4; sc++) {
+				vmspec_init(&vm, (enum vmspec_scenario)sc);
+				before[i][j][sc] = rules_verdict_of(p[i], p[j], &vm, RULES_POLICY_STRICT);
+			}
+	for (i = 0; i < NFX; i++)
+		as_hw(p[i], "");
+	for (i = 0; i < NFX; i++)
+		for (j = 0; j < NFX; j++)
+			for (sc = 0; sc < 4; sc++) {
+				vmspec_init(&vm, (enum vmspec_scenario)sc);
+				total++;
+				same += rules_verdict_of(p[i], p[j], &vm, RULES_POLICY_STRICT) == before[i][j][sc];
+			}
+	tap_ok(same == total, "hardware VMX layers without a kernel: the verdicts of %zu/%zu pairs "
+	    "x scenarios are those of the same values read as KVM's", same, total);
+	vmspec_init(&vm, VMSPEC_NESTED);
+	o = rules_check_json(p[0], p[3], &vm, RULES_POLICY_STRICT);
+	tap_ok(n_notes(o) == 2 && has_rule(o, "vmcs-revision-equal", "blocks"),
+	    "without a kernel, the hardware revisions differ and the answer notes both sides: %s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	vmspec_init(&vm, VMSPEC_PLAIN);
+	o = rules_check_json(p[3], p[3], &vm, RULES_POLICY_STRICT);
+	tap_ok(n_notes(o) == 0, "a plain VM, which does not look at VMX, carries no note");
+	json_object_put(o);
+}
+
+static void
+test_with_kernel(struct profile **p)
+{
+	struct profile *e[NFX];
+	struct json_object *o;
+	struct vmspec vm;
+	size_t i, j, sc, same = 0, total = 0;
+
+	for (i = 0; i < NFX; i++) {
+		as_hw(p[i], "5.10.0-28-amd64");
+		e[i] = emulated(p[i], "5.10.0-28-amd64");
+	}
+	for (i = 0; i < NFX; i++)
+		for (j = 0; j < NFX; j++)
+			for (sc = 0; sc < 4; sc++) {
+				vmspec_init(&vm, (enum vmspec_scenario)sc);
+				total++;
+				same += rules_verdict_of(p[i], p[j], &vm, RULES_POLICY_STRICT) ==
+				    rules_verdict_of(e[i], e[j], &vm, RULES_POLICY_STRICT);
+			}
+	tap_ok(same == total, "hardware layers with kernel 5.10: %zu/%zu verdicts equal those of the "
+	    "profiles emulate makes for 5.10", same, total);
+	vmspec_init(&vm, VMSPEC_NESTED);
+	o = rules_check_json(p[0], p[3], &vm, RULES_POLICY_STRICT);
+	tap_ok(!has_rule(o, "vmcs-revision-equal", NULL) && n_notes(o) == 0,
+	    "with a kernel, both sides report KVM's VMCS revision: no revision reason, no note");
+	json_object_put(o);
+	for (i = 0; i < NFX; i++)
+		profile_free(e[i]);
+
+	/* 6.8: rows read from release notes, not the source: unknown where they decide. */
+	as_hw(p[3], "6.8.0-45-generic");
+	as_hw(p[4], "5.10.0-28-amd64");
+	o = rules_check_json(p[3], p[4], &vm, RULES_POLICY_STRICT);
+	tap_ok(strcmp(json_object_get_string(json_object_object_get(o, "verdict")), "compatible") != 0 &&
+	    has_rule(o, "kvm-model-unconfirmed", "unknown"),
+	    "6.8 -> 5.10: a bit only the unconfirmed 6.1+ rows give answers unknown: %s",
+	    json_object_to_json_string(o));
+	json_object_put(o);
+	as_hw(p[4], "6.8.0-45-generic");
+	tap_ok(rules_verdict_of(p[3], p[3], &vm, RULES_POLICY_STRICT) == RULES_COMPATIBLE,
+	    "the same hardware under the same release: the same unconfirmed rows on both sides, compatible");
+
+	/* A kernel the model does not cover. */
+	as_hw(p[4], "4.19.0");
+	o = rules_check_json(p[3], p[4], &vm, RULES_POLICY_STRICT);
+	tap_ok(has_rule(o, "kvm-model", "unknown") &&
+	    strstr(json_object_to_json_string(o), "starts at 4.20") != NULL,
+	    "kernel 4.19 on a hardware layer: unknown, with the model's reason");
+	json_object_put(o);
+
+	/* The profile's kvm_intel parameters go into the model. */
+	as_hw(p[4], "5.10.0");
+	profile_layer_set(&p[4]->params, LAYER_MEASURED, NULL);
+	profile_add_param(p[4], "kvm_intel", "nested", "N");
+	profile_update_hash(p[4]);
+	rules_prepare(p[4]);
+	o = rules_check_json(p[3], p[4], &vm, RULES_POLICY_STRICT);
+	tap_ok(strcmp(json_object_get_string(json_object_object_get(o, "verdict")), "compatible") != 0 &&
+	    (has_rule(o, "layer-missing", NULL) || has_rule(o, "nested-unavailable", NULL)),
+	    "kvm_intel nested=N recorded: the destination's KVM reports no VMX MSRs");
+	json_object_put(o);
+}
+
+int
+main(void)
+{
+	struct profile *p[NFX];
+	size_t i, n = 0;
+
+	for (i = 0; i < NFX; i++)
+		n += (p[i] = load(fx[i])) != NULL;
+	if (n != NFX) {
+		tap_ok(0, "fixtures loaded (%zu of %zu)", n, NFX);
+		return tap_done();
+	}
+	test_no_kernel(p);
+	test_with_kernel(p);
+	for (i = 0; i < NFX; i++)
+		profile_free(p[i]);
+	return tap_done();
+}
