@@ -17,8 +17,10 @@ TESTS += \
 	tests/system/daemon-load.sh \
 	tests/system/daemon-options.sh \
 	tests/system/daemon-retire.sh \
-	tests/system/cli-daemon.sh
+	tests/system/cli-daemon.sh \
+	tests/system/whatif.sh
 EXTRA_DIST += \
+	tests/system/whatif.sh \
 	tests/system/cli-daemon.sh \
 	tests/system/daemon-options.sh \
 	tests/system/daemon-load.sh \

@@ -53,6 +53,7 @@ const struct api_route api_routes[] = {
 	{ "GET", "/v1/groups", api_fleet_groups, 0 },
 	{ "POST", "/v1/baseline", api_fleet_baseline, API_BODY },
 	{ "GET", "/v1/fleet/changes", api_fleet_changes, 0 },
+	{ "POST", "/v1/whatif", api_whatif, API_BODY },
 };
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);
 

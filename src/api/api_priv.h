@@ -229,6 +229,8 @@ void api_fleet_targets(struct api_req *r);
 void api_fleet_groups(struct api_req *r);
 void api_fleet_baseline(struct api_req *r);
 void api_fleet_changes(struct api_req *r);
+/* POST /v1/whatif (api_whatif.c). */
+void api_whatif(struct api_req *r);
 
 /*
  * Bring the fleet index in line with the store through s (hosts written by

@@ -7,5 +7,6 @@ libmigcompat_a_SOURCES += \
 	src/api/api_compat.c \
 	src/api/api_metrics.c \
 	src/api/api_fleet.c \
+	src/api/api_whatif.c \
 	src/api/pcache.c src/api/pcache.h \
 	src/api/acache.c src/api/acache.h

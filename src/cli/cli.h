@@ -33,6 +33,7 @@ extern const struct cli_cmd cmd_emulate_entry;
 extern const struct cli_cmd cmd_history_entry;
 extern const struct cli_cmd cmd_changes_entry;
 extern const struct cli_cmd cmd_retire_entry;
+extern const struct cli_cmd cmd_whatif_entry;
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

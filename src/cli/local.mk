@@ -18,5 +18,6 @@ bin_PROGRAMS += migcompat
 migcompat_SOURCES = src/cli/main.c
 libmigcompat_a_SOURCES += src/cli/cmd_convert.c
 libmigcompat_a_SOURCES += src/cli/cmd_emulate.c
+libmigcompat_a_SOURCES += src/cli/cmd_whatif.c
 libmigcompat_a_SOURCES += src/cli/cmd_history.c src/cli/cmd_changes.c
 libmigcompat_a_SOURCES += src/cli/cmd_retire.c

@@ -24,6 +24,7 @@ static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_baseline_entry,
 	&cmd_convert_entry,
 	&cmd_emulate_entry,
+	&cmd_whatif_entry,
 };
 
 int

@@ -336,3 +336,46 @@ kvmnested_compute(const struct vmx_msrs *hw, const char *kernel,
 			res->unconfirmed_bits[i] = 0;
 	return 0;
 }
+
+int
+kvmnested_covers(const char *kernel, char *err, size_t errsize)
+{
+	int a, b, c;
+
+	if (kvmnested_release(kernel, &a, &b, &c) == -1) {
+		snprintf(err, errsize, "\"%s\" is not a kernel release like 6.8 or 6.8.0-45-generic",
+		    kernel != NULL ? kernel : "");
+		return -1;
+	}
+	if (a * 1000 + b < 4020) {
+		snprintf(err, errsize, "%d.%d: the KVM table starts at 4.20", a, b);
+		return -1;
+	}
+	return 0;
+}
+
+int
+kvmnested_rows_differ(const char *k1, const char *k2, uint32_t *msrs, char *err, size_t errsize)
+{
+	int x, y;
+	size_t i;
+
+	*msrs = 0;
+	if (kvmnested_covers(k1, err, errsize) == -1 || kvmnested_covers(k2, err, errsize) == -1)
+		return -1;
+	x = kvmnested_key(k1);
+	y = kvmnested_key(k2);
+	for (i = 0; i < kvmnested_table_count; i++) {
+		const struct kvmnested_row *r = &kvmnested_table[i];
+		int lo = kvmnested_key(r->first), hi = r->last != NULL ? kvmnested_key(r->last) : 1 << 30;
+		int in1 = x >= lo && x <= hi, in2 = y >= lo && y <= hi;
+
+		if (in1 == in2)
+			continue;
+		if (strcmp(r->op, "range") == 0 || strcmp(r->op, "list") == 0)
+			*msrs |= (uint32_t)r->mask;
+		else if (vmx_msr_valid(r->msr))
+			*msrs |= 1u << (r->msr - VMX_MSR_FIRST);
+	}
+	return 0;
+}

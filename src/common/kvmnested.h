@@ -83,6 +83,21 @@ int kvmnested_compute(const struct vmx_msrs *hw, const char *kernel,
     const struct kvmnested_params *pp, struct kvmnested_result *res, char *err, size_t errsize);
 
 /*
+ * 0 when the table covers kernel (a release of 4.20 or later); -1 with a
+ * message in err otherwise.
+ */
+int kvmnested_covers(const char *kernel, char *err, size_t errsize);
+
+/*
+ * The MSRs whose rows differ between releases k1 and k2 (bit i = MSR
+ * 0x480 + i): a row that applies to one and not the other, confirmed or
+ * not.  0 means KVM makes the same values of any hardware under both, so
+ * values one reported are what the other would report.  Returns 0, or -1
+ * with a message in err when either is not covered.
+ */
+int kvmnested_rows_differ(const char *k1, const char *k2, uint32_t *msrs, char *err, size_t errsize);
+
+/*
  * The features QEMU derives from a reported control MSR value: allowed-1
  * bits that are not must-be-1 (kvm_arch_get_supported_msr_feature()).
  */

@@ -312,6 +312,21 @@ profile_add_param(struct profile *p, const char *module, const char *name, const
 	p->n_param++;
 }
 
+void
+profile_set_param(struct profile *p, const char *module, const char *name, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_param; i++) {
+		if (strcmp(p->param[i].module, module) == 0 && strcmp(p->param[i].name, name) == 0) {
+			free(p->param[i].value);
+			p->param[i].value = xstrdup(value);
+			return;
+		}
+	}
+	profile_add_param(p, module, name, value);
+}
+
 int64_t
 profile_cap(const struct profile *p, uint32_t id)
 {

@@ -265,6 +265,8 @@ void profile_add_cap(struct profile *p, int vm, uint32_t id, int64_t value);
 void profile_add_cpuid(struct profile *p, int hv, const struct profile_cpuid *e);
 void profile_add_msr(struct profile *p, uint32_t index, uint64_t value);
 void profile_add_param(struct profile *p, const char *module, const char *name, const char *value);
+/* Set a module parameter: replace its value, or add it. */
+void profile_set_param(struct profile *p, const char *module, const char *name, const char *value);
 void profile_add_evmcs_mismatch(struct profile_evmcs *e, enum evmcs_view view, uint32_t msr,
     uint64_t measured, uint64_t emulated);
 void profile_add_hw_cpu(struct profile *p, const struct profile_hw_cpu *c);

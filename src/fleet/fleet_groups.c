@@ -129,7 +129,7 @@ fleet_groups_compute(const struct profile *const *prof, size_t n, unsigned char 
  * until it ends; the order is taken only if the partition did not change,
  * else computed again (under the lock after a few tries).
  */
-static struct fleet_order *
+struct fleet_order *
 fleet_groups_order(struct fleet *f, enum rules_policy policy)
 {
 	struct fleet_order *o = &f->order[policy == RULES_POLICY_EFFECTIVE ? 1 : 0];

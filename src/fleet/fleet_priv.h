@@ -108,6 +108,15 @@ int fleet_map_get(const struct fleet_map *m, const char *key, size_t *idx);
  */
 const char *fleet_class_ids(struct fleet *f, size_t slot, size_t *len);
 
+/*
+ * The order of the classes for policy (fleet_groups.c), computed if the
+ * partition changed: class number i is slot o->slot[i], and
+ * o->verdict[(sc * n + i) * n + j] the verdict of scenario sc from class i
+ * to class j.  The caller holds order_mu and the lock; the lock is dropped
+ * and taken again while the rules engine runs.
+ */
+struct fleet_order *fleet_groups_order(struct fleet *f, enum rules_policy policy);
+
 /* Free what a targets cache entry holds and zero it. */
 void fleet_targets_clear(struct fleet_tentry *e);
 

@@ -7,4 +7,5 @@ libmigcompat_a_SOURCES += \
 	src/fleet/fleet_targets.c src/fleet/fleet_groups.c \
 	src/fleet/baseline.c src/fleet/baseline.h \
 	src/fleet/cpuout.c src/fleet/cpuout.h \
-	src/fleet/changes.c src/fleet/changes.h
+	src/fleet/changes.c src/fleet/changes.h \
+	src/fleet/whatif.c src/fleet/whatif_profile.c src/fleet/whatif.h

@@ -80,6 +80,7 @@ request() {
 	"POST /v1/compat") body='{"from": "ha", "to": "hb", "scenario": "nested"}' ;;
 	"POST /v1/hosts/{id}/targets") body='{"scenario": "plain"}' ;;
 	"POST /v1/baseline") body='{"hosts": ["ha", "hb"], "scenario": "nested"}' ;;
+	"POST /v1/whatif") body='{"hosts": ["ha"], "kernel": "6.8"}' ;;
 	esac
 	if [ -n "$body" ]; then
 		http "$m" "$D_URL$u" -H "$AUTH" -H 'Content-Type: application/json' --data-binary "$body"
