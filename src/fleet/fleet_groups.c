@@ -72,18 +72,24 @@ fleet_groups_thread(void *arg)
 	return fleet_groups_worker(arg);
 }
 
-/* Sorting context for the class order (qsort has no argument; used under the lock). */
-static const struct fleet *fleet_groups_sort_ctx;
+/*
+ * What the class order sorts on, copied per class: qsort takes no context,
+ * and a what-if computes the order of another fleet at the same time.
+ */
+struct fleet_groups_key {
+	size_t n;		/* hosts */
+	const char *hash;
+	size_t slot;
+};
 
 static int
-fleet_groups_slot_cmp(const void *a, const void *b)
+fleet_groups_key_cmp(const void *a, const void *b)
 {
-	const struct fleet_class *x = &fleet_groups_sort_ctx->classes[*(const size_t *)a];
-	const struct fleet_class *y = &fleet_groups_sort_ctx->classes[*(const size_t *)b];
+	const struct fleet_groups_key *x = a, *y = b;
 
 	if (x->n != y->n)
 		return x->n > y->n ? -1 : 1;
-	return strcmp(x->p->hash, y->p->hash);
+	return strcmp(x->hash, y->hash);
 }
 
 /* The verdicts of every class pair for every scenario, on every CPU. */
@@ -134,6 +140,7 @@ fleet_groups_order(struct fleet *f, enum rules_policy policy)
 {
 	struct fleet_order *o = &f->order[policy == RULES_POLICY_EFFECTIVE ? 1 : 0];
 	const struct profile **prof;
+	struct fleet_groups_key *key;
 	unsigned char *verdict;
 	size_t s, n, i, *slot;
 	uint64_t gen;
@@ -141,11 +148,18 @@ fleet_groups_order(struct fleet *f, enum rules_policy policy)
 
 	for (tries = 0; o->generation != f->generation; tries++) {
 		slot = xcalloc(f->n_classes ? f->n_classes : 1, sizeof(*slot));
-		for (s = n = 0; s < f->n_slots; s++)
-			if (f->classes[s].p != NULL)
-				slot[n++] = s;
-		fleet_groups_sort_ctx = f;
-		qsort(slot, n, sizeof(*slot), fleet_groups_slot_cmp);
+		key = xcalloc(f->n_classes ? f->n_classes : 1, sizeof(*key));
+		for (s = n = 0; s < f->n_slots; s++) {
+			if (f->classes[s].p == NULL)
+				continue;
+			key[n].n = f->classes[s].n;
+			key[n].hash = f->classes[s].p->hash;
+			key[n++].slot = s;
+		}
+		qsort(key, n, sizeof(*key), fleet_groups_key_cmp);
+		for (i = 0; i < n; i++)
+			slot[i] = key[i].slot;
+		free(key);
 		prof = xcalloc(n ? n : 1, sizeof(*prof));
 		for (i = 0; i < n; i++)
 			prof[i] = f->classes[slot[i]].p;

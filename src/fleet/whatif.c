@@ -72,13 +72,17 @@ struct whatif_state {
 	struct fleet *g;		/* the modified copy */
 };
 
-static const struct whatif_state *whatif_sort_ctx;
+/* What the hosts are sorted on, copied: qsort takes no context and requests run at once. */
+struct whatif_key {
+	size_t old_cls, new_cls;
+	const char *id;
+	size_t idx;
+};
 
 static int
-whatif_host_cmp(const void *a, const void *b)
+whatif_key_cmp(const void *a, const void *b)
 {
-	const struct whatif_host *x = &whatif_sort_ctx->h[*(const size_t *)a];
-	const struct whatif_host *y = &whatif_sort_ctx->h[*(const size_t *)b];
+	const struct whatif_key *x = a, *y = b;
 
 	if (x->old_cls != y->old_cls)
 		return x->old_cls < y->old_cls ? -1 : 1;
@@ -286,14 +290,21 @@ cleanup:
 static void
 whatif_cells(struct whatif_state *st)
 {
+	struct whatif_key *key = xcalloc(st->nh ? st->nh : 1, sizeof(*key));
 	size_t i;
 
+	for (i = 0; i < st->nh; i++) {
+		key[i].old_cls = st->h[i].old_cls;
+		key[i].new_cls = st->h[i].new_cls;
+		key[i].id = st->h[i].id;
+		key[i].idx = i;
+	}
+	if (st->nh > 1)
+		qsort(key, st->nh, sizeof(*key), whatif_key_cmp);
 	st->sorted = xcalloc(st->nh ? st->nh : 1, sizeof(*st->sorted));
 	for (i = 0; i < st->nh; i++)
-		st->sorted[i] = i;
-	whatif_sort_ctx = st;
-	if (st->nh > 1)
-		qsort(st->sorted, st->nh, sizeof(*st->sorted), whatif_host_cmp);
+		st->sorted[i] = key[i].idx;
+	free(key);
 	st->cell = xcalloc(st->nh ? st->nh : 1, sizeof(*st->cell));
 	for (i = 0; i < st->nh; i++) {
 		const struct whatif_host *x = &st->h[st->sorted[i]];
