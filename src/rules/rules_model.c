@@ -134,9 +134,10 @@ rules_model_explain(const struct rules_ctx *c, const struct rules_reason *r, cha
 	if (r->rule == RULES_R_KVM_UNCONFIRMED) {
 		char bit[160];
 
-		snprintf(buf, bufsize, "%s: %s on the %s depends on rows of the KVM model "
+		snprintf(buf, bufsize, "%s: %s%s on the %s depends on rows of the KVM model "
 		    "(data/kvm-nested-vmx.tsv) unconfirmed for kernel %s",
 		    r->layer == RULES_LAYER_EVMCS ? "eVMCS" : "VMX", rules_explain_vmxbit(r, bit, sizeof(bit)),
+		    r->half == RULES_HALF_MUSTBE1 ? ", must be 1" : r->half == RULES_HALF_ALLOWED1 ? ", allowed" : "",
 		    r->side == RULES_SIDE_SRC ? "source" : r->side == RULES_SIDE_DST ? "destination" :
 		    "source and destination",
 		    r->side == RULES_SIDE_DST ? (c->dstp != NULL ? c->dstp->kernel : "?") :
