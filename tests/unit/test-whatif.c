@@ -13,6 +13,7 @@
 
 #include "fleet.h"
 #include "jsonu.h"
+#include "kvmnested.h"
 #include "profile.h"
 #include "tap.h"
 #include "util.h"
@@ -170,9 +171,65 @@ test_fleet(void)
 	fleet_free(f);
 }
 
+/*
+ * What the what-if relies on in the model: the releases it covers, and
+ * that two releases whose rows do not differ make the same values of any
+ * hardware (so KVM's values map back exactly), on every Intel fixture.
+ */
+static void
+test_model(void)
+{
+	static const char *const rels[] = {
+		"4.20", "5.2", "5.3", "5.4", "5.10", "5.10.0-28-amd64", "5.13", "5.14", "5.15", "6.1",
+		"6.2", "6.3", "6.4", "6.8", "6.11", "6.12", "6.14",
+	};
+	static const char *const cpus[] = { sky, hsw, "GenuineIntel00806F8_SapphireRapids_05_CPUID.json" };
+	struct kvmnested_params pp;
+	struct kvmnested_result a, b;
+	struct profile *p;
+	char err[256];
+	uint32_t m;
+	size_t i, j, k, same = 0, pairs = 0, wrong = 0, bits_ok = 1;
+
+	tap_ok(kvmnested_covers("6.8.0-45-generic", err, sizeof(err)) == 0 &&
+	    kvmnested_covers("4.19", err, sizeof(err)) == -1 && strstr(err, "4.20") != NULL &&
+	    kvmnested_covers("latest", err, sizeof(err)) == -1, "kvmnested_covers: 4.20 and later releases");
+	tap_ok(kvmnested_rows_differ("5.10.0-28-amd64", "5.10", &m, err, sizeof(err)) == 0 && m == 0,
+	    "5.10.0-28-amd64 and 5.10: the same rows");
+	kvmnested_params_default(&pp);
+	for (k = 0; k < sizeof(cpus) / sizeof(cpus[0]); k++) {
+		if ((p = load(cpus[k], "", PROFILE_VMX_SRC_HARDWARE)) == NULL)
+			continue;
+		for (i = 0; i < sizeof(rels) / sizeof(rels[0]); i++) {
+			if (kvmnested_compute(&p->vmx_raw, rels[i], &pp, &a, err, sizeof(err)) == -1)
+				continue;
+			for (j = 0; j < VMX_MSR_NUM; j++)
+				if ((a.unconfirmed_bits[j] != 0) != ((a.unconfirmed >> j & 1) != 0))
+					bits_ok = 0;
+			for (j = 0; j < sizeof(rels) / sizeof(rels[0]); j++) {
+				if (kvmnested_rows_differ(rels[i], rels[j], &m, err, sizeof(err)) == -1 || m != 0)
+					continue;
+				pairs++;
+				if (kvmnested_compute(&p->vmx_raw, rels[j], &pp, &b, err, sizeof(err)) == -1 ||
+				    memcmp(&a.msrs, &b.msrs, sizeof(a.msrs)) != 0) {
+					tap_diag("%s: %s and %s have the same rows, not the same values", cpus[k],
+					    rels[i], rels[j]);
+					wrong++;
+				} else {
+					same++;
+				}
+			}
+		}
+		profile_free(p);
+	}
+	tap_ok(pairs > 0 && wrong == 0, "releases whose rows do not differ give the same values (%zu pairs)", same);
+	tap_ok(bits_ok, "the unconfirmed bits are set exactly for the MSRs reported unconfirmed");
+}
+
 int
 main(void)
 {
+	test_model();
 	test_profile();
 	test_fleet();
 	return tap_done();
