@@ -135,6 +135,19 @@ check "an unknown parameter is 400" bad 400 "unknown kvm_intel parameter" \
     "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm_intel.bogus\": 1}}"
 check "no hosts and no class is 400" bad 400 "give the hosts" '{"kernel": "6.8"}'
 check "an unknown field is 400" bad 400 "unknown field" "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"x\": 1}"
+check "hosts that is no array is 400" bad 400 "hosts" '{"hosts": "a", "kernel": "6.8"}'
+check "a host id that is no string is 400" bad 400 "hosts[0]" '{"hosts": [7], "kernel": "6.8"}'
+check "a kernel that is no string is 400" bad 400 "kernel" "{\"hosts\": [\"$one\"], \"kernel\": 6.8}"
+check "a kernel of 4000 characters is 400" bad 400 "kernel" \
+    "{\"hosts\": [\"$one\"], \"kernel\": \"6.$(printf '%04000d' 8)\"}"
+check "a parameter value that is an object is 400" bad 400 "params.kvm_intel.ept" \
+    "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm_intel.ept\": {}}}"
+check "a parameter of another module is 400" bad 400 "only kvm_intel" \
+    "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm.nx_huge_pages\": 1}}"
+check "a negative class is 400" bad 400 "class" '{"class": -1, "kernel": "6.8"}'
+check "hosts and class together is 400" bad 400 "not both" "{\"hosts\": [\"$one\"], \"class\": 0, \"kernel\": \"6.8\"}"
+check "an unknown scenario is 400" bad 400 "scenario" "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"scenario\": \"x\"}"
+check "a body that is no object is 400" bad 400 "must be" '[1]'
 st=$(status_of "$MIGCOMPAT" whatif --socket "$D_SOCK" --kernel 4.19 "$one")
 check "migcompat whatif with an unknown kernel exits 2" test "$st" -eq 2
 code=$(whatif "{\"hosts\": $hosts_json, \"params\": {\"kvm_intel.nested\": \"N\"}, \"scenario\": \"nested\"}")
