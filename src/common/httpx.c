@@ -275,6 +275,9 @@ httpx_done(struct httpx *h, CURLcode rc, char *err, size_t errsize)
 			    h->req.max_body != 0 ? h->req.max_body : (size_t)HTTPX_MAX_BODY);
 		else if (resp->fail == HTTPX_CANCELED)
 			snprintf(err, errsize, "request cancelled");
+		else if (resp->fail == HTTPX_CONNECT && h->req.socket != NULL && oserr != 0)
+			/* libcurl's words would name the URL's host and port. */
+			snprintf(err, errsize, "%s", strerror((int)oserr));
 		else
 			snprintf(err, errsize, "%s", h->errbuf[0] != '\0' ? h->errbuf : curl_easy_strerror(rc));
 		return -1;

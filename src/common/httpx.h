@@ -87,7 +87,9 @@ struct httpx_resp {
  * Send r and wait for the answer in resp.  Returns 0 when an answer came,
  * whatever its status, or -1 with resp->fail set and libcurl's words for
  * it in err ("SSL certificate problem: unable to get local issuer
- * certificate"); the caller says which server or socket it was.
+ * certificate"; for a Unix socket that cannot be reached, the system's:
+ * "No such file or directory"); the caller says which server or socket it
+ * was.
  */
 int httpx_request(const struct httpx_req *r, struct httpx_resp *resp, char *err, size_t errsize);
 

@@ -331,7 +331,8 @@ main(void)
 	close(ufd);
 	unlink(sock);
 	rc = httpx_request(&r, &resp, err, sizeof(err));
-	tap_ok(rc == -1 && resp.fail == HTTPX_CONNECT && resp.oserr == ENOENT,
+	tap_ok(rc == -1 && resp.fail == HTTPX_CONNECT && resp.oserr == ENOENT &&
+	    strcmp(err, strerror(ENOENT)) == 0,
 	    "no socket: HTTPX_CONNECT, errno ENOENT (%d, %s)", resp.oserr, err);
 	r.socket = NULL;
 	r.body = NULL;
