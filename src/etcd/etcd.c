@@ -1,5 +1,5 @@
 /*
- * etcd.c - etcd v3 over its JSON gateway with libcurl: failover across
+ * etcd.c - etcd v3 over its JSON gateway (httpx): failover across
  * endpoints, backoff, TLS, user/password tokens, streaming watches.
  */
 #include "config.h"
@@ -75,12 +75,6 @@ etcd_strdup_or_null(const char *s)
 	return s != NULL && *s != '\0' ? xstrdup(s) : NULL;
 }
 
-static size_t
-etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg);
-static int
-etcd_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow);
-
 struct etcd *
 etcd_new(const struct etcd_conf *c, char *err, size_t errsize)
 {
@@ -129,30 +123,10 @@ etcd_new(const struct etcd_conf *c, char *err, size_t errsize)
 		e->backoff_max_ms = e->backoff_min_ms;
 	e->retry_ms = c->retry_ms;
 
-	if ((e->curl = curl_easy_init()) == NULL) {
-		etcd_err(err, errsize, ENOMEM, "curl_easy_init failed");
+	if ((e->http = httpx_new()) == NULL) {
+		etcd_err(err, errsize, ENOMEM, "libcurl cannot start");
 		goto cleanup;
 	}
-	curl_easy_setopt(e->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e->curl, CURLOPT_WRITEFUNCTION, etcd_write_cb);
-	curl_easy_setopt(e->curl, CURLOPT_WRITEDATA, e);
-	curl_easy_setopt(e->curl, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(e->curl, CURLOPT_XFERINFOFUNCTION, etcd_progress_cb);
-	curl_easy_setopt(e->curl, CURLOPT_XFERINFODATA, e);
-	curl_easy_setopt(e->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)e->connect_timeout_ms);
-	curl_easy_setopt(e->curl, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* A busy watch stream arrives in large chunks: one batch each. */
-	curl_easy_setopt(e->curl, CURLOPT_BUFFERSIZE, 256L * 1024);
-	curl_easy_setopt(e->curl, CURLOPT_TCP_KEEPIDLE, 10L);
-	curl_easy_setopt(e->curl, CURLOPT_TCP_KEEPINTVL, 5L);
-	curl_easy_setopt(e->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	if (e->cacert != NULL)
-		curl_easy_setopt(e->curl, CURLOPT_CAINFO, e->cacert);
-	if (e->cert != NULL)
-		curl_easy_setopt(e->curl, CURLOPT_SSLCERT, e->cert);
-	if (e->key != NULL)
-		curl_easy_setopt(e->curl, CURLOPT_SSLKEY, e->key);
 	ok = 1;
 cleanup:
 	if (!ok) {
@@ -192,8 +166,7 @@ etcd_free(struct etcd *e)
 
 	if (e == NULL)
 		return;
-	if (e->curl != NULL)
-		curl_easy_cleanup(e->curl);
+	httpx_free(e->http);
 	for (i = 0; i < e->n_endpoints; i++)
 		free(e->endpoints[i]);
 	free(e->cacert);
@@ -205,7 +178,7 @@ etcd_free(struct etcd *e)
 		free(e->password);
 	}
 	free(e->token);
-	free(e->buf);
+	httpx_resp_clear(&e->resp);
 	free(e);
 }
 
@@ -231,103 +204,95 @@ etcd_endpoint(const struct etcd *e)
  * Transport.
  */
 
+/* httpx's cancel: etcd_stop() was called. */
 static int
-etcd_progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-    curl_off_t ulnow)
+etcd_cancel(void *arg)
 {
-	return etcd_stopping(arg) ? 1 : 0;
+	return etcd_stopping(arg);
 }
 
-static size_t
-etcd_write_cb(char *data, size_t size, size_t nmemb, void *arg)
+/*
+ * httpx's on_body for a watch: the gateway writes one JSON message per
+ * line; what was kept is the start of a line, so its end is looked for in
+ * the new data only (from old).  Whole lines are handed to
+ * etcd_watch_line and dropped from the buffer.
+ */
+static int
+etcd_watch_body(void *arg, struct httpx_resp *b, size_t old)
 {
 	struct etcd *e = arg;
-	size_t n = size * nmemb, start, i, old = e->len;
+	size_t start = 0, i;
 
-	if (e->len + n + 1 > ETCD_MAX_BODY)
-		return 0;
-	if (e->len + n + 1 > e->cap) {
-		e->cap = e->cap ? e->cap : 4096;
-		while (e->cap < e->len + n + 1)
-			e->cap *= 2;
-		e->buf = xreallocarray(e->buf, 1, e->cap);
-	}
-	memcpy(e->buf + e->len, data, n);
-	e->len += n;
-	e->buf[e->len] = '\0';
-	if (e->mode != ETCD_MODE_WATCH)
-		return n;
-
-	/*
-	 * The gateway writes one JSON message per line; what was kept is
-	 * the start of a line: look for its end in the new data only.
-	 */
-	start = 0;
-	for (i = old; i < e->len; i++) {
-		if (e->buf[i] != '\n')
+	for (i = old; i < b->len; i++) {
+		if (b->body[i] != '\n')
 			continue;
-		e->buf[i] = '\0';
-		if (etcd_watch_line(e, e->buf + start, i - start) == -1)
-			return 0;
+		b->body[i] = '\0';
+		if (etcd_watch_line(e, b->body + start, i - start) == -1)
+			return -1;
 		start = i + 1;
 	}
 	if (etcd_watch_chunk(e) == -1)
-		return 0;
-	memmove(e->buf, e->buf + start, e->len - start);
-	e->len -= start;
-	e->buf[e->len] = '\0';
-	return n;
+		return -1;
+	memmove(b->body, b->body + start, b->len - start);
+	b->len -= start;
+	b->body[b->len] = '\0';
+	return 0;
 }
 
 /*
  * One HTTP POST of body to the current endpoint.  Returns 0 with the
- * status in *status and the answer in e->buf, or -1 on a transport failure
+ * status in *status and the answer in e->resp, or -1 on a transport failure
  * with a message in err (errno ECANCELED if stopped).
  */
 int
 etcd_http(struct etcd *e, const char *path, const char *body, long *status,
     char *err, size_t errsize)
 {
-	struct curl_slist *hdr = NULL;
-	char url[1024], *auth = NULL;
-	CURLcode rc;
+	const char *hdr[3];
+	struct httpx_req r;
+	char url[1024], *auth = NULL, xerr[512];
+	size_t n = 0;
 	int ret = -1;
 
 	snprintf(url, sizeof(url), "%s%s", e->endpoints[e->cur], path);
-	hdr = curl_slist_append(hdr, "Content-Type: application/json");
 	/*
 	 * gRPC metadata "hasleader": a member cut off from the leader fails
 	 * requests and cancels watches instead of serving stale data, so the
 	 * client moves to another member.
 	 */
-	hdr = curl_slist_append(hdr, "Grpc-Metadata-hasleader: true");
+	hdr[n++] = "Grpc-Metadata-hasleader: true";
 	if (e->token != NULL && *e->token != '\0' && strcmp(path, "/v3/auth/authenticate") != 0) {
 		auth = xasprintf("Authorization: %s", e->token);
-		hdr = curl_slist_append(hdr, auth);
+		hdr[n++] = auth;
 	}
-	curl_easy_setopt(e->curl, CURLOPT_URL, url);
-	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(e->curl, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	curl_easy_setopt(e->curl, CURLOPT_TIMEOUT_MS,
-	    e->mode == ETCD_MODE_WATCH ? 0L : (long)e->request_timeout_ms);
-	e->len = 0;
-	if (e->buf != NULL)
-		e->buf[0] = '\0';
-	rc = curl_easy_perform(e->curl);
-	if (rc != CURLE_OK) {
+	hdr[n] = NULL;
+	memset(&r, 0, sizeof(r));
+	r.url = url;
+	r.body = body;
+	r.len = strlen(body);
+	r.ctype = "application/json";
+	r.headers = hdr;
+	r.connect_ms = (long)e->connect_timeout_ms;
+	r.total_ms = e->mode == ETCD_MODE_WATCH ? 0L : (long)e->request_timeout_ms;
+	r.keepalive_s = 10;
+	r.cacert = e->cacert;
+	r.cert = e->cert;
+	r.key = e->key;
+	r.max_body = ETCD_MAX_BODY;
+	r.arg = e;
+	r.cancel = etcd_cancel;
+	if (e->mode == ETCD_MODE_WATCH)
+		r.on_body = etcd_watch_body;
+	if (httpx_perform(e->http, &r, &e->resp, xerr, sizeof(xerr)) == -1) {
 		if (etcd_stopping(e))
 			etcd_err(err, errsize, ECANCELED, "etcd: stopped");
 		else
-			etcd_err(err, errsize, EIO, "%s: %s", e->endpoints[e->cur],
-			    curl_easy_strerror(rc));
+			etcd_err(err, errsize, EIO, "%s: %s", e->endpoints[e->cur], xerr);
 		goto cleanup;
 	}
-	curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, status);
+	*status = e->resp.status;
 	ret = 0;
 cleanup:
-	curl_easy_setopt(e->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(hdr);
 	free(auth);
 	return ret;
 }
@@ -344,7 +309,7 @@ etcd_classify(struct etcd *e, long status, char *err, size_t errsize)
 	const char *msg = NULL;
 	int code = -1;
 
-	if (jsonu_parse(e->buf != NULL ? e->buf : "", e->len, &o, NULL, 0) == 0 &&
+	if (jsonu_parse(e->resp.body != NULL ? e->resp.body : "", e->resp.len, &o, NULL, 0) == 0 &&
 	    json_object_is_type(o, json_type_object)) {
 		if (json_object_object_get_ex(o, "code", &v))
 			code = json_object_get_int(v);
@@ -516,7 +481,7 @@ etcd_authenticate(struct etcd *e, char *err, size_t errsize)
 		}
 		goto cleanup;
 	}
-	if (jsonu_parse(e->buf, e->len, &resp, NULL, 0) == -1 ||
+	if (jsonu_parse(e->resp.body, e->resp.len, &resp, NULL, 0) == -1 ||
 	    !json_object_is_type(resp, json_type_object) ||
 	    !json_object_object_get_ex(resp, "token", &v) || !json_object_is_type(v, json_type_string)) {
 		etcd_err(err, errsize, EPROTO, "%s: no token in the authentication answer",
@@ -561,7 +526,7 @@ etcd_call(struct etcd *e, const char *path, struct json_object *req, struct json
 				out = errno == ECANCELED ? ETCD_FAIL : ETCD_RETRY;
 			else if (status == 200) {
 				etcd_answered(e, &r);
-				if (jsonu_parse(e->buf != NULL ? e->buf : "", e->len, resp, perr,
+				if (jsonu_parse(e->resp.body != NULL ? e->resp.body : "", e->resp.len, resp, perr,
 				    sizeof(perr)) == -1 || !json_object_is_type(*resp, json_type_object)) {
 					json_object_put(*resp);
 					*resp = NULL;

@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "etcd.h"
+#include "httpx.h"
 
 /* Largest answer buffered, and longest line of a watch stream. */
 #define ETCD_MAX_BODY		(256u * 1024 * 1024)
@@ -66,12 +66,11 @@ struct etcd {
 	unsigned connect_timeout_ms, request_timeout_ms;
 	unsigned backoff_min_ms, backoff_max_ms, retry_ms;
 	char *token;
-	CURL *curl;
+	struct httpx *http;	/* connections kept between requests */
 	int stop;		/* set with __atomic builtins */
 
 	enum etcd_mode mode;
-	char *buf;		/* answer, or the unparsed tail of a stream */
-	size_t len, cap;
+	struct httpx_resp resp;	/* answer (body, len), or the unparsed tail of a stream */
 	struct etcd_watch_state *watch;
 };
 
@@ -117,7 +116,7 @@ int etcd_retry_after(struct etcd *e, struct etcd_retry *r, enum etcd_outcome out
 
 /*
  * One HTTP POST of body to the current endpoint.  Returns 0 with the
- * status in *status and the answer in e->buf, or -1 on a transport failure
+ * status in *status and the answer in e->resp, or -1 on a transport failure
  * with a message in err (errno ECANCELED if stopped).
  */
 int etcd_http(struct etcd *e, const char *path, const char *body, long *status,

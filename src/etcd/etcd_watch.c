@@ -231,7 +231,7 @@ etcd_watch(struct etcd *e, const char *prefix, int64_t start,
 			goto cleanup;
 	}
 cleanup:
-	e->len = 0;
+	e->resp.len = 0;
 	if (next != NULL)
 		*next = w.next;
 	json_object_put(req);
