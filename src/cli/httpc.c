@@ -1,5 +1,6 @@
 /*
- * httpc.c - talk to migcompatd with libcurl, over TCP or its Unix socket.
+ * httpc.c - talk to migcompatd (httpx), over TCP or its Unix socket: the
+ * retries, the messages, the subcommands' requests.
  */
 #include "config.h"
 
@@ -9,13 +10,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "cli.h"
 #include "domxml.h"
 #include "hostid.h"
 #include "httpc.h"
+#include "httpx.h"
 #include "jsonu.h"
 #include "log.h"
 #include "profile.h"
@@ -27,12 +28,9 @@
 #define HTTPC_MAX_RESPONSE	(256u * 1024 * 1024)
 /* Attempts of one request when the daemon is overloaded or drops the connection. */
 #define HTTPC_ATTEMPTS		4
-
-struct httpc_buf {
-	char *s;
-	size_t len, cap;
-	int overflow;
-};
+/* Limits of one attempt, ms: to connect, in all. */
+#define HTTPC_CONNECT_MS	5000L
+#define HTTPC_TOTAL_MS		120000L
 
 int
 httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize)
@@ -116,28 +114,6 @@ httpc_clear(struct httpc *h)
 	h->token = NULL;
 }
 
-static size_t
-httpc_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct httpc_buf *b = arg;
-	size_t n = size * nmemb;
-
-	if (b->len + n > HTTPC_MAX_RESPONSE) {
-		b->overflow = 1;
-		return 0;
-	}
-	if (b->len + n + 1 > b->cap) {
-		b->cap = b->cap == 0 ? 16384 : b->cap;
-		while (b->cap < b->len + n + 1)
-			b->cap *= 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->len, ptr, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-	return n;
-}
-
 char *
 httpc_escape(const char *s, char *buf, size_t bufsize)
 {
@@ -177,88 +153,53 @@ httpc_once(const struct httpc *h, const char *method, const char *path, const ch
     const char *body, size_t len, long *status, char **resp, int *again, long *wait_ms, char *err,
     size_t errsize)
 {
-	struct httpc_buf b = { NULL, 0, 0, 0 };
-	curl_off_t retry_after = -1;
-	struct curl_slist *hdr = NULL;
-	char *url = NULL, *line = NULL;
-	const char *sock;
-	CURLcode rc;
-	CURL *c = NULL;
-	size_t n;
+	struct httpx_resp r = { 0 };
+	struct httpx_req q;
+	char *url, xerr[512];
 	int ret = -1;
 
 	*resp = NULL;
 	*status = 0;
-	if ((c = curl_easy_init()) == NULL) {
-		snprintf(err, errsize, "cannot initialise libcurl");
-		return -1;
-	}
+	memset(&q, 0, sizeof(q));
 	if (h->server != NULL) {
-		n = strlen(h->server);
-		while (n > 0 && h->server[n - 1] == '/')
-			n--;
-		url = xasprintf("%.*s%s", (int)n, h->server, path);
-		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		if (h->cacert != NULL)
-			curl_easy_setopt(c, CURLOPT_CAINFO, h->cacert);
-		if (h->cert != NULL) {
-			curl_easy_setopt(c, CURLOPT_SSLCERT, h->cert);
-			curl_easy_setopt(c, CURLOPT_SSLKEY, h->key != NULL ? h->key : h->cert);
-		}
+		url = httpx_url(h->server, path);
+		q.cacert = h->cacert;
+		q.cert = h->cert;
+		q.key = h->key;
 	} else {
-		sock = h->socket != NULL ? h->socket : HTTPC_DEFAULT_SOCKET;
-		curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
+		q.socket = h->socket != NULL ? h->socket : HTTPC_DEFAULT_SOCKET;
 		url = xasprintf("http://localhost%s", path);
 	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	if (body != NULL) {
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	}
-	if (ctype != NULL) {
-		line = xasprintf("Content-Type: %s", ctype);
-		hdr = curl_slist_append(hdr, line);
-		free(line);
-	}
-	if (h->token != NULL) {
-		line = xasprintf("Authorization: Bearer %s", h->token);
-		hdr = curl_slist_append(hdr, line);
-		explicit_bzero(line, strlen(line));
-		free(line);
-	}
-	hdr = curl_slist_append(hdr, "Expect:");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 5L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, httpc_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
-		*again = rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR;
-		if (b.overflow)
+	q.url = url;
+	q.method = method;
+	q.body = body;
+	q.len = len;
+	q.ctype = ctype;
+	q.token = h->token;
+	q.connect_ms = HTTPC_CONNECT_MS;
+	q.total_ms = HTTPC_TOTAL_MS;
+	q.max_body = HTTPC_MAX_RESPONSE;
+	if (httpx_request(&q, &r, xerr, sizeof(xerr)) == -1) {
+		*again = httpx_fail_transient(r.fail);
+		if (r.fail == HTTPX_TOOBIG)
 			snprintf(err, errsize, "%s: answer over %u bytes", url, HTTPC_MAX_RESPONSE);
 		else if (h->server != NULL)
-			snprintf(err, errsize, "%s: %s", h->server, curl_easy_strerror(rc));
+			snprintf(err, errsize, "%s: %s", h->server, xerr);
 		else
-			snprintf(err, errsize, "%s: %s (is migcompatd running?)",
-			    h->socket != NULL ? h->socket : HTTPC_DEFAULT_SOCKET, curl_easy_strerror(rc));
+			snprintf(err, errsize, "%s: %s (is migcompatd running?)", q.socket, xerr);
 		goto cleanup;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-	if (*status == 503) {
+	*status = r.status;
+	if (r.status == 503) {
 		*again = 1;
-		if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK && retry_after >= 0)
-			*wait_ms = retry_after > 5 ? 5000 : (long)retry_after * 1000;
+		*wait_ms = r.retry_after > 5 ? 5000 : r.retry_after * 1000;
 	}
-	*resp = b.s != NULL ? b.s : xstrdup("");
-	b.s = NULL;
+	*resp = r.body;
+	r.body = NULL;
 	ret = 0;
 cleanup:
-	free(b.s);
+	httpx_resp_clear(&r);
 	free(url);
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
 	return ret;
 }
 
