@@ -1,6 +1,6 @@
 /*
  * hookreq.c - the hook's question to the local daemon (POST /v1/compat over
- * its Unix socket with libcurl) and the reading of the answer.
+ * its Unix socket, httpx) and the reading of the answer.
  */
 #include "config.h"
 
@@ -12,10 +12,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "hookreq.h"
+#include "httpx.h"
 #include "jsonu.h"
 #include "util.h"
 
@@ -25,11 +25,6 @@
 #define HOOKREQ_MAX_REASONS	3
 /* Longest quoted reason. */
 #define HOOKREQ_REASON_LEN	200
-
-struct hookreq_buf {
-	char *data;
-	size_t len;
-};
 
 int
 hookreq_wants(const char *op, const char *subop)
@@ -260,24 +255,6 @@ cleanup:
 	return ret;
 }
 
-static size_t
-hookreq_write(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	struct hookreq_buf *b = arg;
-	size_t n = size * nmemb;
-	char *p;
-
-	if (n > HOOKREQ_MAX_ANSWER - b->len)
-		return 0;	/* curl reports a write error */
-	if ((p = realloc(b->data, b->len + n + 1)) == NULL)
-		return 0;
-	b->data = p;
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
-}
-
 /* The hosts the daemon compared, from its Migcompat-From and Migcompat-To headers. */
 struct hookreq_hosts {
 	char from[128];
@@ -305,17 +282,15 @@ hookreq_host_header(const char *v, size_t n, char *out, size_t outsize)
 	out[n] = '\0';
 }
 
-static size_t
-hookreq_header(char *ptr, size_t size, size_t nmemb, void *arg)
+static void
+hookreq_header(void *arg, const char *line, size_t n)
 {
 	struct hookreq_hosts *h = arg;
-	size_t n = size * nmemb;
 
-	if (n > 15 && strncasecmp(ptr, "Migcompat-From:", 15) == 0)
-		hookreq_host_header(ptr + 15, n - 15, h->from, sizeof(h->from));
-	else if (n > 13 && strncasecmp(ptr, "Migcompat-To:", 13) == 0)
-		hookreq_host_header(ptr + 13, n - 13, h->to, sizeof(h->to));
-	return n;
+	if (n > 15 && strncasecmp(line, "Migcompat-From:", 15) == 0)
+		hookreq_host_header(line + 15, n - 15, h->from, sizeof(h->from));
+	else if (n > 13 && strncasecmp(line, "Migcompat-To:", 13) == 0)
+		hookreq_host_header(line + 13, n - 13, h->to, sizeof(h->to));
 }
 
 int
@@ -383,52 +358,35 @@ enum hookreq_result
 hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, const char *domain,
     char *msg, size_t msgsize)
 {
-	struct hookreq_buf b = { NULL, 0 };
 	struct hookreq_hosts hosts = { "", "" };
 	struct hookreq_cmd cmd = { NULL, NULL, NULL, NULL, NULL };
-	char path[4096], why[4400];
-	struct curl_slist *hdr = NULL;
+	struct httpx_resp resp = { 0 };
+	struct httpx_req r;
+	char path[4096], why[4400], err[512];
 	enum hookreq_result ret = HOOKREQ_ERROR;
-	char cerr[CURL_ERROR_SIZE] = "";
-	long status = 0;
-	CURLcode rc;
-	CURL *c;
 
 	if (sock == NULL || sock[0] == '\0') {
 		snprintf(msg, msgsize, "no daemon socket configured (socket = none)");
 		return HOOKREQ_ERROR;
 	}
-	if ((c = curl_easy_init()) == NULL) {
-		snprintf(msg, msgsize, "libcurl cannot start");
-		return HOOKREQ_ERROR;
-	}
-	hdr = curl_slist_append(hdr, "Content-Type: application/xml");
-	hdr = curl_slist_append(hdr, "Expect:");	/* no 100-continue round trip */
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-	curl_easy_setopt(c, CURLOPT_URL, "http://localhost/v1/compat");
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, xml);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, hookreq_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, hookreq_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &hosts);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
-	if ((rc = curl_easy_perform(c)) != CURLE_OK) {
-		long oserr = 0;
-
-		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
-		if (rc == CURLE_COULDNT_CONNECT && oserr != 0)
-			snprintf(msg, msgsize, "cannot connect to the daemon on %s: %s", sock, strerror((int)oserr));
+	memset(&r, 0, sizeof(r));
+	r.url = "http://localhost/v1/compat";
+	r.socket = sock;
+	r.body = xml;
+	r.len = len;
+	r.ctype = "application/xml";
+	r.connect_ms = timeout_ms;
+	r.total_ms = timeout_ms;
+	r.max_body = HOOKREQ_MAX_ANSWER;
+	r.on_header = hookreq_header;
+	r.arg = &hosts;
+	if (httpx_request(&r, &resp, err, sizeof(err)) == -1) {
+		if (resp.fail == HTTPX_CONNECT && resp.oserr != 0)
+			snprintf(msg, msgsize, "cannot connect to the daemon on %s: %s", sock, strerror(resp.oserr));
 		else
-			snprintf(msg, msgsize, "the daemon on %s did not answer: %s", sock,
-			    cerr[0] != '\0' ? cerr : curl_easy_strerror(rc));
+			snprintf(msg, msgsize, "the daemon on %s did not answer: %s", sock, err);
 		goto cleanup;
 	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	cmd.sock = sock;
 	cmd.from = hosts.from;
 	cmd.to = hosts.to;
@@ -436,18 +394,16 @@ hookreq_ask(const char *sock, const char *xml, size_t len, long timeout_ms, cons
 		cmd.xml = path;
 	else
 		cmd.xml_error = "the domain name makes no file name";
-	ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, &cmd, msg, msgsize);
+	ret = hookreq_answer(resp.status, resp.body, resp.len, domain, &cmd, msg, msgsize);
 	if (cmd.xml != NULL && ret == HOOKREQ_ALLOW) {
 		unlink(path);
 	} else if (cmd.xml != NULL && (ret == HOOKREQ_DENY || ret == HOOKREQ_UNKNOWN) &&
 	    hookreq_save(path, xml, len, why, sizeof(why)) == -1) {
 		cmd.xml = NULL;
 		cmd.xml_error = why;
-		ret = hookreq_answer(status, b.data != NULL ? b.data : "", b.len, domain, &cmd, msg, msgsize);
+		ret = hookreq_answer(resp.status, resp.body, resp.len, domain, &cmd, msg, msgsize);
 	}
 cleanup:
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(c);
-	free(b.data);
+	httpx_resp_clear(&resp);
 	return ret;
 }
