@@ -557,7 +557,8 @@ etcd_node_start(const struct etcd_conf *c, const char *prefix, const char *db_pa
 	conf.retry_ms = 0;
 	if ((n->etcd = etcd_new(&conf, err, errsize)) == NULL ||
 	    (n->fetch = etcd_new(&conf, err, errsize)) == NULL ||
-	    (n->store = store_open(db_path, err, errsize)) == NULL)
+	    (n->store = store_open(db_path, err, errsize)) == NULL ||
+	    store_set_durable(n->store, 0, err, errsize) == -1)
 		goto fail;
 	if ((rc = pthread_create(&n->thread, NULL, etcd_node_main, n)) != 0) {
 		snprintf(err, errsize, "etcd: mirror thread: %s", strerror(rc));

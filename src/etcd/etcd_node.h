@@ -12,7 +12,10 @@
  * becomes store_set_stale, history kept; a retired host's record
  * (etcd_record.h) becomes store_retire.  The revision applied is kept in
  * the store, so a restarted node resumes the watch from it and lists
- * everything only when etcd has compacted that revision away.
+ * everything only when etcd has compacted that revision away.  The
+ * mirror's commits are not synced one by one (store_set_durable): a power
+ * loss may take the last ones back, with the revision they completed, and
+ * the node fetches them again.
  */
 #ifndef MIGCOMPAT_ETCD_NODE_H
 #define MIGCOMPAT_ETCD_NODE_H

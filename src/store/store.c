@@ -185,6 +185,13 @@ fail:
 	return NULL;
 }
 
+int
+store_set_durable(struct store *s, int full, char *err, size_t errsize)
+{
+	return store_exec(s, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+	    err, errsize);
+}
+
 void
 store_close(struct store *s)
 {

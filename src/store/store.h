@@ -57,6 +57,15 @@ struct store *store_open(const char *path, char *err, size_t errsize);
 /* Close the connection.  NULL is fine. */
 void store_close(struct store *s);
 
+/*
+ * How this connection's commits reach the disk.  full (the default of
+ * store_open): each commit is synced before it returns, so it survives a
+ * power loss.  0: synced at the WAL's checkpoints only, so a power loss
+ * may undo the last commits (whole ones, never a part: the database stays
+ * consistent) - for a store that mirrors another and can fetch them again.
+ */
+int store_set_durable(struct store *s, int full, char *err, size_t errsize);
+
 /* The schema version of the open database. */
 int store_schema_version(struct store *s);
 
