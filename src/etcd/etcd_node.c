@@ -62,7 +62,8 @@ struct etcd_node {
 	size_t n_batch;
 	char *want[ETCD_NODE_BATCH_BLOBS];	/* hashes of the batch the store lacks */
 	size_t n_want;
-	struct profile *blobs[ETCD_NODE_BATCH_BLOBS];	/* fetched for the batch */
+	/* Fetched for the batch, or seen in the watch and kept until a batch uses them. */
+	struct profile *blobs[ETCD_NODE_BATCH_BLOBS];
 	int used[ETCD_NODE_BATCH_BLOBS];	/* an item of the batch carries it */
 	size_t n_blobs;
 	char **known;		/* hashes the store has a blob of, sorted */
@@ -144,8 +145,23 @@ etcd_node_add_known(struct etcd_node *n, const char *hash)
 	n->n_known++;
 }
 
+/* Drop blob i of the batch's blobs. */
 static void
-etcd_node_clear_batch(struct etcd_node *n)
+etcd_node_drop_blob(struct etcd_node *n, size_t i)
+{
+	profile_clear(n->blobs[i]);
+	free(n->blobs[i]);
+	memmove(&n->blobs[i], &n->blobs[i + 1], (n->n_blobs - i - 1) * sizeof(*n->blobs));
+	memmove(&n->used[i], &n->used[i + 1], (n->n_blobs - i - 1) * sizeof(*n->used));
+	n->n_blobs--;
+}
+
+/*
+ * Forget the batch: its hosts, what it wanted and the blobs it used (all
+ * of them unless keep: those no item used wait for the next batch).
+ */
+static void
+etcd_node_clear_batch(struct etcd_node *n, int keep)
 {
 	size_t i;
 
@@ -158,41 +174,84 @@ etcd_node_clear_batch(struct etcd_node *n)
 		}
 	}
 	n->n_batch = 0;
-	for (i = 0; i < n->n_blobs; i++) {
-		profile_clear(n->blobs[i]);
-		free(n->blobs[i]);
+	for (i = n->n_blobs; i > 0; i--) {
+		if (keep && !n->used[i - 1] && !etcd_node_known(n, n->blobs[i - 1]->hash))
+			continue;
+		etcd_node_drop_blob(n, i - 1);
 	}
-	n->n_blobs = 0;
 	for (i = 0; i < n->n_want; i++)
 		free(n->want[i]);
 	n->n_want = 0;
 }
 
-/* A blob etcd answered: parse it and check it is the profile its key names. */
+/* Index of the blob of hash among the batch's blobs, or -1. */
+static int
+etcd_node_blob_index(struct etcd_node *n, const char *hash)
+{
+	size_t i;
+
+	for (i = 0; i < n->n_blobs; i++)
+		if (strcmp(n->blobs[i]->hash, hash) == 0)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * A blob from etcd (value[len] under the key of hex): parse it, check it
+ * is the profile its key names and keep it for the batch.  When the blobs
+ * are many already, the oldest unused one goes (fetched again if needed).
+ */
+static void
+etcd_node_add_blob(struct etcd_node *n, const char *hex, const char *value, size_t len)
+{
+	struct profile *p;
+	char err[512], hash[80];
+	size_t i;
+
+	snprintf(hash, sizeof(hash), "sha256:%s", hex);
+	if (etcd_node_known(n, hash) || etcd_node_blob_index(n, hash) != -1)
+		return;
+	p = xmalloc(sizeof(*p));
+	profile_init(p);
+	if (profile_parse(value, len, p, err, sizeof(err)) == -1 || strcmp(p->hash, hash) != 0) {
+		log_warnx("etcd: the blob under profiles/%s is not the profile its key names", hex);
+		etcd_node_count(n, &n->status.errors);
+		profile_clear(p);
+		free(p);
+		return;
+	}
+	for (i = 0; n->n_blobs == ETCD_NODE_BATCH_BLOBS && i < n->n_blobs; i++)
+		if (!n->used[i])
+			etcd_node_drop_blob(n, i);
+	if (n->n_blobs == ETCD_NODE_BATCH_BLOBS) {
+		profile_clear(p);
+		free(p);
+		return;
+	}
+	n->used[n->n_blobs] = 0;
+	n->blobs[n->n_blobs++] = p;
+}
+
+/* A blob etcd answered to a fetch. */
 static int
 etcd_node_blob_kv(const struct etcd_kv *kv, void *arg)
 {
-	struct etcd_node *n = arg;
-	struct profile *p;
 	const char *hex = strrchr(kv->key, '/');
-	char err[512];
 
-	p = xmalloc(sizeof(*p));
-	profile_init(p);
-	if (hex == NULL || profile_parse(kv->value, kv->value_len, p, err, sizeof(err)) == -1 ||
-	    strncmp(p->hash, "sha256:", 7) != 0 || strcmp(p->hash + 7, hex + 1) != 0) {
-		log_warnx("etcd: %s is not the profile its key names", kv->key);
-		profile_clear(p);
-		free(p);
-		return 0;
-	}
-	if (n->n_blobs < ETCD_NODE_BATCH_BLOBS) {
-		n->used[n->n_blobs] = 0;
-		n->blobs[n->n_blobs++] = p;
-	} else {
-		profile_clear(p);
-		free(p);
-	}
+	if (hex != NULL)
+		etcd_node_add_blob(arg, hex + 1, kv->value, kv->value_len);
+	return 0;
+}
+
+/* A blob put in etcd, seen by the watch: the records written with it follow. */
+static int
+etcd_node_blob(void *arg, const char *hex, const char *value, size_t len, int64_t rev)
+{
+	struct etcd_node *n = arg;
+
+	if (!n->listing)
+		n->applied = rev - 1;
+	etcd_node_add_blob(n, hex, value, len);
 	return 0;
 }
 
@@ -209,6 +268,8 @@ etcd_node_fetch(struct etcd_node *n)
 	int ret;
 
 	for (i = 0; i < n->n_want; i++) {
+		if (etcd_node_blob_index(n, n->want[i]) != -1)
+			continue;
 		if ((json = store_get_blob(n->store, n->want[i], NULL, err, sizeof(err))) != NULL) {
 			free(json);
 			etcd_node_add_known(n, n->want[i]);
@@ -220,6 +281,9 @@ etcd_node_fetch(struct etcd_node *n)
 	    sizeof(err));
 	if (ret == -1)
 		log_warnx("etcd: fetching %zu profiles: %s", nk, err);
+	pthread_mutex_lock(&n->mtx);
+	n->status.blob_fetches += nk;
+	pthread_mutex_unlock(&n->mtx);
 	for (i = 0; i < nk; i++)
 		free((char *)keys[i]);
 	return ret;
@@ -229,19 +293,16 @@ etcd_node_fetch(struct etcd_node *n)
 static const struct profile *
 etcd_node_fetched(struct etcd_node *n, const char *hash, int *found)
 {
-	size_t i;
+	int i;
 
 	*found = etcd_node_known(n, hash);
-	for (i = 0; !*found && i < n->n_blobs; i++) {
-		if (strcmp(n->blobs[i]->hash, hash) == 0) {
-			*found = 1;
-			if (!n->used[i]) {
-				n->used[i] = 1;
-				return n->blobs[i];
-			}
-		}
-	}
-	return NULL;
+	if (*found || (i = etcd_node_blob_index(n, hash)) == -1)
+		return NULL;
+	*found = 1;
+	if (n->used[i])
+		return NULL;
+	n->used[i] = 1;
+	return n->blobs[i];
 }
 
 /* Commit the hosts waiting, in one transaction, and the revision they complete. */
@@ -303,7 +364,7 @@ etcd_node_flush(struct etcd_node *n)
 	pthread_mutex_unlock(&n->mtx);
 	ret = n->listing ? 0 : etcd_node_save(n, n->applied, 0);
 cleanup:
-	etcd_node_clear_batch(n);
+	etcd_node_clear_batch(n, 1);
 	free(items);
 	free(ps);
 	return ret;
@@ -315,7 +376,7 @@ etcd_node_begin(void *arg)
 	struct etcd_node *n = arg;
 	size_t i;
 
-	etcd_node_clear_batch(n);
+	etcd_node_clear_batch(n, 0);
 	for (i = 0; i < n->n_seen; i++)
 		free(n->seen[i]);
 	n->n_seen = 0;
@@ -394,7 +455,10 @@ etcd_node_put(void *arg, const char *id, const char *value, size_t len, int64_t 
 		else
 			util_strlcpy(it->whole->host_id, id, sizeof(it->whole->host_id));
 	} else if (kind == 0 && !etcd_node_known(n, it->rec.hash)) {
-		/* A blob to fetch at the commit, with the others the batch needs. */
+		/*
+		 * A blob to fetch at the commit, with the others the batch
+		 * needs, unless the watch brings it (or brought it) meanwhile.
+		 */
 		for (i = 0; i < n->n_want && strcmp(n->want[i], it->rec.hash) != 0; i++)
 			;
 		if (i == n->n_want && n->n_want == ETCD_NODE_BATCH_BLOBS) {
@@ -514,6 +578,7 @@ cleanup:
 
 static const struct etcd_sync_ops etcd_node_ops = {
 	etcd_node_begin, etcd_node_put, etcd_node_del, etcd_node_synced, etcd_node_batch,
+	etcd_node_blob,
 };
 
 static void *
@@ -587,7 +652,7 @@ etcd_node_stop(struct etcd_node *n)
 		etcd_stop(n->fetch);
 		pthread_join(n->thread, NULL);
 	}
-	etcd_node_clear_batch(n);
+	etcd_node_clear_batch(n, 0);
 	for (i = 0; i < n->n_known; i++)
 		free(n->known[i]);
 	free(n->known);

@@ -6,8 +6,9 @@
  * host records (or, in the old layout, whole profiles) are stored in
  * batches, one transaction per listing page or chunk of the watch stream
  * (at most 1000 hosts), as store_put would (a new version when the hash
- * changed); a profile blob the store lacks is fetched from etcd once and
- * checked against its hash (those a batch lacks, in one request).  Each
+ * changed); a profile blob the store lacks comes with the watch (put in
+ * the transaction of its record) or is fetched from etcd once (those a
+ * batch lacks, in one request), and is checked against its hash.  Each
  * delete (an expired lease) and each host missing from a full listing
  * becomes store_set_stale, history kept; a retired host's record
  * (etcd_record.h) becomes store_retire.  The revision applied is kept in
@@ -32,6 +33,7 @@ struct etcd_node_status {
 	int64_t revision;	/* last etcd revision applied, 0 none */
 	int synced;		/* a listing or resume has completed */
 	uint64_t puts, deletes, listings, errors;
+	uint64_t blob_fetches;	/* blobs asked from etcd (not those the watch brought) */
 };
 
 /*

@@ -30,6 +30,16 @@ etcd_record_dir(const char *prefix, const char *dir)
 }
 
 char *
+etcd_record_root(const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	while (n > 0 && prefix[n - 1] == '/')
+		n--;
+	return xasprintf("%.*s/", (int)n, prefix);
+}
+
+char *
 etcd_record_profiles_prefix(const char *prefix)
 {
 	return etcd_record_dir(prefix, "profiles");

@@ -43,6 +43,9 @@ struct etcd_record {
 	int64_t retired_at;		/* 0, or when the host was retired */
 };
 
+/* "PREFIX/", the root of the layout; caller frees. */
+char *etcd_record_root(const char *prefix);
+
 /* "PREFIX/profiles/" and "PREFIX/profiles/HEX" of hash "sha256:HEX"; caller frees. */
 char *etcd_record_profiles_prefix(const char *prefix);
 char *etcd_record_profile_key(const char *prefix, const char *hash);

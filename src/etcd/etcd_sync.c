@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "etcd.h"
+#include "etcd_record.h"
 #include "etcd_sync.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -16,7 +17,10 @@
 struct etcd_sync_state {
 	const struct etcd_sync_ops *ops;
 	void *arg;
-	size_t plen;		/* length of PREFIX/hosts/ */
+	const char *dir;	/* PREFIX/hosts/ */
+	size_t plen;		/* its length */
+	char *blobs;		/* PREFIX/profiles/ */
+	size_t blen;
 	int64_t last;		/* last revision handed over completely */
 	int failed;		/* a callback returned -1 */
 };
@@ -48,7 +52,8 @@ etcd_sync_id(struct etcd_sync_state *st, const struct etcd_kv *kv)
 {
 	const char *id = kv->key + st->plen;
 
-	if (kv->key_len <= st->plen || strlen(id) != kv->key_len - st->plen || strchr(id, '/') != NULL) {
+	if (kv->key_len <= st->plen || memcmp(kv->key, st->dir, st->plen) != 0 ||
+	    strlen(id) != kv->key_len - st->plen || strchr(id, '/') != NULL) {
 		log_debug("etcd: ignoring key %s", kv->key);
 		return NULL;
 	}
@@ -87,6 +92,12 @@ etcd_sync_event(const struct etcd_event *ev, void *arg)
 
 	switch (ev->type) {
 	case ETCD_EVENT_PUT:
+		if (st->blobs != NULL && ev->kv.key_len > st->blen &&
+		    memcmp(ev->kv.key, st->blobs, st->blen) == 0) {
+			rc = st->ops->blob(st->arg, ev->kv.key + st->blen, ev->kv.value,
+			    ev->kv.value_len, ev->revision);
+			break;
+		}
 		if ((id = etcd_sync_id(st, &ev->kv)) != NULL)
 			rc = st->ops->put(st->arg, id, ev->kv.value, ev->kv.value_len, ev->revision);
 		break;
@@ -125,7 +136,7 @@ etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sy
 {
 	struct etcd_range_opts ro = { 0, ETCD_SYNC_PAGE, 0, 1 };
 	struct etcd_sync_state st;
-	char *dir;
+	char *dir, *root = NULL;
 	int64_t rev, next;
 	int list = from <= 0, ret = -1;
 
@@ -134,7 +145,13 @@ etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sy
 	st.arg = arg;
 	st.last = from > 0 ? from : 0;
 	dir = etcd_sync_hosts_prefix(prefix);
+	st.dir = dir;
 	st.plen = strlen(dir);
+	if (ops->blob != NULL) {
+		st.blobs = etcd_record_profiles_prefix(prefix);
+		st.blen = strlen(st.blobs);
+		root = etcd_record_root(prefix);
+	}
 	next = from + 1;
 	for (;;) {
 		if (list) {
@@ -162,7 +179,8 @@ etcd_sync(struct etcd *e, const char *prefix, int64_t from, const struct etcd_sy
 			next = rev + 1;
 			list = 0;
 		}
-		if (etcd_watch(e, dir, next, etcd_sync_event, &st, &next, err, errsize) == 0)
+		if (etcd_watch(e, root != NULL ? root : dir, next, etcd_sync_event, &st, &next, err,
+		    errsize) == 0)
 			continue;
 		if (errno != ERANGE)
 			goto cleanup;
@@ -173,5 +191,7 @@ cleanup:
 	if (last != NULL)
 		*last = st.last;
 	free(dir);
+	free(root);
+	free(st.blobs);
 	return ret;
 }

@@ -60,10 +60,20 @@ struct etcd_sync_ops {
 	 * the moment to commit them in one transaction.
 	 */
 	int (*batch)(void *arg);
+	/*
+	 * NULL, or the watch covers all of PREFIX/ and each profile blob put
+	 * under PREFIX/profiles/HEX comes here (value[len], NUL-terminated)
+	 * in revision order with the hosts: the blob a record is published
+	 * with arrives in the same transaction's events, before the batch
+	 * that carries the record ends.  Other keys are ignored; a listing
+	 * reads the hosts only.
+	 */
+	int (*blob)(void *arg, const char *hex, const char *value, size_t len, int64_t rev);
 };
 
 /*
- * Mirror PREFIX/hosts/ into ops: if from > 0, watch from revision from + 1
+ * Mirror PREFIX/hosts/ (and, with ops->blob, new blobs of
+ * PREFIX/profiles/) into ops: if from > 0, watch from revision from + 1
  * (the caller applied everything up to from), else list the hosts first;
  * then watch, resuming across endpoint failures, and list again whenever
  * the revision to resume from has been compacted.  Runs until etcd_stop()

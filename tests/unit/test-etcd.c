@@ -31,6 +31,7 @@
 #include "etcd.h"
 #include "etcd_agent.h"
 #include "etcd_node.h"
+#include "etcd_record.h"
 #include "etcd_sync.h"
 #include "log.h"
 #include "profile.h"
@@ -407,7 +408,7 @@ sy_synced(void *arg, int64_t rev, int full)
 	return 0;
 }
 
-static const struct etcd_sync_ops sy_ops = { sy_begin, sy_put, sy_del, sy_synced, NULL };
+static const struct etcd_sync_ops sy_ops = { sy_begin, sy_put, sy_del, sy_synced, NULL, NULL };
 
 static void *
 syncer_main(void *arg)
@@ -731,6 +732,131 @@ fixtures(char **paths, size_t max)
 	return n;
 }
 
+/* Fixture path as a profile with another kernel (so a profile etcd has not seen). */
+static int
+profile_variant(const char *path, const char *kernel, struct profile *p)
+{
+	char *text, err[256];
+	size_t len;
+	int ret = -1;
+
+	profile_init(p);
+	if ((text = util_read_file(path, PROFILE_MAX_SIZE, &len)) == NULL ||
+	    profile_parse(text, len, p, err, sizeof(err)) == -1)
+		goto cleanup;
+	snprintf(p->kernel, sizeof(p->kernel), "%s", kernel);
+	profile_update_hash(p);
+	ret = 0;
+cleanup:
+	free(text);
+	return ret;
+}
+
+/* Wait until host id is stored with hash; 0 or -1. */
+static int
+node_wait_host(struct store *db, const char *id, const char *hash, double timeout_s)
+{
+	struct store_host h;
+	char err[256];
+	double t0 = now_s();
+
+	while (now_s() - t0 < timeout_s) {
+		if (store_get_host(db, id, &h, err, sizeof(err)) == 0 && strcmp(h.cur.hash, hash) == 0)
+			return 0;
+		sleep_ms(5);
+	}
+	return -1;
+}
+
+/*
+ * A running fleet node takes the blob a record is published with from its
+ * watch, refuses a blob that is not the profile its key names, and a new
+ * node that lists fetches the blobs.
+ */
+static void
+test_node_blobs(struct etcd_node *node, struct store *db, char **paths)
+{
+	struct etcd *e = client("012", 10000);
+	struct etcd_node_status st0, st;
+	struct etcd_node *fresh = NULL;
+	struct etcd_record r;
+	struct etcd_conf c;
+	struct etcd_op ops[2];
+	struct store_host h;
+	struct store *db2 = NULL;
+	struct profile p, q;
+	char *blob = NULL, *rec = NULL, *hkey = NULL, *pkey = NULL, err[512], dbpath[300];
+	int ok = 0, rc;
+
+	profile_init(&p);
+	profile_init(&q);
+	if (profile_variant(paths[1], "6.1.0-watch-blob", &p) == -1 ||
+	    profile_variant(paths[2], "6.1.0-forged-blob", &q) == -1) {
+		tap_ok(0, "two fixture profiles with a new kernel");
+		goto cleanup;
+	}
+	etcd_node_status(node, &st0);
+	etcd_record_from_profile(&r, &p);
+	blob = store_blob_json(&p);
+	rc = etcd_record_publish(e, PREFIX "/node", "w1", &r, blob, strlen(blob), 0, NULL, err,
+	    sizeof(err));
+	etcd_record_clear(&r);
+	ok = rc == 0 && node_wait_host(db, "w1", p.hash, 5) == 0;
+	etcd_node_status(node, &st);
+	tap_ok(ok && st.blob_fetches == st0.blob_fetches,
+	    "a record published with a new blob is stored with the blob its watch brought "
+	    "(%llu blobs fetched)", (unsigned long long)(st.blob_fetches - st0.blob_fetches));
+
+	/* A record of q whose blob key holds p's profile: neither watch nor fetch takes it. */
+	etcd_record_from_profile(&r, &q);
+	rec = etcd_record_json(&r);
+	etcd_record_clear(&r);
+	hkey = etcd_sync_host_key(PREFIX "/node", "w2");
+	pkey = etcd_record_profile_key(PREFIX "/node", q.hash);
+	memset(ops, 0, sizeof(ops));
+	ops[0].key = hkey;
+	ops[0].value = rec;
+	ops[0].len = strlen(rec);
+	ops[1].key = pkey;
+	ops[1].value = blob;
+	ops[1].len = strlen(blob);
+	rc = etcd_txn(e, NULL, 0, ops, 2, NULL, 0, &ok, NULL, err, sizeof(err));
+	/* Then a good one after it: once it is stored, the forged one was handled. */
+	etcd_record_from_profile(&r, &p);
+	if (rc == 0)
+		rc = etcd_record_publish(e, PREFIX "/node", "w3", &r, blob, strlen(blob), 0, NULL,
+		    err, sizeof(err));
+	etcd_record_clear(&r);
+	ok = rc == 0 && node_wait_host(db, "w3", p.hash, 5) == 0;
+	etcd_node_status(node, &st0);
+	tap_ok(ok && store_get_host(db, "w2", &h, err, sizeof(err)) == -1 && errno == ENOENT &&
+	    st0.errors > st.errors, "a blob that is not the profile its key names is refused, "
+	    "from the watch and fetched (%llu errors)", (unsigned long long)(st0.errors - st.errors));
+
+	/* A new node lists: the blobs come by fetching. */
+	snprintf(dbpath, sizeof(dbpath), "%s/node2.db", tmpdir);
+	conf_of(&c, "012");
+	fresh = etcd_node_start(&c, PREFIX "/node", dbpath, "test2", 0, err, sizeof(err));
+	db2 = store_open(dbpath, err, sizeof(err));
+	ok = fresh != NULL && db2 != NULL && node_wait_host(db2, "w1", p.hash, 10) == 0 &&
+	    node_wait_host(db2, "w3", p.hash, 5) == 0;
+	if (fresh != NULL)
+		etcd_node_status(fresh, &st);
+	tap_ok(ok && st.blob_fetches > 0 && store_get_host(db2, "w2", &h, err, sizeof(err)) == -1,
+	    "a new node lists the hosts and fetches their blobs (%llu), the forged one refused",
+	    (unsigned long long)(fresh != NULL ? st.blob_fetches : 0));
+cleanup:
+	etcd_node_stop(fresh);
+	store_close(db2);
+	profile_clear(&p);
+	profile_clear(&q);
+	free(blob);
+	free(rec);
+	free(hkey);
+	free(pkey);
+	etcd_free(e);
+}
+
 /*
  * A fleet node's mirror into a real SQLite store: publish -> visible in the
  * store (the latency a fleet node's API sees), expiry -> stale with history
@@ -865,6 +991,7 @@ test_node(void)
 	tap_ok(store_get_host(db, "n2", &h, err, sizeof(err)) == 0 && st.listings == 0,
 	    "a restarted node catches up from its revision without listing (%llu listings)",
 	    (unsigned long long)st.listings);
+	test_node_blobs(node, db, paths);
 cleanup:
 	etcd_agent_free(a);
 	etcd_node_stop(node);
