@@ -136,6 +136,7 @@ serves_wave() {
 round=1
 while [ $round -le "$waves" ]; do
 	"$agents" wave "$EP" "$T/leases" "$hosts" 10 $round > "$T/wave.out" || exit 1
+	tw=$(now_ns)
 	# "wave N hosts in S s (from NS ns)", then the last host of each writer thread.
 	set -- $(head -1 "$T/wave.out" | tr -d '()')
 	t0=$8 ws=$5
@@ -151,7 +152,7 @@ while [ $round -le "$waves" ]; do
 	t1=$(cat "$T/t1" 2>/dev/null) t2=$(cat "$T/t2" 2>/dev/null)
 	serves_wave "$F1_URL" || t1="$t1 (but not every host)"
 	serves_wave "$F2_URL" || t2="$t2 (but not every host)"
-	say "etcd_scale_wave $round: $((hosts / 10)) hosts to new profiles: written in $ws s; served by F1 ${t1:-?} ms, by F2 ${t2:-?} ms after the first write (target <= 2 s); peak RSS F1 $(hwm "$F1_PID") MiB, F2 $(hwm "$F2_PID") MiB; load $(cut -d" " -f1 /proc/loadavg)"
+	say "etcd_scale_wave $round: $((hosts / 10)) hosts to new profiles: written in $ws s (the last acknowledged $(((tw - t0) / 1000000)) ms after the first write); served by F1 ${t1:-?} ms, by F2 ${t2:-?} ms after the first write (target <= 2 s); peak RSS F1 $(hwm "$F1_PID") MiB, F2 $(hwm "$F2_PID") MiB; load $(cut -d" " -f1 /proc/loadavg)"
 	round=$((round + 1))
 	sleep 2
 done
