@@ -53,11 +53,12 @@ struct api_conf {
 	/*
 	 * NULL, or where uploads go before the local store (store = etcd):
 	 * called by the writer thread with the parsed hosts, returns 0 once
-	 * they are committed there, else -1 with a message (the upload is
-	 * answered 503 and not stored here).
+	 * they are committed there, else -1 with a message and in *committed
+	 * how many of the first hosts are committed all the same (the upload
+	 * is answered 503 naming them, and only they are stored here).
 	 */
 	int (*upload)(void *arg, const char *const *ids, const struct profile *const *ps,
-	    size_t n, char *err, size_t errsize);
+	    size_t n, size_t *committed, char *err, size_t errsize);
 	void *upload_arg;
 	/*
 	 * NULL, or where a retirement goes before the local store (store =
@@ -116,6 +117,7 @@ struct api_fleet_store {
 	int64_t revision;		/* last etcd revision applied or written */
 	int64_t lease;			/* publishing: the lease, 0 none */
 	uint64_t puts, deletes, listings, errors;	/* mirroring */
+	int64_t unreachable_ms;		/* mirroring: ms without an answer from etcd, 0 none */
 };
 
 /*

@@ -312,26 +312,40 @@ api_hosts_stored_json(const char *id, int64_t version, const char *hash, int cre
 
 /*
  * With a fleet store: hand the hosts to it first; acknowledged means
- * committed there.  Returns 0, or -1 after replying 503.
+ * committed there.  Returns 0, or -1 after replying 503 (with Retry-After)
+ * whose error names in "committed" the first *committed hosts the fleet
+ * store took all the same (a batch it needed several transactions for).
  */
 static int
-api_hosts_upload(struct api_req *r, const char *const *ids, const struct profile *ps, size_t n)
+api_hosts_upload(struct api_req *r, const char *const *ids, const struct profile *ps, size_t n,
+    size_t *committed)
 {
+	struct json_object *e, *a;
 	const struct profile **pp;
-	char err[512];
+	char err[768];
 	size_t i;
 	int rc;
 
+	*committed = n;
 	if (r->api->upload == NULL)
 		return 0;
 	pp = xcalloc(n, sizeof(*pp));
 	for (i = 0; i < n; i++)
 		pp[i] = &ps[i];
-	rc = r->api->upload(r->api->upload_arg, ids, pp, n, err, sizeof(err));
+	*committed = 0;
+	rc = r->api->upload(r->api->upload_arg, ids, pp, n, committed, err, sizeof(err));
 	free(pp);
 	if (rc == -1) {
+		if (*committed > n)
+			*committed = 0;
 		log_warnx("upload of %zu hosts to the fleet store: %s", n, err);
-		api_error(r, 503, "fleet store: %s", err);
+		api_error(r, 503, "fleet store unavailable: %s; retry in %s s", err, API_RETRY_AFTER);
+		if (json_object_object_get_ex(r->resp, "error", &e)) {
+			a = json_object_new_array();
+			for (i = 0; i < *committed; i++)
+				json_object_array_add(a, json_object_new_string(ids[i]));
+			json_object_object_add(e, "committed", a);
+		}
 	}
 	return rc;
 }
@@ -357,6 +371,7 @@ api_hosts_put(struct api_req *r)
 	struct profile p;
 	char err[512];
 	const char *id;
+	size_t committed;
 
 	profile_init(&p);
 	memset(&it, 0, sizeof(it));
@@ -379,7 +394,7 @@ api_hosts_put(struct api_req *r)
 		goto cleanup;
 	}
 	util_strlcpy(p.host_id, id, sizeof(p.host_id));
-	if (api_hosts_upload(r, &id, &p, 1) == -1)
+	if (api_hosts_upload(r, &id, &p, 1, &committed) == -1)
 		goto cleanup;
 	it.host_id = id;
 	it.p = &p;
@@ -490,7 +505,7 @@ api_hosts_post(struct api_req *r)
 	struct profile *ps = NULL;
 	const char **ids = NULL;
 	char err[512];
-	size_t i, n = 0, nparsed = 0, ncreated = 0, bad = 0;
+	size_t i, n = 0, nparsed = 0, ncreated = 0, bad = 0, committed;
 
 	if (api_query_only(r, q) == -1 || api_body_json(r, &body) == -1)
 		goto cleanup;
@@ -546,8 +561,18 @@ api_hosts_post(struct api_req *r)
 		ids = xcalloc(n, sizeof(*ids));
 		for (i = 0; i < n; i++)
 			ids[i] = items[i].host_id;
-		if (api_hosts_upload(r, ids, ps, n) == -1)
+		if (api_hosts_upload(r, ids, ps, n, &committed) == -1) {
+			/* What the fleet store took is stored here too, as the fleet serves it. */
+			if (committed > 0 && store_put_batch(r->store, items, committed,
+			    (int64_t)time(NULL), err, sizeof(err)) == -1) {
+				log_warnx("batch upload: storing the %zu hosts etcd took: %s",
+				    committed, err);
+				committed = 0;
+			}
+			for (i = 0; i < committed; i++)
+				api_fleet_update(r->api, items[i].host_id, &ps[i]);
 			goto cleanup;
+		}
 	}
 	if (store_put_batch(r->store, items, n, (int64_t)time(NULL), err, sizeof(err)) == -1) {
 		api_error(r, 500, "%s", err);

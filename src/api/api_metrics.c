@@ -247,10 +247,12 @@ api_metrics_get(struct api_req *r)
 		    "# HELP migcompat_etcd_listings_total Full listings of the fleet store.\n"
 		    "# TYPE migcompat_etcd_listings_total counter\nmigcompat_etcd_listings_total %llu\n"
 		    "# HELP migcompat_etcd_errors_total Fleet store entries or writes that failed.\n"
-		    "# TYPE migcompat_etcd_errors_total counter\nmigcompat_etcd_errors_total %llu\n",
+		    "# TYPE migcompat_etcd_errors_total counter\nmigcompat_etcd_errors_total %llu\n"
+		    "# HELP migcompat_etcd_reachable 1 while etcd answers the mirror's watch.\n"
+		    "# TYPE migcompat_etcd_reachable gauge\nmigcompat_etcd_reachable %d\n",
 		    fs.ok, (long long)fs.revision, (unsigned long long)fs.puts,
 		    (unsigned long long)fs.deletes, (unsigned long long)fs.listings,
-		    (unsigned long long)fs.errors);
+		    (unsigned long long)fs.errors, fs.unreachable_ms == 0);
 	else if (has_fs)
 		api_metrics_printf(&b, "# HELP migcompat_etcd_published 1 if etcd acknowledged this "
 		    "host's latest profile.\n# TYPE migcompat_etcd_published gauge\n"
@@ -282,7 +284,7 @@ api_metrics_healthz(struct api_req *r)
 
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(!db_ok ? "error" :
-	    c.state == API_COLLECT_FAILED ? "degraded" : "ok"));
+	    c.state == API_COLLECT_FAILED || (has_fs && fs.unreachable_ms > 0) ? "degraded" : "ok"));
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "host_id", json_object_new_string(r->api->self_id));
 	json_object_object_add(o, "db", json_object_new_string(db_ok ? "ok" : err));
@@ -312,6 +314,15 @@ api_metrics_healthz(struct api_req *r)
 		json_object_object_add(co, fs.mirroring ? "synced" : "published",
 		    json_object_new_boolean(fs.ok));
 		json_object_object_add(co, "revision", json_object_new_int64(fs.revision));
+		if (fs.mirroring) {
+			/* Without etcd the mirror still answers, with what it had. */
+			json_object_object_add(co, "reachable",
+			    json_object_new_boolean(fs.unreachable_ms == 0));
+			json_object_object_add(co, "stale", json_object_new_boolean(fs.unreachable_ms > 0));
+			if (fs.unreachable_ms > 0)
+				json_object_object_add(co, "unreachable_seconds",
+				    json_object_new_int64(fs.unreachable_ms / 1000));
+		}
 		json_object_object_add(o, "fleet_store", co);
 	}
 	/* Serving answers even while collection fails: only a broken store is unhealthy. */

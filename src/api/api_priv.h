@@ -127,7 +127,7 @@ struct api {
 	int wq_stop;
 	int wq_sync;			/* a sync was asked for (api_store_changed) */
 	int (*upload)(void *arg, const char *const *ids, const struct profile *const *ps,
-	    size_t n, char *err, size_t errsize);	/* api_conf.upload */
+	    size_t n, size_t *committed, char *err, size_t errsize);	/* api_conf.upload */
 	void *upload_arg;
 	int (*retire)(void *arg, const struct store_host *h, int64_t at, char *err,
 	    size_t errsize);			/* api_conf.retire */

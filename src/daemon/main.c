@@ -484,6 +484,7 @@ main_fleet_store(void *arg, struct api_fleet_store *st)
 		st->deletes = ns.deletes;
 		st->listings = ns.listings;
 		st->errors = ns.errors;
+		st->unreachable_ms = ns.unreachable_ms;
 	} else if (s->etcd_agent != NULL) {
 		etcd_agent_status(s->etcd_agent, &as);
 		st->ok = as.published;

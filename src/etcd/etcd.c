@@ -194,6 +194,12 @@ etcd_set_retry(struct etcd *e, unsigned retry_ms)
 	e->retry_ms = retry_ms;
 }
 
+uint64_t
+etcd_unreachable_since(const struct etcd *e)
+{
+	return __atomic_load_n(&e->down_since, __ATOMIC_RELAXED);
+}
+
 const char *
 etcd_endpoint(const struct etcd *e)
 {
@@ -405,6 +411,8 @@ etcd_retry_next(struct etcd *e, struct etcd_retry *r, char *err, size_t errsize)
 	e->cur = (e->cur + 1) % e->n_endpoints;
 	r->tries++;
 	if (r->tries % e->n_endpoints == 0) {
+		if (__atomic_load_n(&e->down_since, __ATOMIC_RELAXED) == 0)
+			__atomic_store_n(&e->down_since, util_now_ns(), __ATOMIC_RELAXED);
 		if (!r->warned) {
 			log_warnx("etcd: no endpoint answers (last: %s); retrying", last);
 			r->warned = 1;
@@ -447,6 +455,7 @@ etcd_answered(struct etcd *e, struct etcd_retry *r)
 {
 	if (e->last_ok != e->cur || r->warned)
 		log_info("etcd: using %s", e->endpoints[e->cur]);
+	__atomic_store_n(&e->down_since, 0, __ATOMIC_RELAXED);
 	e->last_ok = e->cur;
 }
 

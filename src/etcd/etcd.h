@@ -115,6 +115,13 @@ void etcd_stop(struct etcd *e);
 /* Change retry_ms for the requests that follow. */
 void etcd_set_retry(struct etcd *e, unsigned retry_ms);
 
+/*
+ * When (util_now_ns) the client last went a full round of its endpoints
+ * without an answer, or 0 if an endpoint has answered since.  Callable from
+ * any thread.
+ */
+uint64_t etcd_unreachable_since(const struct etcd *e);
+
 /* The endpoint that answered last (or is tried next). */
 const char *etcd_endpoint(const struct etcd *e);
 

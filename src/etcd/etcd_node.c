@@ -670,7 +670,10 @@ etcd_node_stop(struct etcd_node *n)
 void
 etcd_node_status(struct etcd_node *n, struct etcd_node_status *st)
 {
+	uint64_t since = etcd_unreachable_since(n->etcd), now = util_now_ns();
+
 	pthread_mutex_lock(&n->mtx);
 	*st = n->status;
 	pthread_mutex_unlock(&n->mtx);
+	st->unreachable_ms = since != 0 && now > since ? (int64_t)((now - since) / 1000000) : 0;
 }

@@ -34,6 +34,7 @@ struct etcd_node_status {
 	int synced;		/* a listing or resume has completed */
 	uint64_t puts, deletes, listings, errors;
 	uint64_t blob_fetches;	/* blobs asked from etcd (not those the watch brought) */
+	int64_t unreachable_ms;	/* how long no etcd endpoint has answered the watch, 0 if one does */
 };
 
 /*

@@ -68,6 +68,7 @@ struct etcd {
 	char *token;
 	struct httpx *http;	/* connections kept between requests */
 	int stop;		/* set with __atomic builtins */
+	uint64_t down_since;	/* etcd_unreachable_since; __atomic builtins */
 
 	enum etcd_mode mode;
 	struct httpx_resp resp;	/* answer (body, len), or the unparsed tail of a stream */

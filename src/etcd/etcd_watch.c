@@ -69,6 +69,8 @@ etcd_watch_line(struct etcd *e, char *line, size_t len)
 	}
 	if (json_object_object_get_ex(res, "created", &v) && json_object_get_boolean(v)) {
 		w->created = 1;
+		/* Streaming: etcd answers (etcd_answered follows when the stream ends). */
+		__atomic_store_n(&e->down_since, 0, __ATOMIC_RELAXED);
 		/* Watching from now: events start after the current revision. */
 		if (w->next == 0)
 			w->next = etcd_json_header_rev(res) + 1;

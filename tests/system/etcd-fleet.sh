@@ -8,8 +8,9 @@
 # TTL; a restarted fleet node resumes from its revision, or lists again when
 # etcd compacted it; hosts in the old layout are served and converted; a
 # host retired on one node is retired on all, and comes back with its next
-# upload.  The
-# upload-to-visibility latency is measured and printed as "# bench:".
+# upload; a batch larger than an etcd transaction is stored whole; with the
+# whole cluster down uploads answer 503 and reads go on, until it is back.
+# The upload-to-visibility latency is measured and printed as "# bench:".
 #
 # Needs etcd, etcdctl (Debian: etcd-server, etcd-client), curl and jq.
 
@@ -417,6 +418,67 @@ H1=$(dump_hash "$F4")
 collect "$A1_URL"
 check "agent 1's next profile brings it back on F2" until_ok 10 has_hash "$F2_URL" agent1 "$H1"
 check "... and on F1" until_ok 5 sh -c "curl -s $F1_URL/v1/hosts | jq -e '.hosts[] | select(.id == \"agent1\") | .retired == false' >/dev/null"
+
+# A batch larger than one etcd transaction takes (128 records): stored in
+# order, a transaction at a time, and acknowledged once all are.
+code_of() {	# METHOD URL FILE: the status, headers to $T/hdr, body to $T/body
+	curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' -X "$1" -H "Authorization: Bearer token-$$" \
+	    -H 'Content-Type: application/json' --data-binary "@$3" "$2"
+}
+jq -n --slurpfile a "$F3" --slurpfile b "$F4" \
+    '{hosts: [range(200) | {id: "big\(.)", profile: (if . % 2 == 0 then $a[0] else $b[0] end)}]}' >"$T/big.json"
+kill_daemon F2
+check "F2 restarts with a body limit for 200 profiles" start_daemon F2 --no-collect --host-id fleet2 \
+    --max-body 8M
+code=$(code_of POST "$F2_URL/v1/hosts" "$T/big.json")
+check "POST /v1/hosts of 200 hosts to F2 (two etcd transactions) is acknowledged ($code)" \
+    jq -e '.hosts | length == 200' "$T/body"
+big_served() {
+	has_hash "$F1_URL" big0 "$HB3" && has_hash "$F1_URL" big199 "$HB4"
+}
+check "F1 serves the first and the last host of the 200" until_ok 10 big_served
+check "etcd has the 200 records" sh -c \
+    "[ \$(ETCDCTL_API=3 etcdctl --endpoints=$EPS get --prefix /migcompat/v1/hosts/big --keys-only | grep -c big) -eq 200 ]"
+
+# The whole etcd cluster down: uploads answer 503 with Retry-After and
+# write nothing; reads go on from the mirror, which /healthz says is stale;
+# once the members are back the node resumes its watch.
+kill_member 0
+kill_member 1
+kill_member 2
+t0=$(date +%s)
+code=$(code_of PUT "$F2_URL/v1/hosts/down1" "$F5")
+t1=$(date +%s)
+check "with etcd down PUT /v1/hosts/down1 answers 503 (in $((t1 - t0)) s)" test "$code" = 503
+check "... with Retry-After" grep -qi '^Retry-After: [0-9]' "$T/hdr"
+check "... saying the fleet store is unavailable and nothing was stored" \
+    jq -e '.error.message | test("fleet store unavailable.*none of the 1 hosts was stored")' "$T/body"
+t0=$(date +%s)
+code=$(code_of POST "$F2_URL/v1/hosts" "$T/batch.json")
+t1=$(date +%s)
+check "a batch answers 503 too, at once now that etcd is known down (in $((t1 - t0)) s)" \
+    test "$code" = 503 -a $((t1 - t0)) -le 4
+check "... naming no host committed" jq -e '.error.committed == []' "$T/body"
+check "reads are served from the mirror" has_hash "$F2_URL" agent1 "$H1"
+check "F2's /healthz: fleet store unreachable, stale, degraded" until_ok 15 sh -c \
+    "curl -s $F2_URL/healthz | jq -e '.status == \"degraded\" and .fleet_store.reachable == false and
+    .fleet_store.stale and .fleet_store.unreachable_seconds >= 0' >/dev/null"
+check "F2's /metrics: migcompat_etcd_reachable 0" sh -c \
+    "curl -s -H 'Authorization: Bearer token-$$' $F2_URL/metrics | grep -qx 'migcompat_etcd_reachable 0'"
+start_member 0
+start_member 1
+start_member 2
+check "the etcd members are back" until_ok 30 ectl put /ready 2
+check "nothing of the refused uploads is in etcd" sh -c \
+    "[ -z \"\$(ETCDCTL_API=3 etcdctl --endpoints=$EPS get /migcompat/v1/hosts/down1 --keys-only)\" ]"
+check "F2's /healthz: reachable again" until_ok 20 sh -c \
+    "curl -s $F2_URL/healthz | jq -e '.status == \"ok\" and .fleet_store.reachable and (.fleet_store.stale | not)' >/dev/null"
+acked() {
+	c=$(code_of PUT "$F2_URL/v1/hosts/down1" "$F5")
+	[ "$c" = 201 ] || [ "$c" = 200 ]
+}
+check "the upload tried again is acknowledged" until_ok 10 acked
+check "F1 resumed its watch and serves it" until_ok 20 has_hash "$F1_URL" down1 "$HI1"
 
 kill -TERM "$WATCHDOG" 2>/dev/null
 done_testing

@@ -366,6 +366,14 @@ test_watch_txn(void)
 	etcd_free(e);
 }
 
+static int
+count_kv(const struct etcd_kv *kv, void *arg)
+{
+	(void)kv;
+	(*(size_t *)arg)++;
+	return 0;
+}
+
 /* Uploads: a record per host without a lease, each distinct blob once. */
 /* Retiring u1: its record, marked retired, without a lease; bad marks are refused. */
 static void
@@ -411,14 +419,17 @@ test_upload(void)
 	struct etcd_kv kv;
 	const char *ids[5] = { "u1", "u2", "u3", "u4", "u5" };
 	const struct profile *ps[5] = { &prof[0], &prof[1], &prof[0], &prof[1], &prof[0] };
-	char err[256];
+	const char *many_ids[300];
+	const struct profile *many_ps[300];
+	char err[512], *many[300];
 	int rc, ok = 1;
-	size_t i;
+	size_t i, committed = 0, n;
 
 	conf_of(&c, "012");
 	u = etcd_upload_new(&c, PREFIX, 0, err, sizeof(err));
-	rc = u != NULL ? etcd_upload_hosts(u, ids, ps, 5, err, sizeof(err)) : -1;
-	tap_ok(rc == 0, "5 hosts of 2 profiles uploaded %s", rc ? err : "");
+	rc = u != NULL ? etcd_upload_hosts(u, ids, ps, 5, &committed, err, sizeof(err)) : -1;
+	tap_ok(rc == 0 && committed == 5, "5 hosts of 2 profiles uploaded (%zu committed) %s",
+	    committed, rc ? err : "");
 	for (i = 0; i < 5; i++) {
 		char *key = etcd_sync_host_key(PREFIX, ids[i]);
 
@@ -428,6 +439,25 @@ test_upload(void)
 	tap_ok(ok, "each has a record without a lease");
 	tap_ok(blob_exists(e, &prof[0]) && blob_exists(e, &prof[1]) && !blob_exists(e, &prof[2]),
 	    "the two blobs are under profiles/, nothing else");
+
+	/* More than one transaction takes: all of them, in order. */
+	for (i = 0; i < 300; i++) {
+		many[i] = xasprintf("many%03zu", i);
+		many_ids[i] = many[i];
+		many_ps[i] = &prof[i % 2];
+	}
+	committed = 0;
+	rc = u != NULL ? etcd_upload_hosts(u, many_ids, many_ps, 300, &committed, err,
+	    sizeof(err)) : -1;
+	n = 0;
+	etcd_range_prefix(e, PREFIX "/hosts/many", 0, count_kv, &n, NULL, err, sizeof(err));
+	tap_ok(rc == 0 && committed == 300 && n == 300,
+	    "300 hosts, more than one transaction takes (%d), all committed (%zu, %zu listed)",
+	    ETCD_UPLOAD_TXN_HOSTS, committed, n);
+	for (i = 0; i < 300; i++)
+		free(many[i]);
+	/* Gone again, so that the collection below finds what it expects. */
+	etcd_delete(e, PREFIX "/hosts/many", 1, NULL, NULL, err, sizeof(err));
 	test_upload_retire(e, u);
 	etcd_upload_free(u);
 	etcd_free(e);
