@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,41 @@ store_exec(struct store *s, const char *sql, char *err, size_t errsize)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_query(struct store *s, const char *sql, sqlite3_stmt **st, const char *what,
+    char *err, size_t errsize)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return store_err(s, err, errsize, what);
+	return 0;
+}
+
+int
+store_done(struct store *s, sqlite3_stmt *st, const char *what, char *err, size_t errsize)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return store_err(s, err, errsize, what);
+	return 0;
+}
+
+int
+store_row(struct store *s, sqlite3_stmt *st, const char *what, char *err, size_t errsize,
+    const char *fmt, ...)
+{
+	va_list ap;
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_err(s, err, errsize, what);
+	va_start(ap, fmt);
+	vsnprintf(err, errsize, fmt, ap);
+	va_end(ap);
+	errno = ENOENT;
+	return -1;
 }
 
 static int
@@ -322,18 +358,14 @@ store_set_stale(struct store *s, const char *host_id, int64_t since, char *err, 
 	int ret = -1;
 
 	/* A host already stale keeps the time it became so. */
-	if (sqlite3_prepare_v2(s->db, since != 0 ?
+	if (store_query(s, since != 0 ?
 	    "UPDATE hosts SET stale_since = ?1 WHERE id = ?2 AND stale_since = 0" :
-	    "UPDATE hosts SET stale_since = 0 WHERE id = ?2", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "marking a host stale");
+	    "UPDATE hosts SET stale_since = 0 WHERE id = ?2", &st, "marking a host stale", err, errsize) == -1)
 		goto cleanup;
-	}
 	sqlite3_bind_int64(st, 1, since);
 	store_bind_text(st, 2, host_id);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		store_err(s, err, errsize, "marking a host stale");
+	if (store_done(s, st, "marking a host stale", err, errsize) == -1)
 		goto cleanup;
-	}
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);
@@ -345,18 +377,18 @@ store_retire(struct store *s, const char *host_id, int64_t at, int64_t *since, i
     char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
+	int ret = -1;
 
 	*already = 0;
 	*since = 0;
 	/* A host retired before keeps its first time. */
-	if (sqlite3_prepare_v2(s->db, "UPDATE hosts SET retired_at = ?1 WHERE id = ?2 AND "
-	    "retired_at = 0", -1, &st, NULL) != SQLITE_OK)
-		goto sqlerr;
+	if (store_query(s, "UPDATE hosts SET retired_at = ?1 WHERE id = ?2 AND retired_at = 0", &st,
+	    "retiring a host", err, errsize) == -1)
+		goto cleanup;
 	sqlite3_bind_int64(st, 1, at);
 	store_bind_text(st, 2, host_id);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto sqlerr;
+	if (store_done(s, st, "retiring a host", err, errsize) == -1)
+		goto cleanup;
 	if (sqlite3_changes(s->db) > 0) {
 		*since = at;
 		ret = 0;
@@ -365,24 +397,15 @@ store_retire(struct store *s, const char *host_id, int64_t at, int64_t *since, i
 	sqlite3_finalize(st);
 	st = NULL;
 	/* Nothing changed: retired already, or unknown. */
-	if (sqlite3_prepare_v2(s->db, "SELECT retired_at FROM hosts WHERE id = ?", -1, &st,
-	    NULL) != SQLITE_OK)
-		goto sqlerr;
-	store_bind_text(st, 1, host_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no host \"%s\"", host_id);
-		errno = ENOENT;
+	if (store_query(s, "SELECT retired_at FROM hosts WHERE id = ?", &st, "retiring a host",
+	    err, errsize) == -1)
 		goto cleanup;
-	}
-	if (rc != SQLITE_ROW)
-		goto sqlerr;
+	store_bind_text(st, 1, host_id);
+	if (store_row(s, st, "retiring a host", err, errsize, "no host \"%s\"", host_id) == -1)
+		goto cleanup;
 	*since = sqlite3_column_int64(st, 0);
 	*already = 1;
 	ret = 0;
-	goto cleanup;
-sqlerr:
-	store_err(s, err, errsize, "retiring a host");
 cleanup:
 	sqlite3_finalize(st);
 	return ret;
@@ -392,23 +415,13 @@ int
 store_meta_get(struct store *s, const char *key, char *buf, size_t bufsize, char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
+	int ret = -1;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = ?", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading state");
+	if (store_query(s, "SELECT value FROM meta WHERE key = ?", &st, "reading state", err, errsize) == -1)
 		goto cleanup;
-	}
 	store_bind_text(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no state \"%s\"", key);
-		errno = ENOENT;
+	if (store_row(s, st, "reading state", err, errsize, "no state \"%s\"", key) == -1)
 		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading state");
-		goto cleanup;
-	}
 	store_copy_col(st, 0, buf, bufsize);
 	ret = 0;
 cleanup:
@@ -422,17 +435,13 @@ store_meta_set(struct store *s, const char *key, const char *value, char *err, s
 	sqlite3_stmt *st = NULL;
 	int ret = -1;
 
-	if (sqlite3_prepare_v2(s->db, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
-	    "ON CONFLICT(key) DO UPDATE SET value = ?2", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "writing state");
+	if (store_query(s, "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(key) DO UPDATE SET value = ?2", &st, "writing state", err, errsize) == -1)
 		goto cleanup;
-	}
 	store_bind_text(st, 1, key);
 	store_bind_text(st, 2, value);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		store_err(s, err, errsize, "writing state");
+	if (store_done(s, st, "writing state", err, errsize) == -1)
 		goto cleanup;
-	}
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);
@@ -444,27 +453,17 @@ store_domain_host(struct store *s, const char *uuid, const char *skip, char *hos
     char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
+	int ret = -1;
 
 	/* A retired host runs nothing the fleet knows of. */
-	if (sqlite3_prepare_v2(s->db, "SELECT d.host_id FROM domains d JOIN hosts h ON h.id = d.host_id "
+	if (store_query(s, "SELECT d.host_id FROM domains d JOIN hosts h ON h.id = d.host_id "
 	    "WHERE d.uuid = ? AND d.host_id != ? AND h.retired_at = 0 ORDER BY d.host_id LIMIT 1",
-	    -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "looking a domain up");
+	    &st, "looking a domain up", err, errsize) == -1)
 		goto cleanup;
-	}
 	store_bind_text(st, 1, uuid);
 	store_bind_text(st, 2, skip != NULL ? skip : "");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no host runs domain %s", uuid);
-		errno = ENOENT;
+	if (store_row(s, st, "looking a domain up", err, errsize, "no host runs domain %s", uuid) == -1)
 		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "looking a domain up");
-		goto cleanup;
-	}
 	store_copy_col(st, 0, host, hostsize);
 	ret = 0;
 cleanup:
@@ -479,11 +478,8 @@ store_each_domain(struct store *s, const char *host_id, int (*fn)(const char *uu
 	sqlite3_stmt *st = NULL;
 	int ret = -1, rc;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT uuid FROM domains WHERE host_id = ? ORDER BY uuid",
-	    -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "listing domains");
+	if (store_query(s, "SELECT uuid FROM domains WHERE host_id = ? ORDER BY uuid", &st, "listing domains", err, errsize) == -1)
 		goto cleanup;
-	}
 	store_bind_text(st, 1, host_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (fn((const char *)sqlite3_column_text(st, 0), arg) == -1) {

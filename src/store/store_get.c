@@ -54,23 +54,15 @@ store_get_host(struct store *s, const char *host_id, struct store_host *h,
     char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
+	int ret = -1;
 
 	if (store_prepare(s, STORE_HOST_SELECT " WHERE h.id = ?", &st) != SQLITE_OK) {
 		store_err(s, err, errsize, "reading a host");
 		goto cleanup;
 	}
 	store_bind_text(st, 1, host_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no host \"%s\"", host_id);
-		errno = ENOENT;
+	if (store_row(s, st, "reading a host", err, errsize, "no host \"%s\"", host_id) == -1)
 		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading a host");
-		goto cleanup;
-	}
 	store_get_row_host(st, h);
 	ret = 0;
 cleanup:
@@ -84,7 +76,7 @@ store_get_version(struct store *s, const char *host_id, int64_t version,
 {
 	struct store_host h;
 	sqlite3_stmt *st = NULL;
-	int ret = -1, rc;
+	int ret = -1;
 
 	if (version == 0) {
 		if (store_get_host(s, host_id, &h, err, errsize) == -1)
@@ -99,16 +91,9 @@ store_get_version(struct store *s, const char *host_id, int64_t version,
 	}
 	store_bind_text(st, 1, host_id);
 	sqlite3_bind_int64(st, 2, version);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "host \"%s\" has no version %lld", host_id, (long long)version);
-		errno = ENOENT;
+	if (store_row(s, st, "reading a version", err, errsize, "host \"%s\" has no version %lld",
+	    host_id, (long long)version) == -1)
 		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading a version");
-		goto cleanup;
-	}
 	store_get_row_version(st, 0, v);
 	ret = 0;
 cleanup:
@@ -121,23 +106,13 @@ store_get_blob(struct store *s, const char *hash, size_t *len, char *err, size_t
 {
 	sqlite3_stmt *st = NULL;
 	char *ret = NULL;
-	int rc, n;
+	int n;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT json FROM blobs WHERE hash = ?", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading a profile");
+	if (store_query(s, "SELECT json FROM blobs WHERE hash = ?", &st, "reading a profile", err, errsize) == -1)
 		goto cleanup;
-	}
 	store_bind_text(st, 1, hash);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		snprintf(err, errsize, "no profile %s", hash);
-		errno = ENOENT;
+	if (store_row(s, st, "reading a profile", err, errsize, "no profile %s", hash) == -1)
 		goto cleanup;
-	}
-	if (rc != SQLITE_ROW) {
-		store_err(s, err, errsize, "reading a profile");
-		goto cleanup;
-	}
 	n = sqlite3_column_bytes(st, 0);
 	ret = xmalloc((size_t)n + 1);
 	memcpy(ret, sqlite3_column_text(st, 0), (size_t)n);
@@ -157,10 +132,8 @@ store_each_host(struct store *s, int (*fn)(const struct store_host *h, void *arg
 	sqlite3_stmt *st = NULL;
 	int ret = -1, rc;
 
-	if (sqlite3_prepare_v2(s->db, STORE_HOST_SELECT " ORDER BY h.id", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "listing hosts");
+	if (store_query(s, STORE_HOST_SELECT " ORDER BY h.id", &st, "listing hosts", err, errsize) == -1)
 		goto cleanup;
-	}
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_get_row_host(st, &h);
 		if (fn(&h, arg) == -1) {
@@ -186,11 +159,9 @@ store_each_version(struct store *s, const char *host_id,
 	sqlite3_stmt *st = NULL;
 	int ret = -1, rc, n = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT " STORE_VERSION_COLS " FROM versions v "
-	    "WHERE v.host_id = ? ORDER BY v.version DESC", -1, &st, NULL) != SQLITE_OK) {
-		store_err(s, err, errsize, "reading history");
+	if (store_query(s, "SELECT " STORE_VERSION_COLS " FROM versions v "
+	    "WHERE v.host_id = ? ORDER BY v.version DESC", &st, "reading history", err, errsize) == -1)
 		goto cleanup;
-	}
 	store_bind_text(st, 1, host_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_get_row_version(st, 0, &v);

@@ -38,6 +38,24 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
 /* Reset a statement of store_prepare for its next use.  NULL is fine. */
 void store_release(struct store *s, sqlite3_stmt *st);
 
+/*
+ * Prepare sql for one use (give it back with sqlite3_finalize).  Returns 0,
+ * or -1 with "path: what: SQLite message" in err (store_err).
+ */
+int store_query(struct store *s, const char *sql, sqlite3_stmt **st, const char *what,
+    char *err, size_t errsize);
+
+/* Step st, a statement without rows: 0, or -1 as store_err(what). */
+int store_done(struct store *s, sqlite3_stmt *st, const char *what, char *err, size_t errsize);
+
+/*
+ * Step st, a query of one row at most.  Returns 0 on its row; -1 when
+ * there is none, with errno ENOENT and the printf-style message fmt in err;
+ * -1 on an SQLite error, with "path: what: SQLite message" (store_err).
+ */
+int store_row(struct store *s, sqlite3_stmt *st, const char *what, char *err, size_t errsize,
+    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* Bind v (not copied: it must outlive the step) to parameter i. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 
