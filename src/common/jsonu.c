@@ -142,18 +142,28 @@ jsonu_want(struct json_object *o, const char *path, enum json_type t, char *err,
 	    o == NULL ? "null" : json_type_to_name(json_object_get_type(o)));
 }
 
+/* The string o holds and its length; no string, or one with a NUL byte, is an error. */
+static int
+jsonu_string(struct json_object *o, const char *path, const char **s, size_t *n,
+    char *err, size_t errsize)
+{
+	if (jsonu_want(o, path, json_type_string, err, errsize) == -1)
+		return -1;
+	*s = json_object_get_string(o);
+	*n = (size_t)json_object_get_string_len(o);
+	if (strlen(*s) != *n)
+		return jsonu_err(err, errsize, path, "string contains a NUL byte");
+	return 0;
+}
+
 int
 jsonu_hex64(struct json_object *o, const char *path, uint64_t *v, char *err, size_t errsize)
 {
 	const char *s;
 	size_t n;
 
-	if (jsonu_want(o, path, json_type_string, err, errsize) == -1)
+	if (jsonu_string(o, path, &s, &n, err, errsize) == -1)
 		return -1;
-	s = json_object_get_string(o);
-	n = (size_t)json_object_get_string_len(o);
-	if (strlen(s) != n)
-		return jsonu_err(err, errsize, path, "string contains a NUL byte");
 	if (util_parse_hex64(s, v) == 0)
 		return 0;
 	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) && n > 2) {
@@ -225,14 +235,42 @@ jsonu_str(struct json_object *o, const char *path, char *buf, size_t bufsize,
 	const char *s;
 	size_t n;
 
-	if (jsonu_want(o, path, json_type_string, err, errsize) == -1)
+	if (jsonu_string(o, path, &s, &n, err, errsize) == -1)
 		return -1;
-	s = json_object_get_string(o);
-	n = (size_t)json_object_get_string_len(o);
-	if (strlen(s) != n)
-		return jsonu_err(err, errsize, path, "string contains a NUL byte");
 	if (n >= bufsize)
 		return jsonu_err(err, errsize, path, "string longer than %zu bytes", bufsize - 1);
 	memcpy(buf, s, n + 1);
+	return 0;
+}
+
+int
+jsonu_member(struct json_object *o, const char *path, const char *key, struct json_object **v,
+    char *fpath, size_t fpathsize, char *err, size_t errsize)
+{
+	snprintf(fpath, fpathsize, "%s.%s", path, key);
+	if (!json_object_object_get_ex(o, key, v))
+		return jsonu_err(err, errsize, fpath, "missing");
+	return 0;
+}
+
+int
+jsonu_each_object(struct json_object *a, const char *path,
+    int (*fn)(struct json_object *e, const char *epath, void *arg, char *err, size_t errsize),
+    void *arg, char *err, size_t errsize)
+{
+	struct json_object *e;
+	char epath[512];
+	size_t i, n;
+
+	if (jsonu_want(a, path, json_type_array, err, errsize) == -1)
+		return -1;
+	n = json_object_array_length(a);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(a, i);
+		snprintf(epath, sizeof(epath), "%s[%zu]", path, i);
+		if (jsonu_want(e, epath, json_type_object, err, errsize) == -1 ||
+		    fn(e, epath, arg, err, errsize) == -1)
+			return -1;
+	}
 	return 0;
 }

@@ -58,4 +58,22 @@ int jsonu_str(struct json_object *o, const char *path, char *buf, size_t bufsize
 /* Check that o has type t; otherwise an error naming path and the type wanted. */
 int jsonu_want(struct json_object *o, const char *path, enum json_type t, char *err, size_t errsize);
 
+/*
+ * The member key of the object o, which must be there: *v set, fpath filled
+ * with "path.key" (for the errors of the caller's typed read).  Returns 0,
+ * or -1 with "path.key: missing".
+ */
+int jsonu_member(struct json_object *o, const char *path, const char *key, struct json_object **v,
+    char *fpath, size_t fpathsize, char *err, size_t errsize);
+
+/*
+ * Call fn on each element of a, an array of objects (or an error naming
+ * path, or "path[i]" for an element that is no object), with the
+ * element's path "path[i]".  fn returns 0, or -1 with its message in err.
+ * Returns 0 or -1.
+ */
+int jsonu_each_object(struct json_object *a, const char *path,
+    int (*fn)(struct json_object *e, const char *epath, void *arg, char *err, size_t errsize),
+    void *arg, char *err, size_t errsize);
+
 #endif

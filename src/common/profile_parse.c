@@ -96,36 +96,65 @@ profile_parse_layer(struct json_object *o, const char *path, struct layer *l, ch
 	return 0;
 }
 
+/* Where an array element goes: the profile, and which of its two arrays. */
+struct profile_parse_dst {
+	struct profile *p;
+	int which;		/* caps: VM fd; CPUID: Hyper-V leaves */
+};
+
+static int
+profile_parse_cap(struct json_object *e, const char *epath, void *arg, char *err, size_t errsize)
+{
+	struct profile_parse_dst *d = arg;
+	struct json_object *v;
+	char fpath[600];
+	uint64_t id;
+	int64_t val;
+
+	if (jsonu_member(e, epath, "id", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_uint(v, fpath, UINT32_MAX, &id, err, errsize) == -1 ||
+	    jsonu_member(e, epath, "value", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_int(v, fpath, INT64_MIN, INT64_MAX, &val, err, errsize) == -1)
+		return -1;
+	profile_add_cap(d->p, d->which, (uint32_t)id, val);
+	return 0;
+}
+
 static int
 profile_parse_caps(struct json_object *a, const char *path, struct profile *p, int vm,
     char *err, size_t errsize)
 {
-	struct json_object *e, *v;
-	char fpath[512];
-	size_t i, n;
-	uint64_t id;
-	int64_t val;
+	struct profile_parse_dst d = { p, vm };
 
-	if (jsonu_want(a, path, json_type_array, err, errsize) == -1)
-		return -1;
-	n = json_object_array_length(a);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(a, i);
-		snprintf(fpath, sizeof(fpath), "%s[%zu]", path, i);
-		if (jsonu_want(e, fpath, json_type_object, err, errsize) == -1)
+	return jsonu_each_object(a, path, profile_parse_cap, &d, err, errsize);
+}
+
+static int
+profile_parse_cpuid_entry(struct json_object *e, const char *epath, void *arg, char *err,
+    size_t errsize)
+{
+	static const char *const fields[] = { "function", "index", "flags", "eax", "ebx", "ecx", "edx" };
+	struct profile_parse_dst *d = arg;
+	struct json_object *v;
+	struct profile_cpuid c;
+	uint32_t *dst[7];
+	char fpath[600];
+	uint64_t val;
+	size_t f;
+
+	memset(&c, 0, sizeof(c));
+	dst[0] = &c.function; dst[1] = &c.index; dst[2] = &c.flags;
+	dst[3] = &c.eax; dst[4] = &c.ebx; dst[5] = &c.ecx; dst[6] = &c.edx;
+	for (f = 0; f < 7; f++) {
+		/* index and flags default to 0 */
+		if ((f == 1 || f == 2) && !json_object_object_get_ex(e, fields[f], NULL))
+			continue;
+		if (jsonu_member(e, epath, fields[f], &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+		    jsonu_uint(v, fpath, UINT32_MAX, &val, err, errsize) == -1)
 			return -1;
-		snprintf(fpath, sizeof(fpath), "%s[%zu].id", path, i);
-		if (!json_object_object_get_ex(e, "id", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_uint(v, fpath, UINT32_MAX, &id, err, errsize) == -1)
-			return -1;
-		snprintf(fpath, sizeof(fpath), "%s[%zu].value", path, i);
-		if (!json_object_object_get_ex(e, "value", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_int(v, fpath, INT64_MIN, INT64_MAX, &val, err, errsize) == -1)
-			return -1;
-		profile_add_cap(p, vm, (uint32_t)id, val);
+		*dst[f] = (uint32_t)val;
 	}
+	profile_add_cpuid(d->p, d->which, &c);
 	return 0;
 }
 
@@ -133,38 +162,41 @@ static int
 profile_parse_cpuid(struct json_object *a, const char *path, struct profile *p, int hv,
     char *err, size_t errsize)
 {
-	static const char *const fields[] = { "function", "index", "flags", "eax", "ebx", "ecx", "edx" };
-	struct json_object *e, *v;
-	struct profile_cpuid c;
-	uint32_t *dst[7];
-	char fpath[512];
-	size_t i, n, f;
-	uint64_t val;
+	struct profile_parse_dst d = { p, hv };
 
-	if (jsonu_want(a, path, json_type_array, err, errsize) == -1)
+	return jsonu_each_object(a, path, profile_parse_cpuid_entry, &d, err, errsize);
+}
+
+/* One element of the "mismatches" array of the measured eVMCS layer. */
+static int
+profile_parse_mismatch(struct json_object *m, const char *epath, void *arg, char *err,
+    size_t errsize)
+{
+	struct profile_evmcs *e = arg;
+	struct json_object *v;
+	char fpath[600], buf[16];
+	uint64_t msr, measured, emulated;
+	int view;
+
+	if (jsonu_member(m, epath, "view", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_str(v, fpath, buf, sizeof(buf), err, errsize) == -1)
 		return -1;
-	dst[0] = &c.function; dst[1] = &c.index; dst[2] = &c.flags;
-	dst[3] = &c.eax; dst[4] = &c.ebx; dst[5] = &c.ecx; dst[6] = &c.edx;
-	n = json_object_array_length(a);
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(a, i);
-		snprintf(fpath, sizeof(fpath), "%s[%zu]", path, i);
-		if (jsonu_want(e, fpath, json_type_object, err, errsize) == -1)
-			return -1;
-		memset(&c, 0, sizeof(c));
-		for (f = 0; f < 7; f++) {
-			snprintf(fpath, sizeof(fpath), "%s[%zu].%s", path, i, fields[f]);
-			if (!json_object_object_get_ex(e, fields[f], &v)) {
-				if (f == 1 || f == 2)
-					continue;	/* index and flags default to 0 */
-				return PERR(fpath, "missing");
-			}
-			if (jsonu_uint(v, fpath, UINT32_MAX, &val, err, errsize) == -1)
-				return -1;
-			*dst[f] = (uint32_t)val;
-		}
-		profile_add_cpuid(p, hv, &c);
-	}
+	for (view = 0; view < EVMCS_VIEW_NUM; view++)
+		if (strcmp(buf, profile_view_names[view]) == 0)
+			break;
+	if (view == EVMCS_VIEW_NUM)
+		return PERR(fpath, "expected plain, evmcs or evmcs_pv");
+	if (jsonu_member(m, epath, "msr", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_hex64(v, fpath, &msr, err, errsize) == -1)
+		return -1;
+	if (!vmx_msr_valid((uint32_t)msr) || msr > UINT32_MAX)
+		return PERR(fpath, "not a VMX capability MSR");
+	if (jsonu_member(m, epath, "measured", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_hex64(v, fpath, &measured, err, errsize) == -1 ||
+	    jsonu_member(m, epath, "emulated", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_hex64(v, fpath, &emulated, err, errsize) == -1)
+		return -1;
+	profile_add_evmcs_mismatch(e, (enum evmcs_view)view, (uint32_t)msr, measured, emulated);
 	return 0;
 }
 
@@ -173,51 +205,51 @@ static int
 profile_parse_mismatches(struct json_object *a, const char *path, struct profile_evmcs *e,
     char *err, size_t errsize)
 {
-	struct json_object *m, *v;
-	char fpath[512], buf[16];
-	uint64_t msr, measured, emulated;
-	size_t i, n;
-	int view;
+	char apath[512];
 
-	snprintf(fpath, sizeof(fpath), "%s.mismatches", path);
-	if (jsonu_want(a, fpath, json_type_array, err, errsize) == -1)
+	snprintf(apath, sizeof(apath), "%s.mismatches", path);
+	if (jsonu_want(a, apath, json_type_array, err, errsize) == -1)
 		return -1;
 	e->crosschecked = 1;
-	n = json_object_array_length(a);
-	for (i = 0; i < n; i++) {
-		m = json_object_array_get_idx(a, i);
-		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu]", path, i);
-		if (jsonu_want(m, fpath, json_type_object, err, errsize) == -1)
+	return jsonu_each_object(a, apath, profile_parse_mismatch, e, err, errsize);
+}
+
+/* One element of layers.hw_msrs.per_cpu_differences. */
+static int
+profile_parse_hw_cpu(struct json_object *c, const char *epath, void *arg, char *err, size_t errsize)
+{
+	struct profile *p = arg;
+	struct json_object *v, *x;
+	struct profile_hw_cpu hc;
+	char fpath[600], key[32];
+	uint64_t val;
+	uint32_t idx;
+	size_t j;
+
+	memset(&hc, 0, sizeof(hc));
+	if (jsonu_member(c, epath, "cpu", &v, fpath, sizeof(fpath), err, errsize) == -1 ||
+	    jsonu_uint(v, fpath, UINT32_MAX, &val, err, errsize) == -1)
+		return -1;
+	hc.cpu = (uint32_t)val;
+	snprintf(fpath, sizeof(fpath), "%s.msrs", epath);
+	if (json_object_object_get_ex(c, "msrs", &v) &&
+	    profile_parse_vmx(v, fpath, &hc.msrs, err, errsize) == -1)
+		return -1;
+	if (json_object_object_get_ex(c, "absent", &x)) {
+		snprintf(fpath, sizeof(fpath), "%s.absent", epath);
+		if (jsonu_want(x, fpath, json_type_array, err, errsize) == -1)
 			return -1;
-		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].view", path, i);
-		if (!json_object_object_get_ex(m, "view", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_str(v, fpath, buf, sizeof(buf), err, errsize) == -1)
-			return -1;
-		for (view = 0; view < EVMCS_VIEW_NUM; view++)
-			if (strcmp(buf, profile_view_names[view]) == 0)
-				break;
-		if (view == EVMCS_VIEW_NUM)
-			return PERR(fpath, "expected plain, evmcs or evmcs_pv");
-		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].msr", path, i);
-		if (!json_object_object_get_ex(m, "msr", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_hex64(v, fpath, &msr, err, errsize) == -1)
-			return -1;
-		if (!vmx_msr_valid((uint32_t)msr) || msr > UINT32_MAX)
-			return PERR(fpath, "not a VMX capability MSR");
-		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].measured", path, i);
-		if (!json_object_object_get_ex(m, "measured", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_hex64(v, fpath, &measured, err, errsize) == -1)
-			return -1;
-		snprintf(fpath, sizeof(fpath), "%s.mismatches[%zu].emulated", path, i);
-		if (!json_object_object_get_ex(m, "emulated", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_hex64(v, fpath, &emulated, err, errsize) == -1)
-			return -1;
-		profile_add_evmcs_mismatch(e, (enum evmcs_view)view, (uint32_t)msr, measured, emulated);
+		for (j = 0; j < json_object_array_length(x); j++) {
+			snprintf(fpath, sizeof(fpath), "%s.absent[%zu]", epath, j);
+			if (jsonu_str(json_object_array_get_idx(x, j), fpath, key, sizeof(key), err,
+			    errsize) == -1)
+				return -1;
+			if (profile_parse_msr_key(key, &idx) == -1 || !vmx_msr_valid(idx))
+				return PERR(fpath, "not a VMX capability MSR");
+			hc.absent |= 1u << (idx - VMX_MSR_FIRST);
+		}
 	}
+	profile_add_hw_cpu(p, &hc);
 	return 0;
 }
 
@@ -225,12 +257,8 @@ profile_parse_mismatches(struct json_object *a, const char *path, struct profile
 static int
 profile_parse_hw(struct json_object *o, struct profile *p, char *err, size_t errsize)
 {
-	struct json_object *v, *a, *c, *x;
-	struct profile_hw_cpu hc;
-	char fpath[512], key[32];
+	struct json_object *v, *a;
 	uint64_t val;
-	uint32_t idx;
-	size_t i, j, n;
 	int ident = 1;
 
 	if (profile_parse_layer(o, "layers.hw_msrs", &p->hw, err, errsize) == -1)
@@ -256,43 +284,8 @@ profile_parse_hw(struct json_object *o, struct profile *p, char *err, size_t err
 			return PERR("layers.hw_msrs.per_cpu_differences", "missing while per_cpu_identical is false");
 		return 0;
 	}
-	if (jsonu_want(a, "layers.hw_msrs.per_cpu_differences", json_type_array, err, errsize) == -1)
-		return -1;
-	n = json_object_array_length(a);
-	for (i = 0; i < n; i++) {
-		c = json_object_array_get_idx(a, i);
-		snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu]", i);
-		if (jsonu_want(c, fpath, json_type_object, err, errsize) == -1)
-			return -1;
-		memset(&hc, 0, sizeof(hc));
-		snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].cpu", i);
-		if (!json_object_object_get_ex(c, "cpu", &v))
-			return PERR(fpath, "missing");
-		if (jsonu_uint(v, fpath, UINT32_MAX, &val, err, errsize) == -1)
-			return -1;
-		hc.cpu = (uint32_t)val;
-		snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].msrs", i);
-		if (json_object_object_get_ex(c, "msrs", &v) &&
-		    profile_parse_vmx(v, fpath, &hc.msrs, err, errsize) == -1)
-			return -1;
-		if (json_object_object_get_ex(c, "absent", &x)) {
-			snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].absent", i);
-			if (jsonu_want(x, fpath, json_type_array, err, errsize) == -1)
-				return -1;
-			for (j = 0; j < json_object_array_length(x); j++) {
-				snprintf(fpath, sizeof(fpath), "layers.hw_msrs.per_cpu_differences[%zu].absent[%zu]",
-				    i, j);
-				if (jsonu_str(json_object_array_get_idx(x, j), fpath, key, sizeof(key), err,
-				    errsize) == -1)
-					return -1;
-				if (profile_parse_msr_key(key, &idx) == -1 || !vmx_msr_valid(idx))
-					return PERR(fpath, "not a VMX capability MSR");
-				hc.absent |= 1u << (idx - VMX_MSR_FIRST);
-			}
-		}
-		profile_add_hw_cpu(p, &hc);
-	}
-	return 0;
+	return jsonu_each_object(a, "layers.hw_msrs.per_cpu_differences", profile_parse_hw_cpu, p,
+	    err, errsize);
 }
 
 static int
