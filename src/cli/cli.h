@@ -5,6 +5,8 @@
 #ifndef MIGCOMPAT_CLI_H
 #define MIGCOMPAT_CLI_H
 
+#include "rules.h"
+
 /* Exit statuses shared by every subcommand. */
 #define CLI_EXIT_OK		0
 #define CLI_EXIT_INCOMPATIBLE	1
@@ -34,6 +36,18 @@ extern const struct cli_cmd cmd_history_entry;
 extern const struct cli_cmd cmd_changes_entry;
 extern const struct cli_cmd cmd_retire_entry;
 extern const struct cli_cmd cmd_whatif_entry;
+
+struct httpc;
+
+/*
+ * Run fn, a subcommand that may talk to a daemon, with empty client
+ * options, and clear them (the token read with --token-file) on its way
+ * out, whichever it takes.  Returns fn's exit status.
+ */
+int cli_with_httpc(int argc, char **argv, int (*fn)(int argc, char **argv, struct httpc *h));
+
+/* Parse a --policy argument, or log that it is unknown and return -1. */
+int cli_policy(const char *arg, enum rules_policy *policy);
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

@@ -162,10 +162,8 @@ cmd_baseline_main(int argc, char **argv, struct httpc *h)
 			}
 			break;
 		case 'p':
-			if (rules_policy_parse(optarg, &policy) == -1) {
-				log_warnx("unknown policy \"%s\" (strict, effective)", optarg);
+			if (cli_policy(optarg, &policy) == -1)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case CMD_BASELINE_JSON:
 		case CMD_BASELINE_LIBVIRT:
@@ -283,10 +281,5 @@ cleanup:
 static int
 cmd_baseline_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_baseline_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_baseline_main);
 }

@@ -164,10 +164,5 @@ cleanup:
 static int
 cmd_check_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_check_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_check_main);
 }

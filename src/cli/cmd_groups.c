@@ -102,10 +102,8 @@ cmd_groups_main(int argc, char **argv, struct httpc *h)
 	while ((c = getopt_long(argc, argv, "p:jn", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (rules_policy_parse(optarg, &policy) == -1) {
-				log_warnx("unknown policy \"%s\" (strict, effective)", optarg);
+			if (cli_policy(optarg, &policy) == -1)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case 'j':
 			json = 1;
@@ -139,13 +137,8 @@ cmd_groups_main(int argc, char **argv, struct httpc *h)
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if (fleetload_add(&fl, argv[i]) == -1)
 			goto cleanup;
-	f = fleet_new();
-	for (i = 0; i < fl.n; i++) {
-		if (fleet_set_host(f, fl.names[i], fl.p[i], err, sizeof(err)) == -1) {
-			log_warnx("%s: %s", fl.names[i], err);
-			goto cleanup;
-		}
-	}
+	if ((f = fleetload_fleet(&fl)) == NULL)
+		goto cleanup;
 	text = fleet_groups(f, policy, hosts, &len);
 print:
 	if (json)
@@ -163,10 +156,5 @@ cleanup:
 static int
 cmd_groups_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_groups_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_groups_main);
 }

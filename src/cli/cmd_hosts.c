@@ -157,10 +157,5 @@ cleanup:
 static int
 cmd_hosts_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_hosts_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_hosts_main);
 }

@@ -74,10 +74,5 @@ cmd_show_main(int argc, char **argv, struct httpc *h)
 static int
 cmd_show_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_show_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_show_main);
 }

@@ -168,10 +168,8 @@ cmd_targets_main(int argc, char **argv, struct httpc *h)
 			scenario = optarg;
 			break;
 		case 'p':
-			if (rules_policy_parse(optarg, &policy) == -1) {
-				log_warnx("unknown policy \"%s\" (strict, effective)", optarg);
+			if (cli_policy(optarg, &policy) == -1)
 				return CLI_EXIT_USAGE;
-			}
 			break;
 		case 'v':
 			vm_file = optarg;
@@ -208,13 +206,8 @@ cmd_targets_main(int argc, char **argv, struct httpc *h)
 	for (i = (size_t)optind + 1; i < (size_t)argc; i++)
 		if (fleetload_add(&fl, argv[i]) == -1)
 			goto cleanup;
-	f = fleet_new();
-	for (i = 0; i < fl.n; i++) {
-		if (fleet_set_host(f, fl.names[i], fl.p[i], err, sizeof(err)) == -1) {
-			log_warnx("%s: %s", fl.names[i], err);
-			goto cleanup;
-		}
-	}
+	if ((f = fleetload_fleet(&fl)) == NULL)
+		goto cleanup;
 	if (stat(src_arg, &st) == 0 && !S_ISDIR(st.st_mode)) {
 		if (fleetload_add(&srcl, src_arg) == -1)
 			goto cleanup;
@@ -240,10 +233,5 @@ cleanup:
 static int
 cmd_targets_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_targets_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_targets_main);
 }

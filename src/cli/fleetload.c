@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "domxml.h"
+#include "fleet.h"
 #include "fleetload.h"
 #include "log.h"
 #include "profile.h"
@@ -120,6 +121,23 @@ cleanup:
 	if (d != NULL)
 		closedir(d);
 	return ret;
+}
+
+struct fleet *
+fleetload_fleet(const struct fleetload *l)
+{
+	struct fleet *f = fleet_new();
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (fleet_set_host(f, l->names[i], l->p[i], err, sizeof(err)) == -1) {
+			log_warnx("%s: %s", l->names[i], err);
+			fleet_free(f);
+			return NULL;
+		}
+	}
+	return f;
 }
 
 int

@@ -11,6 +11,8 @@
 #include "profile.h"
 #include "vmspec.h"
 
+struct fleet;
+
 /* Loaded profiles and the host id of each. */
 struct fleetload {
 	struct profile **p;
@@ -31,6 +33,12 @@ void fleetload_free(struct fleetload *l);
  * Returns 0, or -1 after logging why.
  */
 int fleetload_add(struct fleetload *l, const char *path);
+
+/*
+ * The fleet index of the loaded profiles, or NULL after logging which one
+ * it refused.  Free with fleet_free().
+ */
+struct fleet *fleetload_fleet(const struct fleetload *l);
 
 /*
  * Build the VM spec from the options: a scenario name (NULL: nested), a

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
+#include "httpc.h"
 #include "log.h"
+#include "rules.h"
 
 static const struct cli_cmd *const cli_cmds[] = {
 	&cmd_collect_entry,
@@ -32,6 +34,27 @@ cli_usage(const struct cli_cmd *cmd)
 {
 	fprintf(stderr, "usage: migcompat %s %s\n", cmd->name, cmd->usage);
 	return CLI_EXIT_USAGE;
+}
+
+int
+cli_with_httpc(int argc, char **argv, int (*fn)(int argc, char **argv, struct httpc *h))
+{
+	struct httpc h = { .server = NULL };
+	int ret;
+
+	ret = fn(argc, argv, &h);
+	httpc_clear(&h);
+	return ret;
+}
+
+int
+cli_policy(const char *arg, enum rules_policy *policy)
+{
+	if (rules_policy_parse(arg, policy) == -1) {
+		log_warnx("unknown policy \"%s\" (strict, effective)", arg);
+		return -1;
+	}
+	return 0;
 }
 
 static void

@@ -337,14 +337,26 @@ cleanup:
 	return ret;
 }
 
+/* f's counts, read together under its lock (NULL: not wanted). */
+static void
+fleet_counts(struct fleet *f, size_t *hosts, size_t *classes, uint64_t *generation)
+{
+	pthread_mutex_lock(&f->lock);
+	if (hosts != NULL)
+		*hosts = f->n_hosts;
+	if (classes != NULL)
+		*classes = f->n_classes;
+	if (generation != NULL)
+		*generation = f->generation;
+	pthread_mutex_unlock(&f->lock);
+}
+
 size_t
 fleet_host_count(struct fleet *f)
 {
 	size_t n;
 
-	pthread_mutex_lock(&f->lock);
-	n = f->n_hosts;
-	pthread_mutex_unlock(&f->lock);
+	fleet_counts(f, &n, NULL, NULL);
 	return n;
 }
 
@@ -353,9 +365,7 @@ fleet_class_count(struct fleet *f)
 {
 	size_t n;
 
-	pthread_mutex_lock(&f->lock);
-	n = f->n_classes;
-	pthread_mutex_unlock(&f->lock);
+	fleet_counts(f, NULL, &n, NULL);
 	return n;
 }
 
@@ -364,9 +374,7 @@ fleet_generation(struct fleet *f)
 {
 	uint64_t g;
 
-	pthread_mutex_lock(&f->lock);
-	g = f->generation;
-	pthread_mutex_unlock(&f->lock);
+	fleet_counts(f, NULL, NULL, &g);
 	return g;
 }
 

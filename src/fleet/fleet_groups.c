@@ -198,14 +198,28 @@ fleet_groups_order(struct fleet *f, enum rules_policy policy)
 	return o;
 }
 
+/* The comma-separated classes j != i whose verdict in row is want. */
+static void
+fleet_groups_row(struct jbuf *out, const unsigned char *row, size_t n, size_t i, unsigned char want)
+{
+	size_t j;
+	int first = 1;
+
+	for (j = 0; j < n; j++) {
+		if (j == i || row[j] != want)
+			continue;
+		jbuf_printf(out, first ? "%zu" : ",%zu", j);
+		first = 0;
+	}
+}
+
 char *
 fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *len)
 {
 	struct fleet_order *o;
 	struct jbuf out;
-	size_t i, j, k, sc, n;
+	size_t i, k, sc, n;
 	char *text;
-	int first;
 
 	/* One computation at a time; the fleet's lock is dropped while it runs. */
 	pthread_mutex_lock(&f->order_mu);
@@ -255,21 +269,9 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 			const unsigned char *row = o->verdict + (sc * n + i) * n;
 
 			jbuf_printf(&out, "%s{\"class\":%zu,\"to\":[", i > 0 ? "," : "", i);
-			first = 1;
-			for (j = 0; j < n; j++) {
-				if (j == i || row[j] != RULES_COMPATIBLE)
-					continue;
-				jbuf_printf(&out, first ? "%zu" : ",%zu", j);
-				first = 0;
-			}
+			fleet_groups_row(&out, row, n, i, RULES_COMPATIBLE);
 			jbuf_puts(&out, "],\"unknown\":[");
-			first = 1;
-			for (j = 0; j < n; j++) {
-				if (j == i || row[j] != RULES_UNKNOWN)
-					continue;
-				jbuf_printf(&out, first ? "%zu" : ",%zu", j);
-				first = 0;
-			}
+			fleet_groups_row(&out, row, n, i, RULES_UNKNOWN);
 			jbuf_puts(&out, "]}");
 		}
 		jbuf_puts(&out, "]");
