@@ -4,7 +4,7 @@ libmigcompat_a_SOURCES += \
 	src/rules/domxml.c src/rules/domxml.h \
 	src/rules/rules.c src/rules/rules.h src/rules/rules_priv.h \
 	src/rules/rules_vmx.c src/rules/rules_model.c src/rules/rules_evmcs.c src/rules/rules_cpuid.c \
-	src/rules/rules_host.c src/rules/rules_libvirt.c src/rules/rules_explain.c \
+	src/rules/rules_host.c src/rules/rules_hv.c src/rules/rules_libvirt.c src/rules/rules_explain.c \
 	src/rules/vmspec.c src/rules/vmspec.h \
 	src/rules/cpuidfeat.c src/rules/cpuidfeat.h
 

@@ -24,21 +24,6 @@ const struct rules_cap_info rules_caps[RULES_CAP_NUM] = {
 	[RULES_CAP_HYPERV_ENFORCE_CPUID] = { 199, "KVM_CAP_HYPERV_ENFORCE_CPUID" },
 };
 
-/* Hyper-V enlightenments (QEMU hv-* without the prefix) and the capability each needs. */
-static const struct {
-	const char *name;
-	enum rules_cap cap;
-} rules_host_hv[] = {
-	{ "time", RULES_CAP_HYPERV_TIME },
-	{ "synic", RULES_CAP_HYPERV_SYNIC },
-	{ "vpindex", RULES_CAP_HYPERV_VP_INDEX },
-	{ "tlbflush", RULES_CAP_HYPERV_TLBFLUSH },
-	{ "ipi", RULES_CAP_HYPERV_SEND_IPI },
-	{ "evmcs", RULES_CAP_HYPERV_EVMCS },
-	{ "tlbflush-direct", RULES_CAP_HYPERV_DIRECT_TLBFLUSH },
-	{ "enforce-cpuid", RULES_CAP_HYPERV_ENFORCE_CPUID },
-};
-
 /* KVM's default tolerance for a TSC frequency without scaling (tsc_tolerance_ppm). */
 #define RULES_TSC_TOLERANCE_PPM	250
 
@@ -85,8 +70,9 @@ rules_host_note(struct rules_ctx *c, uint8_t layer, uint8_t rule, int blocking, 
 static uint32_t
 rules_host_needed(const struct vmspec *vm, unsigned *unmapped)
 {
+	const struct rules_hv *hv;
 	uint32_t need = 0;
-	size_t i, k;
+	size_t i;
 
 	*unmapped = 0;
 	if (vm->nested)
@@ -96,11 +82,8 @@ rules_host_needed(const struct vmspec *vm, unsigned *unmapped)
 	if (vm->n_hyperv > 0 || vm->evmcs)
 		need |= 1u << RULES_CAP_HYPERV;
 	for (i = 0; i < vm->n_hyperv; i++) {
-		for (k = 0; k < sizeof(rules_host_hv) / sizeof(rules_host_hv[0]); k++)
-			if (strcmp(vm->hyperv[i], rules_host_hv[k].name) == 0)
-				break;
-		if (k < sizeof(rules_host_hv) / sizeof(rules_host_hv[0]))
-			need |= 1u << rules_host_hv[k].cap;
+		if ((hv = rules_hv_find(vm->hyperv[i])) != NULL && hv->cap != RULES_CAP_NUM)
+			need |= 1u << hv->cap;
 		else
 			(*unmapped)++;
 	}

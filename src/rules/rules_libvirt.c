@@ -27,21 +27,6 @@ enum rules_libvirt_cause {
 	RULES_LV_EMPTY,			/* the list is empty */
 };
 
-/* Hyper-V enlightenments: QEMU names (without "hv-") and libvirt's names. */
-static const struct {
-	const char *name;
-	const char *libvirt;
-} rules_libvirt_hv[] = {
-	{ "relaxed", "relaxed" }, { "vapic", "vapic" }, { "spinlocks", "spinlocks" },
-	{ "vpindex", "vpindex" }, { "runtime", "runtime" }, { "synic", "synic" },
-	{ "stimer", "stimer" }, { "stimer-direct", "stimer" }, { "reset", "reset" },
-	{ "vendor-id", "vendor_id" }, { "vendor_id", "vendor_id" }, { "frequencies", "frequencies" },
-	{ "reenlightenment", "reenlightenment" }, { "tlbflush", "tlbflush" },
-	{ "tlbflush-direct", "tlbflush" }, { "tlbflush-ext", "tlbflush" }, { "ipi", "ipi" },
-	{ "evmcs", "evmcs" }, { "avic", "avic" }, { "emsr-bitmap", "emsr_bitmap" },
-	{ "emsr_bitmap", "emsr_bitmap" }, { "xmm-input", "xmm_input" }, { "xmm_input", "xmm_input" },
-};
-
 /*
  * The family prefix of a machine type: "pc-q35-" for "pc-q35-7.2" and for
  * the aliases "q35" and "pc-q35"; NULL for a name without one.  *alias is
@@ -107,12 +92,9 @@ rules_libvirt_newest(const struct plibvirt *lv, const char *family)
 static const char *
 rules_libvirt_hv_name(const char *name)
 {
-	size_t i;
+	const struct rules_hv *hv = rules_hv_find(name);
 
-	for (i = 0; i < sizeof(rules_libvirt_hv) / sizeof(rules_libvirt_hv[0]); i++)
-		if (strcmp(rules_libvirt_hv[i].name, name) == 0)
-			return rules_libvirt_hv[i].libvirt;
-	return NULL;
+	return hv != NULL ? hv->libvirt : NULL;
 }
 
 /* Record a reason about what (machine type, model, enlightenment) named name. */

@@ -231,6 +231,20 @@ enum rules_cap {
 };
 
 /*
+ * A Hyper-V enlightenment a VM may use: its QEMU name (hv-NAME without the
+ * prefix), its name in libvirt's <hyperv> element (NULL: libvirt has none)
+ * and the KVM capability it needs (RULES_CAP_NUM: none).
+ */
+struct rules_hv {
+	const char *name;
+	const char *libvirt;
+	enum rules_cap cap;
+};
+
+/* The row of the enlightenment QEMU calls name, or NULL for one not known here. */
+const struct rules_hv *rules_hv_find(const char *name);
+
+/*
  * What the rules derive from one profile, computed once by rules_prepare()
  * (stored in profile->rules_cache) or on the stack per check.  Pointers
  * point into static tables only, so the structure may be copied freely.
