@@ -15,8 +15,8 @@ libmigcompat_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test-base64 tests/unit/test-etcd tests/unit/test-etcd-gc
 tests_unit_test_base64_SOURCES = tests/unit/test-base64.c
-tests_unit_test_etcd_SOURCES = tests/unit/test-etcd.c
-tests_unit_test_etcd_gc_SOURCES = tests/unit/test-etcd-gc.c
+tests_unit_test_etcd_SOURCES = tests/unit/test-etcd.c tests/unit/etcdtest.c tests/unit/etcdtest.h
+tests_unit_test_etcd_gc_SOURCES = tests/unit/test-etcd-gc.c tests/unit/etcdtest.c tests/unit/etcdtest.h
 
 TESTS += tests/system/etcd-fleet.sh
 EXTRA_DIST += tests/system/etcd-fleet.sh

@@ -31,6 +31,7 @@
 #include "etcd_record.h"
 #include "etcd_sync.h"
 #include "etcd_upload.h"
+#include "etcdtest.h"
 #include "log.h"
 #include "profile.h"
 #include "store.h"
@@ -38,166 +39,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define NMEMBERS	3
 #define PREFIX		"/migcompat-gc/v1"
-
-struct member {
-	unsigned cport, pport;
-	pid_t pid;
-};
-
-static struct member members[NMEMBERS];
-static char tmpdir[256];
-static char cluster[512];
-static char endpoint_buf[NMEMBERS][64];
-static volatile sig_atomic_t cleaning;
-static pid_t tls_pid;		/* unused here: the cluster code is test-etcd.c's */
-
-/*
- * The cluster.
- */
-
-static void
-cluster_kill_all(void)
-{
-	int i;
-
-	for (i = 0; i < NMEMBERS; i++)
-		if (members[i].pid > 0) {
-			kill(members[i].pid, SIGKILL);
-			waitpid(members[i].pid, NULL, 0);
-			members[i].pid = 0;
-		}
-}
-
-static void
-cluster_cleanup(void)
-{
-	char cmd[512];
-
-	if (cleaning)
-		return;
-	cleaning = 1;
-	cluster_kill_all();
-	if (tls_pid > 0) {
-		kill(tls_pid, SIGKILL);
-		waitpid(tls_pid, NULL, 0);
-	}
-	if (tmpdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
-}
-
-static void
-on_alarm(int sig)
-{
-	static const char msg[] = "Bail out! test-etcd ran out of time\n";
-	int i;
-
-	for (i = 0; i < NMEMBERS; i++)
-		if (members[i].pid > 0)
-			kill(members[i].pid, SIGKILL);
-	if (tls_pid > 0)
-		kill(tls_pid, SIGKILL);
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/* A port nobody listens on now. */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	unsigned port = 0;
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return 0;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-member_start(int i)
-{
-	char name[16], dir[300], log[300], curl[64], purl[64], token[64];
-	int fd;
-	pid_t pid;
-
-	snprintf(name, sizeof(name), "m%d", i);
-	snprintf(dir, sizeof(dir), "%s/%s.etcd", tmpdir, name);
-	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, name);
-	snprintf(curl, sizeof(curl), "http://127.0.0.1:%u", members[i].cport);
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%u", members[i].pport);
-	snprintf(token, sizeof(token), "migcompat-test-%d", (int)getpid());
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		/* Even if the test dies without cleaning up, its members die with it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execlp("etcd", "etcd", "--name", name, "--data-dir", dir,
-		    "--listen-client-urls", curl, "--advertise-client-urls", curl,
-		    "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
-		    "--initial-cluster", cluster, "--initial-cluster-state", "new",
-		    "--initial-cluster-token", token,
-		    "--heartbeat-interval", "50", "--election-timeout", "500",
-		    "--auth-token", "simple", "--auth-token-ttl", "2",
-		    "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
-		    (char *)NULL);
-		_exit(127);
-	}
-	members[i].pid = pid;
-	return 0;
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* A client configuration of the members listed in which ("012", "2"). */
-static void
-conf_of(struct etcd_conf *c, const char *which)
-{
-	memset(c, 0, sizeof(*c));
-	for (; *which != '\0'; which++)
-		c->endpoints[c->n_endpoints++] = endpoint_buf[*which - '0'];
-	c->backoff_min_ms = 50;
-	c->backoff_max_ms = 500;
-	c->connect_timeout_ms = 500;
-	c->request_timeout_ms = 3000;
-}
-
-static struct etcd *
-client(const char *which, unsigned retry_ms)
-{
-	struct etcd_conf c;
-	struct etcd *e;
-	char err[256];
-
-	conf_of(&c, which);
-	c.retry_ms = retry_ms;
-	if ((e = etcd_new(&c, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	return e;
-}
 
 /*
  * Profiles and checks.
@@ -348,7 +190,7 @@ count_puts(const struct etcd_event *ev, void *arg)
 static void
 test_watch_txn(void)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_op ops[3];
 	char err[256];
 	int64_t rev = 0;
@@ -413,7 +255,7 @@ test_upload_retire(struct etcd *e, struct etcd_upload *u)
 static void
 test_upload(void)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_upload *u;
 	struct etcd_conf c;
 	struct etcd_kv kv;
@@ -425,7 +267,7 @@ test_upload(void)
 	int rc, ok = 1;
 	size_t i, committed = 0, n;
 
-	conf_of(&c, "012");
+	etcdtest_conf(&c, "012");
 	u = etcd_upload_new(&c, PREFIX, 0, err, sizeof(err));
 	rc = u != NULL ? etcd_upload_hosts(u, ids, ps, 5, &committed, err, sizeof(err)) : -1;
 	tap_ok(rc == 0 && committed == 5, "5 hosts of 2 profiles uploaded (%zu committed) %s",
@@ -467,7 +309,7 @@ test_upload(void)
 static void
 test_convert(void)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_gc_stats st;
 	struct etcd_record r;
 	struct etcd_kv kv;
@@ -507,7 +349,7 @@ test_convert(void)
 static void
 test_collect(void)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_gc_stats st;
 	char err[256];
 	int rc;
@@ -562,7 +404,7 @@ static void
 test_race(unsigned rounds)
 {
 	struct racer rc;
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	char id[32], err[256], *v = NULL;
 	pthread_t th;
 	unsigned i, j, k, bad = 0, errors = 0;
@@ -571,7 +413,7 @@ test_race(unsigned rounds)
 	/* Only the racers' hosts: the others would pin their blobs. */
 	etcd_delete(e, PREFIX "/hosts/", 1, NULL, NULL, err, sizeof(err));
 	memset(&rc, 0, sizeof(rc));
-	rc.e = client("012", 10000);
+	rc.e = etcdtest_client("012", 10000);
 	pthread_create(&th, NULL, racer_gc, &rc);
 	for (i = 0; i < rounds; i++) {
 		/*
@@ -598,7 +440,7 @@ test_race(unsigned rounds)
 		if ((d = dangling(e)) != 0)
 			bad++;
 		/* Vary the timing against the collector's passes. */
-		sleep_ms((i * 7) % 13);
+		etcdtest_sleep_ms((i * 7) % 13);
 	}
 	__atomic_store_n(&rc.stop, 1, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
@@ -616,13 +458,12 @@ test_race(unsigned rounds)
 int
 main(void)
 {
-	char *path, err[256];
-	const char *base;
+	char err[256];
 	struct etcd *e;
 	int i, rc;
 
 	log_init("test-etcd-gc", getenv("MIGCOMPAT_TEST_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR);
-	if (system("command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1") != 0) {
+	if (!etcdtest_have_etcd()) {
 		tap_skip("etcd and etcdctl are not installed (Debian: etcd-server etcd-client)");
 		return tap_done();
 	}
@@ -630,27 +471,8 @@ main(void)
 		tap_ok(0, "%d fixture profiles in MIGCOMPAT_FIXTURES", NPROF);
 		return tap_done();
 	}
-	base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	snprintf(tmpdir, sizeof(tmpdir), "%s/migcompat-etcd-gc.XXXXXX", base);
-	if (mkdtemp(tmpdir) == NULL)
-		fatal("mkdtemp");
-	atexit(cluster_cleanup);
-	signal(SIGALRM, on_alarm);
-	alarm(180);
-	signal(SIGPIPE, SIG_IGN);
-	cluster[0] = '\0';
-	for (i = 0; i < NMEMBERS; i++) {
-		members[i].cport = free_port();
-		members[i].pport = free_port();
-		snprintf(endpoint_buf[i], sizeof(endpoint_buf[i]), "http://127.0.0.1:%u",
-		    members[i].cport);
-		path = xasprintf("%sm%d=http://127.0.0.1:%u", i ? "," : "", i, members[i].pport);
-		strcat(cluster, path);
-		free(path);
-	}
-	for (i = 0; i < NMEMBERS; i++)
-		member_start(i);
-	e = client("012", 30000);
+	etcdtest_start("migcompat-etcd-gc", 180);
+	e = etcdtest_client("012", 30000);
 	rc = etcd_put(e, PREFIX "/ready", "1", 1, 0, NULL, err, sizeof(err));
 	tap_ok(rc == 0, "three-member cluster is up %s", rc ? err : "");
 	etcd_free(e);

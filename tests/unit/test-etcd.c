@@ -33,6 +33,7 @@
 #include "etcd_node.h"
 #include "etcd_record.h"
 #include "etcd_sync.h"
+#include "etcdtest.h"
 #include "log.h"
 #include "profile.h"
 #include "store.h"
@@ -40,131 +41,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
-#define NMEMBERS	3
 #define PREFIX		"/migcompat-test/v1"
-
-struct member {
-	unsigned cport, pport;
-	pid_t pid;
-};
-
-static struct member members[NMEMBERS];
-static char tmpdir[256];
-static char cluster[512];
-static char endpoint_buf[NMEMBERS][64];
-static volatile sig_atomic_t cleaning;
-static pid_t tls_pid;		/* the TLS member, 0 when not running */
-
-/*
- * The cluster.
- */
-
-static void
-cluster_kill_all(void)
-{
-	int i;
-
-	for (i = 0; i < NMEMBERS; i++)
-		if (members[i].pid > 0) {
-			kill(members[i].pid, SIGKILL);
-			waitpid(members[i].pid, NULL, 0);
-			members[i].pid = 0;
-		}
-}
-
-static void
-cluster_cleanup(void)
-{
-	char cmd[512];
-
-	if (cleaning)
-		return;
-	cleaning = 1;
-	cluster_kill_all();
-	if (tls_pid > 0) {
-		kill(tls_pid, SIGKILL);
-		waitpid(tls_pid, NULL, 0);
-	}
-	if (tmpdir[0] != '\0') {
-		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmpdir);
-	}
-}
-
-static void
-on_alarm(int sig)
-{
-	static const char msg[] = "Bail out! test-etcd ran out of time\n";
-	int i;
-
-	for (i = 0; i < NMEMBERS; i++)
-		if (members[i].pid > 0)
-			kill(members[i].pid, SIGKILL);
-	if (tls_pid > 0)
-		kill(tls_pid, SIGKILL);
-	if (write(STDOUT_FILENO, msg, sizeof(msg) - 1) < 0)
-		_exit(2);
-	_exit(1);
-}
-
-/* A port nobody listens on now. */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	unsigned port = 0;
-	int fd;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return 0;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
-		port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static int
-member_start(int i)
-{
-	char name[16], dir[300], log[300], curl[64], purl[64], token[64];
-	int fd;
-	pid_t pid;
-
-	snprintf(name, sizeof(name), "m%d", i);
-	snprintf(dir, sizeof(dir), "%s/%s.etcd", tmpdir, name);
-	snprintf(log, sizeof(log), "%s/%s.log", tmpdir, name);
-	snprintf(curl, sizeof(curl), "http://127.0.0.1:%u", members[i].cport);
-	snprintf(purl, sizeof(purl), "http://127.0.0.1:%u", members[i].pport);
-	snprintf(token, sizeof(token), "migcompat-test-%d", (int)getpid());
-	if ((pid = fork()) == -1)
-		return -1;
-	if (pid == 0) {
-		/* Even if the test dies without cleaning up, its members die with it. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
-			dup2(fd, STDOUT_FILENO);
-			dup2(fd, STDERR_FILENO);
-		}
-		execlp("etcd", "etcd", "--name", name, "--data-dir", dir,
-		    "--listen-client-urls", curl, "--advertise-client-urls", curl,
-		    "--listen-peer-urls", purl, "--initial-advertise-peer-urls", purl,
-		    "--initial-cluster", cluster, "--initial-cluster-state", "new",
-		    "--initial-cluster-token", token,
-		    "--heartbeat-interval", "50", "--election-timeout", "500",
-		    "--auth-token", "simple", "--auth-token-ttl", "2",
-		    "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn",
-		    (char *)NULL);
-		_exit(127);
-	}
-	members[i].pid = pid;
-	return 0;
-}
 
 /* Wait until member i answers a linearizable read (it has a leader). */
 static int
@@ -176,7 +53,7 @@ member_wait(int i)
 	int rc;
 
 	memset(&c, 0, sizeof(c));
-	c.endpoints[0] = endpoint_buf[which[0] - '0'];
+	c.endpoints[0] = etcdtest_endpoint[which[0] - '0'];
 	c.n_endpoints = 1;
 	c.backoff_min_ms = 50;
 	c.backoff_max_ms = 200;
@@ -196,10 +73,10 @@ member_wait(int i)
 static void
 member_kill(int i)
 {
-	if (members[i].pid > 0) {
-		kill(members[i].pid, SIGKILL);
-		waitpid(members[i].pid, NULL, 0);
-		members[i].pid = 0;
+	if (etcdtest_members[i].pid > 0) {
+		kill(etcdtest_members[i].pid, SIGKILL);
+		waitpid(etcdtest_members[i].pid, NULL, 0);
+		etcdtest_members[i].pid = 0;
 	}
 }
 
@@ -207,41 +84,6 @@ static double
 now_s(void)
 {
 	return (double)util_now_ns() / 1e9;
-}
-
-static void
-sleep_ms(unsigned ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* A client configuration of the members listed in which ("012", "2"). */
-static void
-conf_of(struct etcd_conf *c, const char *which)
-{
-	memset(c, 0, sizeof(*c));
-	for (; *which != '\0'; which++)
-		c->endpoints[c->n_endpoints++] = endpoint_buf[*which - '0'];
-	c->backoff_min_ms = 50;
-	c->backoff_max_ms = 500;
-	c->connect_timeout_ms = 500;
-	c->request_timeout_ms = 3000;
-}
-
-static struct etcd *
-client(const char *which, unsigned retry_ms)
-{
-	struct etcd_conf c;
-	struct etcd *e;
-	char err[256];
-
-	conf_of(&c, which);
-	c.retry_ms = retry_ms;
-	if ((e = etcd_new(&c, err, sizeof(err))) == NULL)
-		fatalx("%s", err);
-	return e;
 }
 
 /* Run etcdctl against the members in which; returns its exit status, output in out. */
@@ -256,7 +98,7 @@ etcdctl(const char *which, char *out, size_t outsize, const char *args)
 	for (; *which != '\0'; which++) {
 		if (eps[0] != '\0')
 			strcat(eps, ",");
-		strcat(eps, endpoint_buf[*which - '0']);
+		strcat(eps, etcdtest_endpoint[*which - '0']);
 	}
 	snprintf(cmd, sizeof(cmd), "ETCDCTL_API=3 etcdctl --endpoints=%s %s 2>&1", eps, args);
 	if ((f = popen(cmd, "r")) == NULL)
@@ -427,7 +269,7 @@ syncer_start(const char *which, int64_t from)
 
 	pthread_mutex_init(&s->rec.mtx, NULL);
 	pthread_cond_init(&s->rec.cond, NULL);
-	s->e = client(which, 0);
+	s->e = etcdtest_client(which, 0);
 	s->from = from;
 	pthread_create(&s->thread, NULL, syncer_main, s);
 	return s;
@@ -468,7 +310,7 @@ count_kv(const struct etcd_kv *kv, void *arg)
 static void
 test_kv(void)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_kv kv;
 	char err[256], *v = NULL, out[256], key[64];
 	int64_t rev = 0, rev2 = 0, deleted = 0;
@@ -518,7 +360,7 @@ test_kv(void)
 static void
 test_lease(void)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_kv kv;
 	char err[256], *v = NULL;
 	int64_t id = 0, granted = 0, ttl = 0;
@@ -577,7 +419,7 @@ test_agent_expiry(struct syncer *s)
 {
 	struct etcd_agent *a = NULL;
 	struct etcd_conf c;
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	char err[256], *v = NULL, *paths[3] = { NULL, NULL, NULL }, *text[3] = { NULL, NULL, NULL };
 	char *want[3] = { NULL, NULL, NULL }, hash[3][80], *key;
 	double t0, t1, seen, lat;
@@ -596,7 +438,7 @@ test_agent_expiry(struct syncer *s)
 		tap_ok(0, "agent: 3 fixture profiles in MIGCOMPAT_FIXTURES");
 		goto cleanup;
 	}
-	conf_of(&c, "012");
+	etcdtest_conf(&c, "012");
 	a = etcd_agent_new(&c, PREFIX, "h1", 3, err, sizeof(err));
 	tap_ok(a != NULL, "agent starts %s", a ? "" : err);
 	if (a == NULL)
@@ -624,7 +466,7 @@ test_agent_expiry(struct syncer *s)
 	    (long long)rev, (long long)rev2);
 
 	/* Two TTLs later the key is still there: the keep-alive works. */
-	sleep_ms(6500);
+	etcdtest_sleep_ms(6500);
 	tap_ok(!rec_has(&s->rec, mark, "del h1"), "no delete while the agent keeps the lease alive");
 	rc = etcd_get(e, PREFIX "/hosts/h1", &v, NULL, NULL, err, sizeof(err));
 	tap_ok(rc == 0 && v != NULL && strstr(v, hash[0]) != NULL, "the record is in etcd after 2 TTLs");
@@ -636,7 +478,7 @@ test_agent_expiry(struct syncer *s)
 	 */
 	for (k = 0; k < 16; k++) {
 		etcd_agent_publish(a, text[k % 2], len[k % 2]);
-		sleep_ms(450);
+		etcdtest_sleep_ms(450);
 	}
 	tap_ok(!rec_has(&s->rec, mark, "del h1"),
 	    "publishing every 0.45 s for 7 s (TTL 3 s): the lease never lapses");
@@ -668,7 +510,7 @@ cleanup:
 static void
 test_failover(struct syncer *s)
 {
-	struct etcd *e = client("012", 15000);
+	struct etcd *e = etcdtest_client("012", 15000);
 	char err[256], *v = NULL;
 	size_t mark = rec_count(&s->rec);
 	double t0;
@@ -689,7 +531,7 @@ test_failover(struct syncer *s)
 	    "the watch moved to another member and saw the put");
 	/* Nothing twice: the resumed watch starts after the last revision seen. */
 	tap_ok(!rec_has(&s->rec, mark, "put h2"), "the resumed watch repeats no event");
-	member_start(0);
+	etcdtest_member_start(0);
 	member_wait(0);
 	etcd_free(e);
 }
@@ -885,8 +727,8 @@ test_node(void)
 			free(paths[i]);
 		return;
 	}
-	snprintf(dbpath, sizeof(dbpath), "%s/node.db", tmpdir);
-	conf_of(&c, "012");
+	snprintf(dbpath, sizeof(dbpath), "%s/node.db", etcdtest_dir);
+	etcdtest_conf(&c, "012");
 	a = NULL;
 	node = NULL;
 	if ((db = store_open(dbpath, err, sizeof(err))) == NULL) {
@@ -927,7 +769,7 @@ test_node(void)
 				lat = (now_s() - t0) * 1000;
 				break;
 			}
-			sleep_ms(1);
+			etcdtest_sleep_ms(1);
 		}
 		if (lat < 0)
 			ok = 0;
@@ -959,7 +801,7 @@ test_node(void)
 			lat = now_s() - t0;
 			break;
 		}
-		sleep_ms(20);
+		etcdtest_sleep_ms(20);
 	}
 	tap_ok(lat > 0 && lat <= 4.0, "the agent stopped: stale in the node's store after %.2f s "
 	    "(TTL 3 s)", lat);
@@ -978,7 +820,7 @@ test_node(void)
 	etcd_node_stop(node);
 	node = NULL;
 	{
-		struct etcd *e = client("012", 10000);
+		struct etcd *e = etcdtest_client("012", 10000);
 
 		etcd_put(e, PREFIX "/node/hosts/n2", "{\"msrs\":{}}", 11, 0, NULL, err, sizeof(err));
 		etcd_free(e);
@@ -986,7 +828,7 @@ test_node(void)
 	node = etcd_node_start(&c, PREFIX "/node", dbpath, "test", 0, err, sizeof(err));
 	t0 = now_s();
 	while (now_s() - t0 < 5 && store_get_host(db, "n2", &h, err, sizeof(err)) == -1)
-		sleep_ms(10);
+		etcdtest_sleep_ms(10);
 	etcd_node_status(node, &st);
 	tap_ok(store_get_host(db, "n2", &h, err, sizeof(err)) == 0 && st.listings == 0,
 	    "a restarted node catches up from its revision without listing (%llu listings)",
@@ -1004,7 +846,7 @@ cleanup:
 static void
 test_resume(void)
 {
-	struct etcd *e = client("012", 15000);
+	struct etcd *e = etcdtest_client("012", 15000);
 	struct syncer *s;
 	char err[256], out[256], arg[64];
 	int64_t rev = 0, last;
@@ -1043,7 +885,7 @@ test_resume(void)
 static void
 test_compaction_live(void)
 {
-	struct etcd *e = client("01", 15000);
+	struct etcd *e = etcdtest_client("01", 15000);
 	struct syncer *s;
 	char err[256], out[256], arg[64];
 	int64_t rev = 0;
@@ -1059,7 +901,7 @@ test_compaction_live(void)
 	snprintf(arg, sizeof(arg), "compact %lld --physical", (long long)rev);
 	rc = etcdctl("01", out, sizeof(out), arg);
 	tap_ok(rc == 0, "compacted to %lld with member 2 down", (long long)rev);
-	member_start(2);
+	etcdtest_member_start(2);
 	tap_ok(rec_wait(&s->rec, &mark, "begin", 30) > 0, "the sync found its revision compacted "
 	    "and lists again");
 	tap_ok(rec_wait(&s->rec, &mark, "put c2", 5) > 0 && rec_has(&s->rec, 0, "put c1") &&
@@ -1080,19 +922,19 @@ test_no_leader(void)
 	double t0;
 	int rc, i;
 
-	kill(members[0].pid, SIGSTOP);
-	kill(members[1].pid, SIGSTOP);
-	sleep_ms(2000);
-	e = client("2", 2500);
+	kill(etcdtest_members[0].pid, SIGSTOP);
+	kill(etcdtest_members[1].pid, SIGSTOP);
+	etcdtest_sleep_ms(2000);
+	e = etcdtest_client("2", 2500);
 	t0 = now_s();
 	rc = etcd_get(e, PREFIX "/ready", &v, NULL, NULL, err, sizeof(err));
 	tap_ok(rc == -1 && strstr(err, "no leader") != NULL,
 	    "a member without a leader answers \"no leader\" (retried for %.1f s: %s)", now_s() - t0, err);
 	free(v);
 	etcd_free(e);
-	kill(members[0].pid, SIGCONT);
-	kill(members[1].pid, SIGCONT);
-	for (i = 0; i < NMEMBERS; i++)
+	kill(etcdtest_members[0].pid, SIGCONT);
+	kill(etcdtest_members[1].pid, SIGCONT);
+	for (i = 0; i < ETCDTEST_MEMBERS; i++)
 		member_wait(i);
 }
 
@@ -1120,13 +962,13 @@ static void
 test_all_down(void)
 {
 	struct pending_put p;
-	struct etcd *e = client("012", 1500), *g;
+	struct etcd *e = etcdtest_client("012", 1500), *g;
 	pthread_t th;
 	char err[256], *v = NULL;
 	double t0;
 	int i, rc;
 
-	cluster_kill_all();
+	etcdtest_kill_all();
 	errno = 0;
 	t0 = now_s();
 	rc = etcd_put(e, PREFIX "/hosts/x", "x", 1, 0, NULL, err, sizeof(err));
@@ -1135,21 +977,21 @@ test_all_down(void)
 	etcd_free(e);
 
 	memset(&p, 0, sizeof(p));
-	p.e = client("012", 0);
+	p.e = etcdtest_client("012", 0);
 	pthread_create(&th, NULL, pending_main, &p);
-	sleep_ms(3000);
+	etcdtest_sleep_ms(3000);
 	tap_ok(!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE),
 	    "an unbounded put is still retrying after 3 s with every member down");
-	for (i = 0; i < NMEMBERS; i++)
-		member_start(i);
+	for (i = 0; i < ETCDTEST_MEMBERS; i++)
+		etcdtest_member_start(i);
 	t0 = now_s();
 	while (!__atomic_load_n(&p.done, __ATOMIC_ACQUIRE) && now_s() - t0 < 30)
-		sleep_ms(50);
+		etcdtest_sleep_ms(50);
 	tap_ok(__atomic_load_n(&p.done, __ATOMIC_ACQUIRE) && p.rc == 0 && p.rev > 0,
 	    "the put is acknowledged %.1f s after the members return %s", now_s() - t0,
 	    p.rc ? p.err : "");
 	pthread_join(th, NULL);
-	g = client("012", 10000);
+	g = etcdtest_client("012", 10000);
 	rc = etcd_get(g, PREFIX "/hosts/down", &v, NULL, NULL, err, sizeof(err));
 	tap_ok(rc == 0 && strcmp(v, "{\"down\":1}") == 0, "the retried write is in etcd");
 	free(v);
@@ -1158,19 +1000,19 @@ test_all_down(void)
 
 	/* etcd_stop() ends a retrying request. */
 	member_kill(1);
-	e = client("1", 0);
+	e = etcdtest_client("1", 0);
 	memset(&p, 0, sizeof(p));
 	p.e = e;
 	pthread_create(&th, NULL, pending_main, &p);
-	sleep_ms(500);
+	etcdtest_sleep_ms(500);
 	t0 = now_s();
 	etcd_stop(e);
 	pthread_join(th, NULL);
 	tap_ok(p.rc == -1 && now_s() - t0 < 1.5, "etcd_stop ends a retrying put in %.2f s (%s)",
 	    now_s() - t0, p.err);
 	etcd_free(e);
-	member_start(1);
-	for (i = 0; i < NMEMBERS; i++)
+	etcdtest_member_start(1);
+	for (i = 0; i < ETCDTEST_MEMBERS; i++)
 		member_wait(i);
 }
 
@@ -1198,7 +1040,7 @@ test_auth(void)
 			tap_diag("etcdctl %s: %s", setup[i], out);
 	tap_ok(rc == 0, "auth enabled with a user for the prefix: %s", out);
 
-	conf_of(&c, "012");
+	etcdtest_conf(&c, "012");
 	c.user = "agent";
 	c.password = "agentpw";
 	c.retry_ms = 10000;
@@ -1213,7 +1055,7 @@ test_auth(void)
 	rc = etcd_put(e, "/elsewhere", "x", 1, 0, NULL, err, sizeof(err));
 	tap_ok(rc == -1 && errno == EACCES, "outside the user's prefix: EACCES (%s)", err);
 	/* Tokens live 2 s on these members. */
-	sleep_ms(3500);
+	etcdtest_sleep_ms(3500);
 	rc = etcd_get(e, PREFIX "/hosts/a1", &v, NULL, NULL, err, sizeof(err));
 	tap_ok(rc == 0, "an expired token is renewed transparently %s", rc ? err : "");
 	free(v);
@@ -1228,7 +1070,7 @@ test_auth(void)
 	tap_ok(rec_wait(&s->rec, &mark, "put a1", 10) > 0 &&
 	    rec_wait(&s->rec, &mark, "synced 1", 5) > 0, "a sync lists with a token");
 	e = etcd_new(&c, err, sizeof(err));
-	sleep_ms(2500);
+	etcdtest_sleep_ms(2500);
 	etcd_put(e, PREFIX "/hosts/a2", "{\"a\":2}", 7, 0, NULL, err, sizeof(err));
 	tap_ok(rec_wait(&s->rec, &mark, "put a2", 5) > 0, "its watch outlives the token");
 	etcd_free(e);
@@ -1243,7 +1085,7 @@ test_auth(void)
 	v = NULL;
 	etcd_free(e);
 
-	conf_of(&c, "012");
+	etcdtest_conf(&c, "012");
 	c.retry_ms = 5000;
 	e = etcd_new(&c, err, sizeof(err));
 	errno = 0;
@@ -1265,7 +1107,7 @@ test_tls(void)
 	struct etcd *e;
 	char cmd[4096], curl[64], purl[64], dir[300], name[300], log[300], ca[300], crt[300],
 	    key[300], err[512], *v = NULL;
-	unsigned cport = free_port(), pport = free_port();
+	unsigned cport = etcdtest_free_port(), pport = etcdtest_free_port();
 	pid_t pid;
 	int rc, fd;
 
@@ -1281,19 +1123,19 @@ test_tls(void)
 	    "-keyout $n.key -out $n.csr -subj /CN=$n && "
 	    "printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >$n.ext && "
 	    "openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-	    "-out $n.pem -days 1 -extfile $n.ext || exit 1; done", tmpdir);
+	    "-out $n.pem -days 1 -extfile $n.ext || exit 1; done", etcdtest_dir);
 	rc = system(cmd);
 	tap_ok(rc == 0, "openssl made a CA, a server and a client certificate");
 	if (rc != 0)
 		return;
 	snprintf(curl, sizeof(curl), "https://127.0.0.1:%u", cport);
 	snprintf(purl, sizeof(purl), "http://127.0.0.1:%u", pport);
-	snprintf(dir, sizeof(dir), "%s/tls.etcd", tmpdir);
+	snprintf(dir, sizeof(dir), "%s/tls.etcd", etcdtest_dir);
 	snprintf(name, sizeof(name), "tls=%s", purl);
-	snprintf(log, sizeof(log), "%s/tls-member.log", tmpdir);
-	snprintf(ca, sizeof(ca), "%s/ca.pem", tmpdir);
-	snprintf(crt, sizeof(crt), "%s/server.pem", tmpdir);
-	snprintf(key, sizeof(key), "%s/server.key", tmpdir);
+	snprintf(log, sizeof(log), "%s/tls-member.log", etcdtest_dir);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", etcdtest_dir);
+	snprintf(crt, sizeof(crt), "%s/server.pem", etcdtest_dir);
+	snprintf(key, sizeof(key), "%s/server.key", etcdtest_dir);
 	if ((pid = fork()) == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if ((fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) >= 0) {
@@ -1308,7 +1150,7 @@ test_tls(void)
 		    "--logger", "zap", "--log-outputs", "stderr", "--log-level", "warn", (char *)NULL);
 		_exit(127);
 	}
-	tls_pid = pid;
+	etcdtest_tls_pid = pid;
 
 	memset(&c, 0, sizeof(c));
 	c.endpoints[0] = curl;
@@ -1317,8 +1159,8 @@ test_tls(void)
 	c.backoff_max_ms = 200;
 	c.retry_ms = 20000;
 	c.cacert = ca;
-	snprintf(crt, sizeof(crt), "%s/client.pem", tmpdir);
-	snprintf(key, sizeof(key), "%s/client.key", tmpdir);
+	snprintf(crt, sizeof(crt), "%s/client.pem", etcdtest_dir);
+	snprintf(key, sizeof(key), "%s/client.key", etcdtest_dir);
 	c.cert = crt;
 	c.key = key;
 	e = etcd_new(&c, err, sizeof(err));
@@ -1351,7 +1193,7 @@ test_tls(void)
 	etcd_free(e);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
-	tls_pid = 0;
+	etcdtest_tls_pid = 0;
 }
 
 static void
@@ -1385,46 +1227,26 @@ int
 main(void)
 {
 	struct syncer *s;
-	char *path, out[256];
-	const char *base;
+	char out[256];
 	struct etcd *e;
 	char err[256];
-	int i, rc;
+	int rc;
 
 	log_init("test-etcd", getenv("MIGCOMPAT_TEST_DEBUG") ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERR);
 	test_conf();
-	if (system("command -v etcd >/dev/null 2>&1 && command -v etcdctl >/dev/null 2>&1") != 0) {
+	if (!etcdtest_have_etcd()) {
 		tap_skip("etcd and etcdctl are not installed (Debian: etcd-server etcd-client)");
 		return tap_done();
 	}
-	base = getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp";
-	snprintf(tmpdir, sizeof(tmpdir), "%s/migcompat-etcd.XXXXXX", base);
-	if (mkdtemp(tmpdir) == NULL)
-		fatal("mkdtemp");
-	atexit(cluster_cleanup);
-	signal(SIGALRM, on_alarm);
-	alarm(240);
-	signal(SIGPIPE, SIG_IGN);
+	etcdtest_start("migcompat-etcd", 240);
 
-	cluster[0] = '\0';
-	for (i = 0; i < NMEMBERS; i++) {
-		members[i].cport = free_port();
-		members[i].pport = free_port();
-		snprintf(endpoint_buf[i], sizeof(endpoint_buf[i]), "http://127.0.0.1:%u",
-		    members[i].cport);
-		path = xasprintf("%sm%d=http://127.0.0.1:%u", i ? "," : "", i, members[i].pport);
-		strcat(cluster, path);
-		free(path);
-	}
-	for (i = 0; i < NMEMBERS; i++)
-		member_start(i);
-	e = client("012", 30000);
+	e = etcdtest_client("012", 30000);
 	rc = etcd_put(e, PREFIX "/ready", "1", 1, 0, NULL, err, sizeof(err));
-	tap_ok(rc == 0, "three-member cluster on ports %u %u %u is up %s", members[0].cport,
-	    members[1].cport, members[2].cport, rc ? err : "");
+	tap_ok(rc == 0, "three-member cluster on ports %u %u %u is up %s", etcdtest_members[0].cport,
+	    etcdtest_members[1].cport, etcdtest_members[2].cport, rc ? err : "");
 	etcd_free(e);
 	if (rc != 0) {
-		snprintf(out, sizeof(out), "tail -5 %s/m0.log", tmpdir);
+		snprintf(out, sizeof(out), "tail -5 %s/m0.log", etcdtest_dir);
 		if (system(out) != 0)
 			tap_diag("no log");
 		return tap_done();
