@@ -196,6 +196,87 @@ api_body_json(struct api_req *r, struct json_object **out)
 	return 0;
 }
 
+int
+api_scenario_arg(struct api_req *r, const char *s, enum vmspec_scenario *sc)
+{
+	if (s != NULL && vmspec_scenario_parse(s, sc) == -1) {
+		api_error(r, 400, "scenario: \"%.32s\" is not plain, nested, evmcs or evmcs-pv", s);
+		return -1;
+	}
+	return 0;
+}
+
+int
+api_policy_arg(struct api_req *r, const char *s, enum rules_policy *policy)
+{
+	if (s != NULL && rules_policy_parse(s, policy) == -1) {
+		api_error(r, 400, "policy: \"%.32s\" is not strict or effective", s);
+		return -1;
+	}
+	return 0;
+}
+
+/* The optional string key of body into buf; -1 after replying 400. */
+static int
+api_body_str(struct api_req *r, struct json_object *body, const char *key, char *buf, size_t bufsize,
+    const char **out)
+{
+	struct json_object *v;
+	char err[512];
+
+	*out = NULL;
+	if (!json_object_object_get_ex(body, key, &v))
+		return 0;
+	if (jsonu_str(v, key, buf, bufsize, err, sizeof(err)) == -1) {
+		api_error(r, 400, "%s", err);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+int
+api_body_scenario(struct api_req *r, struct json_object *body, enum vmspec_scenario *sc)
+{
+	const char *s;
+	char buf[32];
+
+	if (api_body_str(r, body, "scenario", buf, sizeof(buf), &s) == -1)
+		return -1;
+	return api_scenario_arg(r, s, sc);
+}
+
+int
+api_body_policy(struct api_req *r, struct json_object *body, enum rules_policy *policy)
+{
+	const char *s;
+	char buf[32];
+
+	if (api_body_str(r, body, "policy", buf, sizeof(buf), &s) == -1)
+		return -1;
+	return api_policy_arg(r, s, policy);
+}
+
+int
+api_body_vm(struct api_req *r, struct json_object *body, enum vmspec_scenario sc,
+    struct vmspec *vm)
+{
+	struct json_object *v;
+	char err[512];
+
+	if (json_object_object_get_ex(body, "vm", &v)) {
+		if (vmspec_from_json(v, vm, err, sizeof(err)) == -1) {
+			api_error(r, 400, "vm: %s", err);
+			return -1;
+		}
+		return 0;
+	}
+	if (api_body_scenario(r, body, &sc) == -1)
+		return -1;
+	vmspec_init(vm, sc);
+	return 0;
+}
+
 /* ---- routing ---- */
 
 /*

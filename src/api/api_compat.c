@@ -90,7 +90,7 @@ api_compat_get(struct api_req *r)
 	const struct profile *src, *dst;
 	enum vmspec_scenario sc = API_COMPAT_DEFAULT_SCENARIO;
 	enum rules_policy policy = RULES_POLICY_STRICT;
-	const char *from, *to, *s;
+	const char *from, *to;
 	struct vmspec vm;
 
 	if (api_query_only(r, q) == -1)
@@ -101,14 +101,9 @@ api_compat_get(struct api_req *r)
 		api_error(r, 400, "from and to are required (host ids)");
 		return;
 	}
-	if ((s = api_query(r, "scenario")) != NULL && vmspec_scenario_parse(s, &sc) == -1) {
-		api_error(r, 400, "scenario: \"%.32s\" is not plain, nested, evmcs or evmcs-pv", s);
+	if (api_scenario_arg(r, api_query(r, "scenario"), &sc) == -1 ||
+	    api_policy_arg(r, api_query(r, "policy"), &policy) == -1)
 		return;
-	}
-	if ((s = api_query(r, "policy")) != NULL && rules_policy_parse(s, &policy) == -1) {
-		api_error(r, 400, "policy: \"%.32s\" is not strict or effective", s);
-		return;
-	}
 	if ((src = api_compat_host(r, "from", from)) == NULL ||
 	    (dst = api_compat_host(r, "to", to)) == NULL)
 		return;
@@ -173,7 +168,7 @@ api_compat_post(struct api_req *r)
 	enum vmspec_scenario sc = API_COMPAT_DEFAULT_SCENARIO;
 	enum rules_policy policy = RULES_POLICY_STRICT;
 	struct json_object *body = NULL, *v;
-	char from[128] = "", to[128] = "", buf[32], err[512];
+	char from[128] = "", to[128] = "", err[512];
 	struct vmspec vm;
 
 	if (api_ctype_is(r, "application/xml") || api_ctype_is(r, "text/xml")) {
@@ -208,16 +203,8 @@ api_compat_post(struct api_req *r)
 		api_error(r, 400, "%s", err);
 		goto cleanup;
 	}
-	if (json_object_object_get_ex(body, "policy", &v)) {
-		if (jsonu_str(v, "policy", buf, sizeof(buf), err, sizeof(err)) == -1) {
-			api_error(r, 400, "%s", err);
-			goto cleanup;
-		}
-		if (rules_policy_parse(buf, &policy) == -1) {
-			api_error(r, 400, "policy: \"%s\" is not strict or effective", buf);
-			goto cleanup;
-		}
-	}
+	if (api_body_policy(r, body, &policy) == -1)
+		goto cleanup;
 	/* Query arguments fill what the body leaves out. */
 	if (from[0] == '\0' && api_query(r, "from") != NULL)
 		util_strlcpy(from, api_query(r, "from"), sizeof(from));
@@ -225,25 +212,8 @@ api_compat_post(struct api_req *r)
 		util_strlcpy(to, api_query(r, "to"), sizeof(to));
 	if (to[0] == '\0')
 		util_strlcpy(to, r->api->self_id, sizeof(to));
-	if (json_object_object_get_ex(body, "vm", &v)) {
-		if (vmspec_from_json(v, &vm, err, sizeof(err)) == -1) {
-			api_error(r, 400, "vm: %s", err);
-			goto cleanup;
-		}
-	} else {
-		if (json_object_object_get_ex(body, "scenario", &v)) {
-			if (jsonu_str(v, "scenario", buf, sizeof(buf), err, sizeof(err)) == -1) {
-				api_error(r, 400, "%s", err);
-				goto cleanup;
-			}
-			if (vmspec_scenario_parse(buf, &sc) == -1) {
-				api_error(r, 400, "scenario: \"%s\" is not plain, nested, evmcs or evmcs-pv",
-				    buf);
-				goto cleanup;
-			}
-		}
-		vmspec_init(&vm, sc);
-	}
+	if (api_body_vm(r, body, sc, &vm) == -1)
+		goto cleanup;
 	if (to[0] == '\0') {
 		api_error(r, 400, "to: no destination host given and this daemon has no host id");
 		goto cleanup;

@@ -104,26 +104,6 @@ api_fleet_update(struct api *a, const char *id, const struct profile *p)
 		log_warnx("fleet: host %s: %s", id, err);
 }
 
-static int
-api_fleet_policy(struct api_req *r, const char *s, enum rules_policy *policy)
-{
-	if (s != NULL && rules_policy_parse(s, policy) == -1) {
-		api_error(r, 400, "policy: \"%.32s\" is not strict or effective", s);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-api_fleet_scenario(struct api_req *r, const char *s, enum vmspec_scenario *sc)
-{
-	if (s != NULL && vmspec_scenario_parse(s, sc) == -1) {
-		api_error(r, 400, "scenario: \"%.32s\" is not plain, nested, evmcs or evmcs-pv", s);
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * The VM of a POSTed targets request: domain XML, or a JSON object
  * {"vm": {...}} or {"scenario": S}, with an optional "policy".
@@ -131,9 +111,8 @@ api_fleet_scenario(struct api_req *r, const char *s, enum vmspec_scenario *sc)
 static int
 api_fleet_vm_body(struct api_req *r, struct vmspec *vm, enum rules_policy *policy)
 {
-	struct json_object *body = NULL, *v;
-	enum vmspec_scenario sc = VMSPEC_NESTED;
-	char buf[32], err[512];
+	struct json_object *body = NULL;
+	char err[512];
 	int ret = -1;
 
 	if (api_ctype_is(r, "application/xml") || api_ctype_is(r, "text/xml")) {
@@ -156,30 +135,8 @@ api_fleet_vm_body(struct api_req *r, struct vmspec *vm, enum rules_policy *polic
 			goto cleanup;
 		}
 	}
-	if (json_object_object_get_ex(body, "policy", &v)) {
-		if (jsonu_str(v, "policy", buf, sizeof(buf), err, sizeof(err)) == -1) {
-			api_error(r, 400, "%s", err);
-			goto cleanup;
-		}
-		if (api_fleet_policy(r, buf, policy) == -1)
-			goto cleanup;
-	}
-	if (json_object_object_get_ex(body, "vm", &v)) {
-		if (vmspec_from_json(v, vm, err, sizeof(err)) == -1) {
-			api_error(r, 400, "vm: %s", err);
-			goto cleanup;
-		}
-	} else {
-		if (json_object_object_get_ex(body, "scenario", &v)) {
-			if (jsonu_str(v, "scenario", buf, sizeof(buf), err, sizeof(err)) == -1) {
-				api_error(r, 400, "%s", err);
-				goto cleanup;
-			}
-			if (api_fleet_scenario(r, buf, &sc) == -1)
-				goto cleanup;
-		}
-		vmspec_init(vm, sc);
-	}
+	if (api_body_policy(r, body, policy) == -1 || api_body_vm(r, body, VMSPEC_NESTED, vm) == -1)
+		goto cleanup;
 	ret = 0;
 cleanup:
 	json_object_put(body);
@@ -200,13 +157,13 @@ api_fleet_targets(struct api_req *r)
 
 	if (strcmp(r->method, "POST") == 0) {
 		if (api_query_only(r, qpost) == -1 ||
-		    api_fleet_policy(r, api_query(r, "policy"), &policy) == -1 ||
+		    api_policy_arg(r, api_query(r, "policy"), &policy) == -1 ||
 		    api_fleet_vm_body(r, vm, &policy) == -1)
 			goto cleanup;
 	} else {
 		if (api_query_only(r, qget) == -1 ||
-		    api_fleet_scenario(r, api_query(r, "scenario"), &sc) == -1 ||
-		    api_fleet_policy(r, api_query(r, "policy"), &policy) == -1)
+		    api_scenario_arg(r, api_query(r, "scenario"), &sc) == -1 ||
+		    api_policy_arg(r, api_query(r, "policy"), &policy) == -1)
 			goto cleanup;
 		vmspec_init(vm, sc);
 	}
@@ -233,7 +190,7 @@ api_fleet_groups(struct api_req *r)
 	int with_hosts = 1;
 	size_t len;
 
-	if (api_query_only(r, q) == -1 || api_fleet_policy(r, api_query(r, "policy"), &policy) == -1)
+	if (api_query_only(r, q) == -1 || api_policy_arg(r, api_query(r, "policy"), &policy) == -1)
 		return;
 	if (h != NULL) {
 		if (strcmp(h, "0") == 0 || strcmp(h, "false") == 0) {
@@ -270,7 +227,6 @@ api_fleet_baseline(struct api_req *r)
 	struct api_fleet_base b;
 	struct json_object *body = NULL, *hosts, *v;
 	const char **ids = NULL;
-	char buf[32];
 	size_t i, n;
 
 	memset(&b, 0, sizeof(b));
@@ -291,22 +247,8 @@ api_fleet_baseline(struct api_req *r)
 			goto cleanup;
 		}
 	}
-	if (json_object_object_get_ex(body, "scenario", &v)) {
-		if (jsonu_str(v, "scenario", buf, sizeof(buf), b.err, sizeof(b.err)) == -1) {
-			api_error(r, 400, "%s", b.err);
-			goto cleanup;
-		}
-		if (api_fleet_scenario(r, buf, &b.sc) == -1)
-			goto cleanup;
-	}
-	if (json_object_object_get_ex(body, "policy", &v)) {
-		if (jsonu_str(v, "policy", buf, sizeof(buf), b.err, sizeof(b.err)) == -1) {
-			api_error(r, 400, "%s", b.err);
-			goto cleanup;
-		}
-		if (api_fleet_policy(r, buf, &b.policy) == -1)
-			goto cleanup;
-	}
+	if (api_body_scenario(r, body, &b.sc) == -1 || api_body_policy(r, body, &b.policy) == -1)
+		goto cleanup;
 	n = json_object_array_length(hosts);
 	if (n == 0 || n > API_FLEET_MAX_BASELINE) {
 		api_error(r, 400, "hosts: give 1 to %d host ids", API_FLEET_MAX_BASELINE);

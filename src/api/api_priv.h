@@ -11,7 +11,9 @@
 
 #include "api.h"
 #include "pcache.h"
+#include "rules.h"
 #include "store.h"
+#include "vmspec.h"
 
 struct json_object;
 struct MHD_Connection;
@@ -208,6 +210,24 @@ int api_query_only(struct api_req *r, const char *const *names);
  * replying 400 or 415.
  */
 int api_body_json(struct api_req *r, struct json_object **out);
+
+/*
+ * Parse a scenario or a policy argument s (NULL: *out unchanged).  Returns
+ * 0, or -1 after replying 400 naming the values allowed.
+ */
+int api_scenario_arg(struct api_req *r, const char *s, enum vmspec_scenario *sc);
+int api_policy_arg(struct api_req *r, const char *s, enum rules_policy *policy);
+
+/* The optional "scenario" or "policy" string of a JSON body, parsed as above. */
+int api_body_scenario(struct api_req *r, struct json_object *body, enum vmspec_scenario *sc);
+int api_body_policy(struct api_req *r, struct json_object *body, enum rules_policy *policy);
+
+/*
+ * The VM of a JSON body: its "vm" (a VM spec), or else that of its
+ * "scenario" (sc when there is none).  Returns 0, or -1 after replying 400.
+ */
+int api_body_vm(struct api_req *r, struct json_object *body, enum vmspec_scenario sc,
+    struct vmspec *vm);
 
 /* Nonzero if the Content-Type is (or starts with) type. */
 int api_ctype_is(struct api_req *r, const char *type);

@@ -227,57 +227,50 @@ fleet_groups(struct fleet *f, enum rules_policy policy, int with_hosts, size_t *
 	o = fleet_groups_order(f, policy);
 	n = o->n;
 	with_hosts = with_hosts != 0;
-	if (o->text[with_hosts] != NULL) {
-		/* Written before for this partition: a copy is all it takes. */
-		text = xmalloc(o->len[with_hosts] + 1);
-		memcpy(text, o->text[with_hosts], o->len[with_hosts] + 1);
-		if (len != NULL)
-			*len = o->len[with_hosts];
-		pthread_mutex_unlock(&f->lock);
-		pthread_mutex_unlock(&f->order_mu);
-		return text;
-	}
-	jbuf_init(&out);
-	jbuf_printf(&out, "{\"generation\":%" PRIu64 ",\"policy\":\"%s\",\"hosts\":%zu,"
-	    "\"n_classes\":%zu,\"classes\":[", f->generation, rules_policy_name(policy), f->n_hosts, n);
-	for (i = 0; i < n; i++) {
-		const struct fleet_class *c = &f->classes[o->slot[i]];
+	/* Written before for this partition, a copy is all it takes. */
+	if (o->text[with_hosts] == NULL) {
+		jbuf_init(&out);
+		jbuf_printf(&out, "{\"generation\":%" PRIu64 ",\"policy\":\"%s\",\"hosts\":%zu,"
+		    "\"n_classes\":%zu,\"classes\":[", f->generation, rules_policy_name(policy), f->n_hosts, n);
+		for (i = 0; i < n; i++) {
+			const struct fleet_class *c = &f->classes[o->slot[i]];
 
-		jbuf_printf(&out, "%s{\"class\":%zu,\"hash\":", i > 0 ? "," : "", i);
-		jbuf_str(&out, c->p->hash);
-		jbuf_puts(&out, ",\"cpu\":");
-		jbuf_str(&out, c->p->cpu.model_name);
-		jbuf_puts(&out, ",\"kernel\":");
-		jbuf_str(&out, c->p->kernel);
-		jbuf_printf(&out, ",\"hosts\":%zu", c->n);
-		if (with_hosts) {
-			jbuf_puts(&out, ",\"host_ids\":[");
-			for (k = 0; k < c->n; k++) {
-				if (k > 0)
-					jbuf_add(&out, ",", 1);
-				jbuf_str(&out, f->hosts[c->hosts[k]].id);
+			jbuf_printf(&out, "%s{\"class\":%zu,\"hash\":", i > 0 ? "," : "", i);
+			jbuf_str(&out, c->p->hash);
+			jbuf_puts(&out, ",\"cpu\":");
+			jbuf_str(&out, c->p->cpu.model_name);
+			jbuf_puts(&out, ",\"kernel\":");
+			jbuf_str(&out, c->p->kernel);
+			jbuf_printf(&out, ",\"hosts\":%zu", c->n);
+			if (with_hosts) {
+				jbuf_puts(&out, ",\"host_ids\":[");
+				for (k = 0; k < c->n; k++) {
+					if (k > 0)
+						jbuf_add(&out, ",", 1);
+					jbuf_str(&out, f->hosts[c->hosts[k]].id);
+				}
+				jbuf_puts(&out, "]");
+			}
+			jbuf_puts(&out, "}");
+		}
+		jbuf_puts(&out, "],\"order\":{");
+		for (sc = 0; sc < FLEET_NSCENARIOS; sc++) {
+			jbuf_printf(&out, "%s\"%s\":[", sc > 0 ? "," : "",
+			    vmspec_scenario_name((enum vmspec_scenario)sc));
+			for (i = 0; i < n; i++) {
+				const unsigned char *row = o->verdict + (sc * n + i) * n;
+
+				jbuf_printf(&out, "%s{\"class\":%zu,\"to\":[", i > 0 ? "," : "", i);
+				fleet_groups_row(&out, row, n, i, RULES_COMPATIBLE);
+				jbuf_puts(&out, "],\"unknown\":[");
+				fleet_groups_row(&out, row, n, i, RULES_UNKNOWN);
+				jbuf_puts(&out, "]}");
 			}
 			jbuf_puts(&out, "]");
 		}
-		jbuf_puts(&out, "}");
+		jbuf_puts(&out, "}}");
+		o->text[with_hosts] = jbuf_steal(&out, &o->len[with_hosts]);
 	}
-	jbuf_puts(&out, "],\"order\":{");
-	for (sc = 0; sc < FLEET_NSCENARIOS; sc++) {
-		jbuf_printf(&out, "%s\"%s\":[", sc > 0 ? "," : "",
-		    vmspec_scenario_name((enum vmspec_scenario)sc));
-		for (i = 0; i < n; i++) {
-			const unsigned char *row = o->verdict + (sc * n + i) * n;
-
-			jbuf_printf(&out, "%s{\"class\":%zu,\"to\":[", i > 0 ? "," : "", i);
-			fleet_groups_row(&out, row, n, i, RULES_COMPATIBLE);
-			jbuf_puts(&out, "],\"unknown\":[");
-			fleet_groups_row(&out, row, n, i, RULES_UNKNOWN);
-			jbuf_puts(&out, "]}");
-		}
-		jbuf_puts(&out, "]");
-	}
-	jbuf_puts(&out, "}}");
-	o->text[with_hosts] = jbuf_steal(&out, &o->len[with_hosts]);
 	text = xmalloc(o->len[with_hosts] + 1);
 	memcpy(text, o->text[with_hosts], o->len[with_hosts] + 1);
 	if (len != NULL)
