@@ -143,14 +143,8 @@ api_whatif(struct api_req *r)
 		req.params = (const char *const *)params;
 	}
 	if (json_object_object_get_ex(body, "scenario", &v)) {
-		if (jsonu_str(v, "scenario", buf, sizeof(buf), err, sizeof(err)) == -1) {
-			api_error(r, 400, "%s", err);
+		if (api_body_scenario(r, body, &sc) == -1)
 			goto cleanup;
-		}
-		if (vmspec_scenario_parse(buf, &sc) == -1) {
-			api_error(r, 400, "scenario: \"%.32s\" is not plain, nested, evmcs or evmcs-pv", buf);
-			goto cleanup;
-		}
 		req.scenario = (int)sc;
 	}
 	if (json_object_object_get_ex(body, "policy", &v)) {

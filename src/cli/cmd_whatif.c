@@ -232,10 +232,5 @@ cleanup:
 static int
 cmd_whatif_run(int argc, char **argv)
 {
-	struct httpc h = { .server = NULL };
-	int ret;
-
-	ret = cmd_whatif_main(argc, argv, &h);
-	httpc_clear(&h);
-	return ret;
+	return cli_with_httpc(argc, argv, cmd_whatif_main);
 }
