@@ -605,7 +605,7 @@ node_wait_host(struct store *db, const char *id, const char *hash, double timeou
 	while (now_s() - t0 < timeout_s) {
 		if (store_get_host(db, id, &h, err, sizeof(err)) == 0 && strcmp(h.cur.hash, hash) == 0)
 			return 0;
-		sleep_ms(5);
+		etcdtest_sleep_ms(5);
 	}
 	return -1;
 }
@@ -618,7 +618,7 @@ node_wait_host(struct store *db, const char *id, const char *hash, double timeou
 static void
 test_node_blobs(struct etcd_node *node, struct store *db, char **paths)
 {
-	struct etcd *e = client("012", 10000);
+	struct etcd *e = etcdtest_client("012", 10000);
 	struct etcd_node_status st0, st;
 	struct etcd_node *fresh = NULL;
 	struct etcd_record r;
@@ -676,8 +676,8 @@ test_node_blobs(struct etcd_node *node, struct store *db, char **paths)
 	    "from the watch and fetched (%llu errors)", (unsigned long long)(st0.errors - st.errors));
 
 	/* A new node lists: the blobs come by fetching. */
-	snprintf(dbpath, sizeof(dbpath), "%s/node2.db", tmpdir);
-	conf_of(&c, "012");
+	snprintf(dbpath, sizeof(dbpath), "%s/node2.db", etcdtest_dir);
+	etcdtest_conf(&c, "012");
 	fresh = etcd_node_start(&c, PREFIX "/node", dbpath, "test2", 0, err, sizeof(err));
 	db2 = store_open(dbpath, err, sizeof(err));
 	ok = fresh != NULL && db2 != NULL && node_wait_host(db2, "w1", p.hash, 10) == 0 &&
