@@ -289,9 +289,17 @@ rules_evmcs_check(struct rules_ctx *c, const struct rules_prep *s, const struct 
 	 */
 	if (d->ev_host && !s->ev_host) {
 		for (i = 0; i < RULES_E_NUM; i++) {
+			uint32_t unc;
+
 			viol = rules_evmcs_half(i, s->vmx[rules_evmcs_vslot[i]]) &
 			    ~rules_evmcs_host_keep(d, pv, i) & ~rules_evmcs_half(i, s->ev_view[pv][i]);
+			/* A source bit only an unconfirmed row of the KVM model gives: unknown. */
+			unc = viol & rules_evmcs_half(i, s->vmx_unk[rules_evmcs_vslot[i]]);
+			viol &= ~unc;
 			if (viol != 0 && rules_evmcs_bits(c, RULES_R_EVMCS_HOST_NARROWED, 1, i, viol,
+			    s->vmx[rules_evmcs_vslot[i]], d->vmx[rules_evmcs_vslot[i]]))
+				return 1;
+			if (unc != 0 && rules_evmcs_bits(c, RULES_R_KVM_UNCONFIRMED, 0, i, unc,
 			    s->vmx[rules_evmcs_vslot[i]], d->vmx[rules_evmcs_vslot[i]]))
 				return 1;
 		}
