@@ -38,6 +38,7 @@ extern const struct cli_cmd cmd_retire_entry;
 extern const struct cli_cmd cmd_whatif_entry;
 
 struct httpc;
+struct json_object;
 
 /*
  * Run fn, a subcommand that may talk to a daemon, with empty client
@@ -48,6 +49,12 @@ int cli_with_httpc(int argc, char **argv, int (*fn)(int argc, char **argv, struc
 
 /* Parse a --policy argument, or log that it is unknown and return -1. */
 int cli_policy(const char *arg, enum rules_policy *policy);
+
+/* Print o as indented JSON, "/" unescaped, and a newline on stdout. */
+void cli_print_json(struct json_object *o);
+
+/* Flush stdout: 0, or -1 after logging why (a full disk, a closed pipe). */
+int cli_flush(void);
 
 /* Print "migcompat NAME: usage: migcompat NAME USAGE" to stderr; returns CLI_EXIT_USAGE. */
 int cli_usage(const struct cli_cmd *cmd);

@@ -111,8 +111,7 @@ cmd_changes_run(int argc, char **argv)
 		goto cleanup;
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cli_print_json(o);
 	else
 		cmd_changes_print(o);
 	ret = CLI_EXIT_OK;

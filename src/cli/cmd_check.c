@@ -145,8 +145,7 @@ cmd_check_main(int argc, char **argv, struct httpc *h)
 	rules_prepare(dst);
 	if (json) {
 		ans = rules_check_json(src, dst, vm, policy);
-		printf("%s\n", json_object_to_json_string_ext(ans,
-		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cli_print_json(ans);
 		v = rules_verdict_of(src, dst, vm, policy);
 	} else {
 		v = rules_check_print(stdout, src, dst, vm, policy);

@@ -129,10 +129,8 @@ cmd_convert_run(int argc, char **argv)
 		json_object_object_add(o, "provenance", prov);
 	}
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_warn("stdout");
+	if (cli_flush() == -1)
 		goto cleanup;
-	}
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);

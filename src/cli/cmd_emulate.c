@@ -105,10 +105,8 @@ cmd_emulate_run(int argc, char **argv)
 	}
 	o = profile_to_json(&p);
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_warn("stdout");
+	if (cli_flush() == -1)
 		goto cleanup;
-	}
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);

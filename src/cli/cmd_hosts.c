@@ -138,8 +138,7 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 		goto cleanup;
 	}
 	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cli_print_json(o);
 		ret = CLI_EXIT_OK;
 		goto cleanup;
 	}

@@ -105,8 +105,7 @@ cmd_retire_run(int argc, char **argv)
 	if (json) {
 		o = json_object_new_object();
 		json_object_object_add(o, "hosts", json_object_get(all));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cli_print_json(o);
 		json_object_put(o);
 	}
 	ret = failed ? CLI_EXIT_USAGE : CLI_EXIT_OK;

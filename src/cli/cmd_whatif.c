@@ -212,14 +212,11 @@ cmd_whatif_main(int argc, char **argv, struct httpc *h)
 		goto cleanup;
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
-		    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+		cli_print_json(o);
 	else
 		cmd_whatif_print(o);
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		log_warn("stdout");
+	if (cli_flush() == -1)
 		goto cleanup;
-	}
 	ret = CLI_EXIT_OK;
 cleanup:
 	json_object_put(o);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "cli.h"
 #include "httpc.h"
 #include "log.h"
@@ -52,6 +54,23 @@ cli_policy(const char *arg, enum rules_policy *policy)
 {
 	if (rules_policy_parse(arg, policy) == -1) {
 		log_warnx("unknown policy \"%s\" (strict, effective)", arg);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cli_print_json(struct json_object *o)
+{
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY |
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+int
+cli_flush(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_warn("stdout");
 		return -1;
 	}
 	return 0;
