@@ -133,6 +133,13 @@ int etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int
     int64_t *rev, char *err, size_t errsize);
 
 /*
+ * Put value under key (lease 0: none) only if key does not exist, in one
+ * transaction.  *created receives 1 if it was put, 0 if key was there.
+ */
+int etcd_put_new(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
+    int *created, char *err, size_t errsize);
+
+/*
  * Get key.  On success *value is an allocated NUL-terminated copy of the
  * value (caller frees) and *len its length; kv, if not NULL, receives the
  * revisions and lease (its key and value pointers are cleared).  -1 with

@@ -243,25 +243,13 @@ int
 etcd_gc_lock(struct etcd *e, const char *prefix, const char *owner, int64_t *lease,
     char *err, size_t errsize)
 {
-	struct etcd_cmp cmp;
-	struct etcd_op op;
 	char *key = etcd_record_gc_key(prefix, "lock");
 	int ok = 0, ret = -1;
 
 	*lease = 0;
 	if (etcd_lease_grant(e, ETCD_GC_LOCK_TTL, lease, NULL, err, errsize) == -1)
 		goto cleanup;
-	memset(&cmp, 0, sizeof(cmp));
-	cmp.key = key;
-	cmp.target = ETCD_CMP_CREATE;
-	cmp.result = ETCD_CMP_EQUAL;
-	memset(&op, 0, sizeof(op));
-	op.type = ETCD_OP_PUT;
-	op.key = key;
-	op.value = owner;
-	op.len = strlen(owner);
-	op.lease = *lease;
-	if (etcd_txn(e, &cmp, 1, &op, 1, NULL, 0, &ok, NULL, err, errsize) == -1)
+	if (etcd_put_new(e, key, owner, strlen(owner), *lease, &ok, err, errsize) == -1)
 		goto cleanup;
 	ret = ok ? 0 : 1;
 cleanup:

@@ -32,6 +32,26 @@ etcd_put(struct etcd *e, const char *key, const void *value, size_t len, int64_t
 }
 
 int
+etcd_put_new(struct etcd *e, const char *key, const void *value, size_t len, int64_t lease,
+    int *created, char *err, size_t errsize)
+{
+	struct etcd_cmp cmp;
+	struct etcd_op op;
+
+	memset(&cmp, 0, sizeof(cmp));
+	cmp.key = key;
+	cmp.target = ETCD_CMP_CREATE;
+	cmp.result = ETCD_CMP_EQUAL;
+	memset(&op, 0, sizeof(op));
+	op.type = ETCD_OP_PUT;
+	op.key = key;
+	op.value = value;
+	op.len = len;
+	op.lease = lease;
+	return etcd_txn(e, &cmp, 1, &op, 1, NULL, 0, created, NULL, err, errsize);
+}
+
+int
 etcd_get(struct etcd *e, const char *key, char **value, size_t *len, struct etcd_kv *kv,
     char *err, size_t errsize)
 {

@@ -69,23 +69,12 @@ etcd_upload_arm(struct etcd_upload *u)
 static int
 etcd_upload_blob(struct etcd_upload *u, const struct profile *p, char *err, size_t errsize)
 {
-	struct etcd_cmp cmp;
-	struct etcd_op op;
 	char *key, *blob;
-	int ok, ret;
+	int created, ret;
 
 	key = etcd_record_profile_key(u->prefix, p->hash);
 	blob = store_blob_json(p);
-	memset(&cmp, 0, sizeof(cmp));
-	cmp.key = key;
-	cmp.target = ETCD_CMP_CREATE;
-	cmp.result = ETCD_CMP_EQUAL;
-	memset(&op, 0, sizeof(op));
-	op.type = ETCD_OP_PUT;
-	op.key = key;
-	op.value = blob;
-	op.len = strlen(blob);
-	ret = etcd_txn(u->e, &cmp, 1, &op, 1, NULL, 0, &ok, NULL, err, errsize);
+	ret = etcd_put_new(u->e, key, blob, strlen(blob), 0, &created, err, errsize);
 	free(key);
 	free(blob);
 	return ret;
