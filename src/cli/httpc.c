@@ -59,8 +59,6 @@ httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize)
 int
 httpc_option(struct httpc *h, int c, const char *arg)
 {
-	char err[1024];
-
 	switch (c) {
 	case HTTPC_OPT_SERVER:
 		h->server = arg;
@@ -71,10 +69,7 @@ httpc_option(struct httpc *h, int c, const char *arg)
 		h->remote = 1;
 		return 1;
 	case HTTPC_OPT_TOKEN_FILE:
-		if (httpc_load_token(h, arg, err, sizeof(err)) == -1) {
-			log_warnx("--token-file: %s", err);
-			return -1;
-		}
+		h->token_file = arg;
 		return 1;
 	case HTTPC_OPT_CACERT:
 		h->cacert = arg;
@@ -91,14 +86,21 @@ httpc_option(struct httpc *h, int c, const char *arg)
 }
 
 int
-httpc_options_check(const struct httpc *h)
+httpc_options_check(struct httpc *h)
 {
+	char err[1024];
+
 	if (h->key != NULL && h->cert == NULL) {
 		log_warnx("--key goes with --cert");
 		return -1;
 	}
 	if ((h->cacert != NULL || h->cert != NULL) && h->server == NULL) {
 		log_warnx("--cacert, --cert and --key go with --server https://...");
+		return -1;
+	}
+	if (h->token_file != NULL && h->token == NULL &&
+	    httpc_load_token(h, h->token_file, err, sizeof(err)) == -1) {
+		log_warnx("--token-file: %s", err);
 		return -1;
 	}
 	return 0;

@@ -16,6 +16,7 @@ struct profile;
 struct httpc {
 	const char *server;		/* "http://host:7480", NULL: use socket */
 	const char *socket;		/* Unix socket path, NULL: the default */
+	const char *token_file;		/* --token-file, read by httpc_options_check */
 	char *token;			/* bearer token, sent on every request; NULL none */
 	const char *cacert;		/* CA file to verify an HTTPS server, NULL: the system's */
 	const char *cert;		/* client certificate (PEM), NULL none */
@@ -48,9 +49,9 @@ enum {
 
 /*
  * Take getopt_long's code c with its argument arg if it is one of
- * HTTPC_LONGOPTS: returns 1 (recorded in h; the token file is read now),
- * 0 when c is not one of them, or -1 after logging why (an unreadable or
- * empty token file; the caller exits with CLI_EXIT_USAGE).
+ * HTTPC_LONGOPTS: returns 1 (recorded in h; nothing is allocated, so a
+ * command may stop with a usage error before httpc_options_check), or 0
+ * when c is not one of them.
  */
 int httpc_option(struct httpc *h, int c, const char *arg);
 
@@ -62,9 +63,11 @@ int httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsiz
 
 /*
  * After the options: -1 after logging why when they do not go together
- * (--key without --cert, TLS files without --server), else 0.
+ * (--key without --cert, TLS files without --server) or the token file
+ * is unreadable or empty, else 0 with the token read into h->token (free
+ * it with httpc_clear).
  */
-int httpc_options_check(const struct httpc *h);
+int httpc_options_check(struct httpc *h);
 
 /* Free what h owns. */
 void httpc_clear(struct httpc *h);
