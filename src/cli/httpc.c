@@ -193,8 +193,10 @@ httpc_once(const struct httpc *h, const char *method, const char *path, const ch
 	}
 	*status = r.status;
 	if (r.status == 503) {
+		/* Without Retry-After (0), the backoff of a dropped connection. */
 		*again = 1;
-		*wait_ms = r.retry_after > 5 ? 5000 : r.retry_after * 1000;
+		if (r.retry_after > 0)
+			*wait_ms = r.retry_after > 5 ? 5000 : r.retry_after * 1000;
 	}
 	*resp = r.body;
 	r.body = NULL;
