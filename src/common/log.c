@@ -73,33 +73,42 @@ log_set_level(enum log_level max_level)
 	__atomic_store_n(&log_max, max_level, __ATOMIC_RELAXED);
 }
 
+/* The escape of byte c as log_vis() writes it, into e (no NUL); returns its length (1 to 4). */
+static size_t
+log_vis_byte(unsigned char c, char e[4])
+{
+	static const char oct[] = "01234567";
+	size_t el = 0;
+
+	switch (c) {
+	case '\n': e[el++] = '\\'; e[el++] = 'n'; break;
+	case '\r': e[el++] = '\\'; e[el++] = 'r'; break;
+	case '\t': e[el++] = '\\'; e[el++] = 't'; break;
+	case '\\': e[el++] = '\\'; e[el++] = '\\'; break;
+	default:
+		if (c < 0x20 || c >= 0x7f) {
+			e[el++] = '\\';
+			e[el++] = oct[c >> 6];
+			e[el++] = oct[(c >> 3) & 7];
+			e[el++] = oct[c & 7];
+		} else {
+			e[el++] = (char)c;
+		}
+	}
+	return el;
+}
+
 size_t
 log_vis(char *dst, size_t dstsize, const char *src)
 {
-	static const char oct[] = "01234567";
 	const unsigned char *s = (const unsigned char *)src;
-	char e[5];
+	char e[4];
 	size_t n = 0, k, el;
 
 	if (dstsize == 0)
 		return 0;
 	for (; *s != '\0'; s++) {
-		el = 0;
-		switch (*s) {
-		case '\n': e[el++] = '\\'; e[el++] = 'n'; break;
-		case '\r': e[el++] = '\\'; e[el++] = 'r'; break;
-		case '\t': e[el++] = '\\'; e[el++] = 't'; break;
-		case '\\': e[el++] = '\\'; e[el++] = '\\'; break;
-		default:
-			if (*s < 0x20 || *s >= 0x7f) {
-				e[el++] = '\\';
-				e[el++] = oct[*s >> 6];
-				e[el++] = oct[(*s >> 3) & 7];
-				e[el++] = oct[*s & 7];
-			} else {
-				e[el++] = (char)*s;
-			}
-		}
+		el = log_vis_byte(*s, e);
 		if (n + el >= dstsize)
 			break;
 		for (k = 0; k < el; k++)
@@ -107,6 +116,34 @@ log_vis(char *dst, size_t dstsize, const char *src)
 	}
 	dst[n] = '\0';
 	return n;
+}
+
+size_t
+log_vis_len(const char *src)
+{
+	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "(null)");
+	char e[4];
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += log_vis_byte(*s, e);
+	return n;
+}
+
+void
+log_vis_print(FILE *f, const char *src, size_t width)
+{
+	const unsigned char *s = (const unsigned char *)(src != NULL ? src : "(null)");
+	char e[4];
+	size_t n = 0, el;
+
+	for (; *s != '\0'; s++) {
+		el = log_vis_byte(*s, e);
+		fwrite(e, 1, el, f);
+		n += el;
+	}
+	for (; n < width; n++)
+		putc(' ', f);
 }
 
 static void __attribute__((format(printf, 3, 0)))

@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 3,
@@ -35,6 +36,18 @@ void log_set_level(enum log_level max_level);
  * always NUL-terminated (dstsize > 0).  Returns the length written.
  */
 size_t log_vis(char *dst, size_t dstsize, const char *src);
+
+/* The length of src escaped as log_vis() escapes it, all of it (NULL: as "(null)"). */
+size_t log_vis_len(const char *src);
+
+/*
+ * Write all of src to f escaped as log_vis() does, then spaces up to width
+ * columns (0: none); NULL is written "(null)", as printf writes it.  For
+ * text a host profile or a client chose, printed to a terminal: it can
+ * neither break a line nor carry control sequences, and it takes as many
+ * columns as log_vis_len() says.
+ */
+void log_vis_print(FILE *f, const char *src, size_t width);
 
 /*
  * 1 if env (JOURNAL_STREAM, "DEVICE:INODE" in decimal) names the file open

@@ -61,6 +61,42 @@ main(void)
 	    "control bytes escaped, one line: %s", out);
 	tap_ok(strchr(out, '\n') == out + strlen(out) - 1, "exactly one newline, at the end");
 
+	/*
+	 * log_vis_print writes what log_vis writes, all of it however long,
+	 * padded to the width; log_vis_len is its length.  Every byte.
+	 */
+	{
+		char all[256], big[4096], vis[4 * sizeof(all) + 1], *text = NULL;
+		size_t n, len = 0, i;
+		FILE *m;
+
+		for (i = 1; i < 256; i++)
+			all[i - 1] = (char)i;
+		all[255] = '\0';
+		n = log_vis(vis, sizeof(vis), all);
+		m = open_memstream(&text, &len);
+		log_vis_print(m, all, n + 3);
+		fclose(m);
+		tap_ok(log_vis_len(all) == n && len == n + 3 && memcmp(text, vis, n) == 0 &&
+		    strcmp(text + n, "   ") == 0 && strspn(text, " !\"#$%&'()*+,-./0123456789:;<=>?@"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~") == len,
+		    "log_vis_print: as log_vis, printable ASCII only, padded (%zu of %zu)", len, n);
+		free(text);
+		memset(big, '\033', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		m = open_memstream(&text, &len);
+		log_vis_print(m, big, 10);
+		fclose(m);
+		tap_ok(len == 4 * (sizeof(big) - 1) && log_vis_len(big) == len &&
+		    strncmp(text, "\\033\\033", 8) == 0, "log_vis_print: a long text whole, no padding");
+		free(text);
+		m = open_memstream(&text, &len);
+		log_vis_print(m, NULL, 0);
+		fclose(m);
+		tap_ok(strcmp(text, "(null)") == 0 && log_vis_len(NULL) == 6, "log_vis_print: NULL as printf");
+		free(text);
+	}
+
 	/* JOURNAL_STREAM must name the very file on the descriptor. */
 	f = tmpfile();
 	fstat(fileno(f), &st);
