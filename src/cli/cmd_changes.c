@@ -49,9 +49,10 @@ cmd_changes_print(struct json_object *o)
 		n = json_object_array_length(a);
 		for (i = 0; i < n; i++) {
 			e = json_object_array_get_idx(a, i);
-			printf("%-20s %7s  %10s  %s\n", cmd_changes_str(e, "time", "-"),
-			    cmd_changes_str(e, "version", "-"), cmd_changes_str(e, "transition", "-"),
-			    cmd_changes_str(e, "host", "-"));
+			printf("%-20s %7s  %10s  ", cmd_changes_str(e, "time", "-"),
+			    cmd_changes_str(e, "version", "-"), cmd_changes_str(e, "transition", "-"));
+			log_vis_print(stdout, cmd_changes_str(e, "host", "-"), 0);
+			putchar('\n');
 		}
 	}
 	if (!json_object_object_get_ex(o, "transitions", &a))

@@ -123,9 +123,11 @@ cmd_diff_server(const struct httpc *h, int argc, char **argv, int json)
 			json_object_object_get_ex(v, "version", &tv);
 			json_object_object_get_ex(f, "kernel", &fk);
 			json_object_object_get_ex(v, "kernel", &tk);
-			printf("host %s: version %s (%s) -> version %s (%s)\n", argv[0],
-			    json_object_get_string(fv), json_object_get_string(fk),
-			    json_object_get_string(tv), json_object_get_string(tk));
+			printf("host %s: version %s (", argv[0], json_object_get_string(fv));
+			log_vis_print(stdout, json_object_get_string(fk), 0);
+			printf(") -> version %s (", json_object_get_string(tv));
+			log_vis_print(stdout, json_object_get_string(tk), 0);
+			printf(")\n");
 		}
 	}
 	cmd_diff_print(d, json);

@@ -47,14 +47,19 @@ cmd_groups_print(const char *text, size_t len)
 		json_object_object_get_ex(c, "hosts", &v);
 		printf("  class %zu: %s hosts", i, json_object_get_string(v));
 		json_object_object_get_ex(c, "cpu", &v);
-		printf(", %s", json_object_get_string(v));
+		printf(", ");
+		log_vis_print(stdout, json_object_get_string(v), 0);
 		json_object_object_get_ex(c, "kernel", &v);
-		if (json_object_get_string_len(v) > 0)
-			printf(", kernel %s", json_object_get_string(v));
+		if (json_object_get_string_len(v) > 0) {
+			printf(", kernel ");
+			log_vis_print(stdout, json_object_get_string(v), 0);
+		}
 		if (json_object_object_get_ex(c, "host_ids", &ids)) {
 			printf(":");
-			for (j = 0; j < json_object_array_length(ids); j++)
-				printf(" %s", json_object_get_string(json_object_array_get_idx(ids, j)));
+			for (j = 0; j < json_object_array_length(ids); j++) {
+				putchar(' ');
+				log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(ids, j)), 0);
+			}
 		}
 		printf("\n");
 	}

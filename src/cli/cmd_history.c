@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "clitable.h"
 #include "hostid.h"
 #include "httpc.h"
 #include "log.h"
@@ -23,18 +24,14 @@ const struct cli_cmd cmd_history_entry = {
 	"list the profile versions a migcompatd stored for a host", cmd_history_run,
 };
 
-/* The string member key of o, "-" when absent, null or empty. */
-static const char *
-cmd_history_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-	const char *s;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return "-";
-	s = json_object_get_string(v);
-	return s[0] != '\0' ? s : "-";
-}
+/* The columns of the text table: title and the member each version shows. */
+static const struct clitable_col cmd_history_cols[] = {
+	{ "VERSION", "version" },
+	{ "STORED", "stored_at" },
+	{ "COLLECTED", "collected_at" },
+	{ "KERNEL", "kernel" },
+	{ "CPU", "cpu" },
+};
 
 static int
 cmd_history_run(int argc, char **argv)
@@ -48,7 +45,6 @@ cmd_history_run(int argc, char **argv)
 	struct json_object *o = NULL, *a, *e;
 	char path[256], err[1024];
 	long status;
-	size_t i, n;
 	int json = 0, c, r, ret = CLI_EXIT_USAGE;
 
 	optind = 1;
@@ -87,14 +83,8 @@ cmd_history_run(int argc, char **argv)
 		log_warnx("%s: the daemon's history has no \"versions\" array", argv[optind]);
 		goto cleanup;
 	}
-	n = json_object_array_length(a);
-	printf("%7s  %-20s %-20s %-24s %s\n", "VERSION", "STORED", "COLLECTED", "KERNEL", "CPU");
-	for (i = 0; i < n; i++) {
-		e = json_object_array_get_idx(a, i);
-		printf("%7s  %-20s %-20s %-24s %s\n", cmd_history_str(e, "version"),
-		    cmd_history_str(e, "stored_at"), cmd_history_str(e, "collected_at"),
-		    cmd_history_str(e, "kernel"), cmd_history_str(e, "cpu"));
-	}
+	clitable_print(stdout, cmd_history_cols, sizeof(cmd_history_cols) / sizeof(cmd_history_cols[0]),
+	    a);
 	if (json_object_object_get_ex(o, "retired_at", &e) && json_object_is_type(e, json_type_string))
 		printf("retired at %s\n", json_object_get_string(e));
 	ret = CLI_EXIT_OK;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "clitable.h"
 #include "httpc.h"
 #include "log.h"
 
@@ -21,20 +22,8 @@ const struct cli_cmd cmd_hosts_entry = {
 	"list the hosts a migcompatd knows, with their current profile", cmd_hosts_run,
 };
 
-static const char *
-cmd_hosts_str(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-		return "-";
-	return json_object_get_string(v);
-}
-
 /* The columns of the text table: title and the member each row shows. */
-static const struct {
-	const char *title, *key;
-} cmd_hosts_cols[] = {
+static const struct clitable_col cmd_hosts_cols[] = {
 	{ "HOST", "id" },
 	{ "VERSION", "version" },
 	{ "KERNEL", "kernel" },
@@ -47,51 +36,21 @@ static const struct {
 #define CMD_HOSTS_NCOLS	(sizeof(cmd_hosts_cols) / sizeof(cmd_hosts_cols[0]))
 
 /*
- * The text of column k of host e into buf: "-" when absent, null or empty;
- * escaped as the logs are (\n, \033, bytes over 0x7e as \ooo), so that what
- * a profile says can neither break a row nor reach the terminal as control
- * sequences, and a cell is as wide as it is long.
- */
-static const char *
-cmd_hosts_cell(struct json_object *e, size_t k, char *buf, size_t bufsize)
-{
-	const char *s = cmd_hosts_str(e, cmd_hosts_cols[k].key);
-
-	log_vis(buf, bufsize, s[0] != '\0' ? s : "-");
-	return buf;
-}
-
-/*
- * Print the hosts of array a as a table whose columns are as wide as their
- * widest cell: nothing is cut.  A stale host (lost by the fleet store) has
- * the time it went stale, a retired one (--retired, --all) when it was retired.
+ * Print the hosts of array a as a table (clitable_print: nothing cut,
+ * profile text escaped).  A stale host (lost by the fleet store) has the
+ * time it went stale, a retired one (--retired, --all) when it was retired.
  */
 static void
 cmd_hosts_table(struct json_object *a, int retired)
 {
-	size_t w[CMD_HOSTS_NCOLS], col[CMD_HOSTS_NCOLS], i, k, nc = 0, n = json_object_array_length(a);
-	size_t len;
-	char buf[1024];
+	struct clitable_col col[CMD_HOSTS_NCOLS];
+	size_t k, nc = 0;
 
 	/* The RETIRED column only when retired hosts are asked for. */
 	for (k = 0; k < CMD_HOSTS_NCOLS; k++)
 		if (retired || strcmp(cmd_hosts_cols[k].key, "retired_at") != 0)
-			col[nc++] = k;
-	for (k = 0; k < nc; k++)
-		w[k] = strlen(cmd_hosts_cols[col[k]].title);
-	for (i = 0; i < n; i++)
-		for (k = 0; k < nc; k++)
-			if ((len = strlen(cmd_hosts_cell(json_object_array_get_idx(a, i), col[k], buf,
-			    sizeof(buf)))) > w[k])
-				w[k] = len;
-	for (k = 0; k < nc; k++)
-		printf("%-*s%s", k + 1 < nc ? (int)w[k] : 0, cmd_hosts_cols[col[k]].title,
-		    k + 1 < nc ? "  " : "\n");
-	for (i = 0; i < n; i++)
-		for (k = 0; k < nc; k++)
-			printf("%-*s%s", k + 1 < nc ? (int)w[k] : 0,
-			    cmd_hosts_cell(json_object_array_get_idx(a, i), col[k], buf, sizeof(buf)),
-			    k + 1 < nc ? "  " : "\n");
+			col[nc++] = cmd_hosts_cols[k];
+	clitable_print(stdout, col, nc, a);
 }
 
 static int

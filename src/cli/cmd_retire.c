@@ -57,8 +57,9 @@ cmd_retire_one(const struct httpc *h, const char *id, struct json_object *all)
 		json_object_array_add(all, json_object_get(o));
 	} else {
 		json_object_object_get_ex(o, "already_retired", &v);
-		printf("%s: %s at %s\n", id, json_object_get_boolean(v) ? "retired already" : "retired",
-		    cmd_retire_str(o, "retired_at"));
+		printf("%s: %s at ", id, json_object_get_boolean(v) ? "retired already" : "retired");
+		log_vis_print(stdout, cmd_retire_str(o, "retired_at"), 0);
+		putchar('\n');
 	}
 	ret = 0;
 cleanup:

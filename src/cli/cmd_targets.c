@@ -57,8 +57,11 @@ cmd_targets_print(const char *text, size_t len)
 	printf(", policy %s:\n", json_object_get_string(v));
 	json_object_object_get_ex(o, "targets", &t);
 	n = json_object_array_length(t);
-	for (i = 0; i < n; i++)
-		printf("  %s\n", json_object_get_string(json_object_array_get_idx(t, i)));
+	for (i = 0; i < n; i++) {
+		printf("  ");
+		log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(t, i)), 0);
+		putchar('\n');
+	}
 	json_object_object_get_ex(o, "blocked", &t);
 	n = json_object_array_length(t);
 	if (n > 0)
@@ -68,7 +71,8 @@ cmd_targets_print(const char *text, size_t len)
 		json_object_object_get_ex(r, "hosts", &v);
 		printf("  %6s hosts: ", json_object_get_string(v));
 		json_object_object_get_ex(r, "message", &v);
-		printf("%s\n", v != NULL ? json_object_get_string(v) : "(no message)");
+		log_vis_print(stdout, v != NULL ? json_object_get_string(v) : "(no message)", 0);
+		putchar('\n');
 	}
 	json_object_object_get_ex(o, "unknown", &t);
 	json_object_object_get_ex(t, "hosts", &v);

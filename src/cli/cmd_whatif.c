@@ -43,8 +43,10 @@ cmd_whatif_hosts(struct json_object *o)
 
 	if (!json_object_object_get_ex(o, "hosts", &a) || !json_object_is_type(a, json_type_array))
 		return;
-	for (i = 0; i < json_object_array_length(a); i++)
-		printf("%s%s", i > 0 ? " " : "", json_object_get_string(json_object_array_get_idx(a, i)));
+	for (i = 0; i < json_object_array_length(a); i++) {
+		fputs(i > 0 ? " " : "", stdout);
+		log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(a, i)), 0);
+	}
 }
 
 /* One lost or gained target: its class and hosts, and for a lost one its reasons. */
@@ -64,13 +66,18 @@ cmd_whatif_target(struct json_object *t, int lost)
 	}
 	printf(": %s\n", cmd_whatif_str(t, "verdict"));
 	if (json_object_object_get_ex(t, "reasons", &r))
-		for (i = 0; i < json_object_array_length(r); i++)
-			printf("      %s%s\n", strcmp(cmd_whatif_str(json_object_array_get_idx(r, i), "effect"),
-			    "unknown") == 0 ? "unknown: " : "",
-			    cmd_whatif_str(json_object_array_get_idx(r, i), "message"));
+		for (i = 0; i < json_object_array_length(r); i++) {
+			printf("      %s", strcmp(cmd_whatif_str(json_object_array_get_idx(r, i), "effect"),
+			    "unknown") == 0 ? "unknown: " : "");
+			log_vis_print(stdout, cmd_whatif_str(json_object_array_get_idx(r, i), "message"), 0);
+			putchar('\n');
+		}
 	if (json_object_object_get_ex(t, "notes", &r))
-		for (i = 0; i < json_object_array_length(r); i++)
-			printf("      note: %s\n", json_object_get_string(json_object_array_get_idx(r, i)));
+		for (i = 0; i < json_object_array_length(r); i++) {
+			printf("      note: ");
+			log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(r, i)), 0);
+			putchar('\n');
+		}
 }
 
 static void
@@ -79,17 +86,21 @@ cmd_whatif_print(struct json_object *o)
 	struct json_object *a, *c, *v, *sc, *g;
 	size_t i, j;
 
-	printf("kernel %s: %s hosts change\n", cmd_whatif_str(o, "kernel"),
-	    json_object_object_get_ex(o, "hosts", &v) ? json_object_get_string(v) : "0");
+	printf("kernel ");
+	log_vis_print(stdout, cmd_whatif_str(o, "kernel"), 0);
+	printf(": %s hosts change\n", json_object_object_get_ex(o, "hosts", &v) ? json_object_get_string(v) : "0");
 	if (json_object_object_get_ex(o, "changes", &a))
 		for (i = 0; i < json_object_array_length(a); i++) {
 			c = json_object_array_get_idx(a, i);
 			json_object_object_get_ex(c, "class", &v);
-			printf("  class %s (kernel %s): %s", json_object_get_string(v),
-			    cmd_whatif_str(c, "kernel")[0] != '\0' ? cmd_whatif_str(c, "kernel") : "unknown",
-			    cmd_whatif_str(c, "outcome"));
-			if (strcmp(cmd_whatif_str(c, "outcome"), "unknown") == 0)
-				printf(": %s", cmd_whatif_str(c, "reason"));
+			printf("  class %s (kernel ", json_object_get_string(v));
+			log_vis_print(stdout, cmd_whatif_str(c, "kernel")[0] != '\0' ? cmd_whatif_str(c, "kernel") :
+			    "unknown", 0);
+			printf("): %s", cmd_whatif_str(c, "outcome"));
+			if (strcmp(cmd_whatif_str(c, "outcome"), "unknown") == 0) {
+				printf(": ");
+				log_vis_print(stdout, cmd_whatif_str(c, "reason"), 0);
+			}
 			printf(": ");
 			cmd_whatif_hosts(c);
 			printf("\n");
@@ -98,8 +109,13 @@ cmd_whatif_print(struct json_object *o)
 		for (i = 0; i < json_object_array_length(a); i++) {
 			c = json_object_array_get_idx(a, i);
 			json_object_object_get_ex(c, "class", &v);
-			printf("class %s, %s, kernel %s -> %s (", json_object_get_string(v),
-			    cmd_whatif_str(c, "cpu"), cmd_whatif_str(c, "kernel"), cmd_whatif_str(c, "new_kernel"));
+			printf("class %s, ", json_object_get_string(v));
+			log_vis_print(stdout, cmd_whatif_str(c, "cpu"), 0);
+			printf(", kernel ");
+			log_vis_print(stdout, cmd_whatif_str(c, "kernel"), 0);
+			printf(" -> ");
+			log_vis_print(stdout, cmd_whatif_str(c, "new_kernel"), 0);
+			printf(" (");
 			cmd_whatif_hosts(c);
 			printf("):\n");
 			if (!json_object_object_get_ex(c, "scenarios", &sc))

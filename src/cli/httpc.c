@@ -293,17 +293,19 @@ httpc_check_print(const struct httpc *h, struct json_object *req, struct json_ob
 		n = json_object_array_length(rs);
 		for (i = 0; i < n; i++) {
 			e = json_object_array_get_idx(rs, i);
-			printf("%s%s\n", strcmp(httpc_str(e, "effect"), "blocks") == 0 ? "" : "unknown: ",
-			    httpc_str(e, "message"));
+			fputs(strcmp(httpc_str(e, "effect"), "blocks") == 0 ? "" : "unknown: ", stdout);
+			log_vis_print(stdout, httpc_str(e, "message"), 0);
+			putchar('\n');
 		}
 	}
 	if (json_object_object_get_ex(ans, "truncated", &v))
 		printf("... and %s more reasons\n", json_object_get_string(v));
 	if (json_object_object_get_ex(ans, "not_checked", &nc) && json_object_is_type(nc, json_type_array) &&
 	    (n = json_object_array_length(nc)) > 0) {
-		for (i = 0; i < n; i++)
-			printf("%s%s", i == 0 ? "not checked: " : ", ",
-			    json_object_get_string(json_object_array_get_idx(nc, i)));
+		for (i = 0; i < n; i++) {
+			fputs(i == 0 ? "not checked: " : ", ", stdout);
+			log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(nc, i)), 0);
+		}
 		putchar('\n');
 	}
 	if (!json_object_object_get_ex(ans, "other_policy_differs", &v) || !json_object_get_boolean(v))

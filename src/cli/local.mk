@@ -2,6 +2,7 @@
 
 libmigcompat_a_SOURCES += \
 	src/cli/cli.h \
+	src/cli/clitable.c src/cli/clitable.h \
 	src/cli/cmd_collect.c \
 	src/cli/cmd_show.c \
 	src/cli/httpc.c src/cli/httpc.h \

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "jsonu.h"
+#include "log.h"
 #include "pdiff.h"
 #include "pdiff_priv.h"
 #include "profile.h"
@@ -502,14 +503,21 @@ pdiff_print_items(FILE *f, struct json_object *a, char sign)
 
 	for (i = 0; i < n; i++) {
 		it = json_object_array_get_idx(a, i);
-		fprintf(f, "%c %-24s %s", sign,
-		    json_object_object_get_ex(it, "layer", &v) ? json_object_get_string(v) : "?",
-		    json_object_object_get_ex(it, "name", &v) ? json_object_get_string(v) : "?");
-		if (json_object_object_get_ex(it, "from", &v))
-			fprintf(f, ": %s", json_object_get_string(v));
-		if (json_object_object_get_ex(it, "to", &v))
-			fprintf(f, " -> %s", json_object_get_string(v));
-		fprintf(f, "\n");
+		fprintf(f, "%c ", sign);
+		log_vis_print(f, json_object_object_get_ex(it, "layer", &v) ? json_object_get_string(v) : "?",
+		    24);
+		fputc(' ', f);
+		log_vis_print(f, json_object_object_get_ex(it, "name", &v) ? json_object_get_string(v) : "?",
+		    0);
+		if (json_object_object_get_ex(it, "from", &v)) {
+			fputs(": ", f);
+			log_vis_print(f, json_object_get_string(v), 0);
+		}
+		if (json_object_object_get_ex(it, "to", &v)) {
+			fputs(" -> ", f);
+			log_vis_print(f, json_object_get_string(v), 0);
+		}
+		fputc('\n', f);
 	}
 }
 

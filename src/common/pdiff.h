@@ -37,7 +37,9 @@ struct json_object *pdiff_json(const struct profile *a, const struct profile *b)
 /*
  * Print a diff object made by pdiff_json as text, one line per item:
  * changes ("~ LAYER NAME: FROM -> TO"), then lost ("- LAYER NAME") and
- * gained ("+"); "no changes" when all three are empty.
+ * gained ("+"); "no changes" when all three are empty.  Layers, names and
+ * values are escaped as log_vis_print() escapes them: what a profile says
+ * can neither add a line nor reach the terminal as control sequences.
  */
 void pdiff_print(FILE *f, struct json_object *diff);
 

@@ -9,6 +9,7 @@
 
 #include <json-c/json.h>
 
+#include "log.h"
 #include "report.h"
 #include "util.h"
 #include "vmxbits.h"
@@ -27,7 +28,9 @@ report_layer(FILE *f, const char *name, const struct layer *l)
 {
 	if (l->status == LAYER_ABSENT)
 		return;
-	fprintf(f, "  %-16s %-12s %s\n", name, profile_status_name(l->status), l->reason);
+	fprintf(f, "  %-16s %-12s ", name, profile_status_name(l->status));
+	log_vis_print(f, l->reason, 0);
+	fputc('\n', f);
 }
 
 static void
@@ -142,7 +145,9 @@ report_evmcs_diff(FILE *f, const struct profile_evmcs *e, const struct vmx_msrs 
 
 	if (!profile_layer_ok(&e->layer))
 		return;
-	fprintf(f, "\neVMCS views, %s (%s)\n", what, e->layer.reason);
+	fprintf(f, "\neVMCS views, %s (", what);
+	log_vis_print(f, e->layer.reason, 0);
+	fprintf(f, ")\n");
 	for (v = 0; v < EVMCS_VIEW_NUM; v++) {
 		int any = 0;
 
@@ -176,24 +181,39 @@ report_profile(FILE *f, const struct profile *p, const char *label)
 	char ts[32];
 	size_t i;
 
-	if (label != NULL)
-		fprintf(f, "source      %s%s\n", label, p->is_dump ? " (MSR dump)" : "");
-	if (p->host_id[0] != '\0')
-		fprintf(f, "host        %s (%s)\n", p->host_id, p->hostname);
+	if (label != NULL) {
+		fprintf(f, "source      ");
+		log_vis_print(f, label, 0);
+		fprintf(f, "%s\n", p->is_dump ? " (MSR dump)" : "");
+	}
+	if (p->host_id[0] != '\0') {
+		fprintf(f, "host        ");
+		log_vis_print(f, p->host_id, 0);
+		fprintf(f, " (");
+		log_vis_print(f, p->hostname, 0);
+		fprintf(f, ")\n");
+	}
 	if (p->collected_at != 0) {
 		util_format_time(p->collected_at, ts, sizeof(ts));
 		fprintf(f, "collected   %s\n", ts);
 	}
-	fprintf(f, "kernel      %s\n", p->kernel[0] != '\0' ? p->kernel : "unknown");
-	fprintf(f, "cpu         %s", p->cpu.vendor[0] != '\0' ? p->cpu.vendor : "unknown vendor");
+	fprintf(f, "kernel      ");
+	log_vis_print(f, p->kernel[0] != '\0' ? p->kernel : "unknown", 0);
+	fprintf(f, "\ncpu         ");
+	log_vis_print(f, p->cpu.vendor[0] != '\0' ? p->cpu.vendor : "unknown vendor", 0);
 	if (p->cpu.family >= 0)
 		fprintf(f, " family %d model %d stepping %d", p->cpu.family, p->cpu.model, p->cpu.stepping);
 	if (p->cpu.has_microcode)
 		fprintf(f, " microcode 0x%" PRIx64, p->cpu.microcode);
 	fprintf(f, "\n");
-	if (p->cpu.model_name[0] != '\0')
-		fprintf(f, "            %s\n", p->cpu.model_name);
-	fprintf(f, "hash        %s\n", p->hash);
+	if (p->cpu.model_name[0] != '\0') {
+		fprintf(f, "            ");
+		log_vis_print(f, p->cpu.model_name, 0);
+		fputc('\n', f);
+	}
+	fprintf(f, "hash        ");
+	log_vis_print(f, p->hash, 0);
+	fputc('\n', f);
 
 	fprintf(f, "\nlayers\n");
 	report_layer(f, "kvm", &p->kvm);
@@ -215,8 +235,13 @@ report_profile(FILE *f, const struct profile *p, const char *label)
 
 			json_object_object_get_ex(val, "status", &st);
 			json_object_object_get_ex(val, "reason", &re);
-			fprintf(f, "  %-16s %-12s %s\n", key, st != NULL ? json_object_get_string(st) : "?",
-			    re != NULL ? json_object_get_string(re) : "");
+			fprintf(f, "  ");
+			log_vis_print(f, key, 16);
+			fputc(' ', f);
+			log_vis_print(f, st != NULL ? json_object_get_string(st) : "?", 12);
+			fputc(' ', f);
+			log_vis_print(f, re != NULL ? json_object_get_string(re) : "", 0);
+			fputc('\n', f);
 		}
 	}
 
@@ -244,6 +269,8 @@ report_profile(FILE *f, const struct profile *p, const char *label)
 		report_evmcs_diff(f, &p->evmcs_measured, &p->vmx_raw, "measured by the probe guest");
 		report_evmcs_diff(f, &p->evmcs_emulated, &p->vmx_raw, "emulated from the kernel filter table");
 	} else if (p->vmx.status == LAYER_UNAVAILABLE) {
-		fprintf(f, "\nVMX: unavailable: %s\n", p->vmx.reason);
+		fprintf(f, "\nVMX: unavailable: ");
+		log_vis_print(f, p->vmx.reason, 0);
+		fputc('\n', f);
 	}
 }

@@ -9,7 +9,11 @@
 
 #include "profile.h"
 
-/* Print the summary of p to f.  label names the source (a file) or NULL. */
+/*
+ * Print the summary of p to f.  label names the source (a file) or NULL.
+ * What the profile says (host id, hostname, kernel, CPU, layer reasons)
+ * and the label are escaped as log_vis_print() escapes them.
+ */
 void report_profile(FILE *f, const struct profile *p, const char *label);
 
 /* Print the decoded VMX MSRs of a set (used for raw and eVMCS views). */

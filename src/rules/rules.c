@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "log.h"
 #include "rules_priv.h"
 #include "xmalloc.h"
 
@@ -174,7 +175,8 @@ rules_nc_text(const char *name, void *arg)
 {
 	struct rules_nc_line *l = arg;
 
-	fprintf(l->f, "%s%s", l->first ? "not checked: " : ", ", name);
+	fputs(l->first ? "not checked: " : ", ", l->f);
+	log_vis_print(l->f, name, 0);
 	l->first = 0;
 }
 
@@ -313,9 +315,11 @@ rules_check_print(FILE *f, const struct profile *src, const struct profile *dst,
 	v = rules_ctx_verdict(&c);
 	fprintf(f, "%s (scenario %s, policy %s)\n", rules_verdict_name(v),
 	    vmspec_scenario_name(vmspec_scenario_of(c.vm)), rules_policy_name(policy));
-	for (i = 0; i < c.n; i++)
-		fprintf(f, "%s%s\n", c.r[i].blocking ? "" : "unknown: ",
-		    rules_explain_text(&c, &c.r[i], text, sizeof(text)));
+	for (i = 0; i < c.n; i++) {
+		fputs(c.r[i].blocking ? "" : "unknown: ", f);
+		log_vis_print(f, rules_explain_text(&c, &c.r[i], text, sizeof(text)), 0);
+		fputc('\n', f);
+	}
 	if (c.dropped > 0)
 		fprintf(f, "... and %zu more reasons\n", c.dropped);
 	rules_nc_each(&c, rules_nc_text, &line);

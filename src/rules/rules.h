@@ -119,7 +119,8 @@ struct json_object *rules_first_reason_json(const struct profile *src, const str
  * ..." first, then the reasons ("secondary controls: TSC scaling (bit 25
  * of IA32_VMX_PROCBASED_CTLS2) allowed on source, not on destination"),
  * the layers not checked and whether the other policy would differ.
- * Returns the verdict.
+ * Reasons and layer names are escaped as log_vis_print() escapes them (a
+ * reason may quote a profile).  Returns the verdict.
  */
 enum rules_verdict rules_check_print(FILE *f, const struct profile *src, const struct profile *dst,
     const struct vmspec *vm, enum rules_policy policy);

@@ -105,7 +105,9 @@ check "hosts: the CPU whole" sh -c "'$MIGCOMPAT' hosts $S | grep -qF '$cpu'"
 check "hosts: last seen and stale columns" sh -c "'$MIGCOMPAT' hosts $S | head -1 | grep -q 'LAST SEEN  *STALE SINCE'"
 check "hosts: the columns line up" sh -c "'$MIGCOMPAT' hosts $S | awk '{ print index(\$0, \$2) }' | sort -u | wc -l | grep -qx 1"
 # What a profile says cannot break a row or reach the terminal: escaped as in the logs.
-jq '.kernel = "6.1\nforged  1  6.1" | .cpu.model_name = "Intel\u001b[31mRED\u001b[0m"' "$sky" >"$T/ctl.json"
+jq '.host.id = "ctl" | .host.hostname = "ctl\u001b[31mhost\tname\nforged" |
+    .kernel = "6.1\nforged  1  6.1\t\u001b[2Jcleared" | .cpu.model_name = "Intel\u001b[31mRED\u001b[0m"' \
+    "$sky" >"$T/ctl.json"
 "$MIGCOMPAT" import $S --host-id ctl "$T/ctl.json" >/dev/null
 hosts_escaped() {
 	"$MIGCOMPAT" hosts $S >"$T/hosts.txt" || return 1
@@ -118,5 +120,105 @@ check "hosts: a newline in a profile's kernel makes no row of its own, escaped" 
 check "hosts: no control character reaches the terminal" sh -c "
 	! LC_ALL=C grep -q \"\$(printf '\\033')\" '$T/hosts.txt' && grep -qF 'Intel\\033[31mRED\\033[0m' '$T/hosts.txt'"
 check "hosts: the columns still line up" sh -c "'$MIGCOMPAT' hosts $S | awk '{ print index(\$0, \$2) }' | sort -u | wc -l | grep -qx 1"
+
+# Every other text output of profile text is escaped the same way: no
+# control character (tab included) but the newline ending each line.
+no_ctl() {
+	! LC_ALL=C grep -qP '[\x00-\x09\x0b-\x1f\x7f]' "$1" || { cat -A "$1"; return 1; }
+}
+# out FILE CMD...: CMD's standard output into $T/FILE.txt, which has no control character.
+out() {
+	o=$T/$1.txt
+	shift
+	"$@" >"$o"
+	st=$?
+	no_ctl "$o" || return 1
+	[ $st -le 3 ] || { echo "exit $st"; return 1; }
+}
+ctl_host='host        ctl (ctl\033[31mhost\tname\nforged)'
+ctl_kernel='kernel      6.1\nforged  1  6.1\t\033[2Jcleared'
+show_escaped() {
+	out show "$MIGCOMPAT" show "$@" && grep -qxF "$ctl_host" "$T/show.txt" &&
+	    grep -qxF "$ctl_kernel" "$T/show.txt" && grep -qxF '            Intel\033[31mRED\033[0m' "$T/show.txt" ||
+	    { cat "$T/show.txt"; return 1; }
+}
+check "show HOST: hostname, kernel and CPU escaped, each on its line" show_escaped $S ctl
+check "show FILE: the same" show_escaped "$T/ctl.json"
+check "check from and to the host: escaped" sh -c "
+	'$MIGCOMPAT' check $S ctl sky >'$T/c1.txt'; '$MIGCOMPAT' check $S sky ctl >'$T/c2.txt'; true"
+check "check from the host: no control character" no_ctl "$T/c1.txt"
+check "check to the host: no control character" no_ctl "$T/c2.txt"
+ctl=$T/ctl.json
+check "check ctl sky: as offline" same_check ctl sky
+check "check sky ctl --policy effective: as offline" same_check sky ctl --policy effective
+# diff: one line per item.
+diff_rows() {
+	n=$("$MIGCOMPAT" diff --json "$@" | jq '[.lost, .gained, .changed | length] | add') &&
+	    out diff "$MIGCOMPAT" diff "$@" && [ "$(grep -c '^[-+~] ' "$T/diff.txt")" = "$n" ] &&
+	    [ "$(wc -l <"$T/diff.txt")" = $((n + ${ROWS_EXTRA:-0})) ] || { cat "$T/diff.txt"; return 1; }
+}
+check "diff of the files: one line per item, escaped" diff_rows "$sky" "$T/ctl.json"
+check "diff of the hosts: one line per item, escaped" diff_rows $S sky ctl
+check "diff of the files: the hostname escaped" grep -qF '6.1\nforged  1  6.1\t\033[2Jcleared' "$T/diff.txt"
+# history: a second version with a long kernel; the columns sized from the data.
+long_kernel='6.1.0-28-cloud-amd64+with-a-rather-long-local-version'
+jq --arg k "$long_kernel" '.kernel = $k + "\t\u001b[0mend"' "$T/ctl.json" >"$T/ctl2.json"
+"$MIGCOMPAT" import $S --host-id ctl "$T/ctl2.json" >/dev/null
+# Each title's column starts at the same place on every line, after a space.
+history_aligned() {
+	out history "$MIGCOMPAT" history $S ctl && [ "$(wc -l <"$T/history.txt")" = 3 ] &&
+	    grep -qF "$long_kernel\\t\\033[0mend  Intel\\033[31mRED\\033[0m" "$T/history.txt" &&
+	    awk 'NR == 1 {
+		n = split("VERSION STORED COLLECTED KERNEL CPU", t, " ")
+		for (i = 1; i <= n; i++)
+			p[i] = index($0, t[i])
+		next
+	    }
+	    {
+		for (i = 1; i <= n; i++)
+			if (substr($0, p[i], 1) == " " || (p[i] > 1 && substr($0, p[i] - 1, 1) != " "))
+				bad = 1
+		if (substr($0, p[4], 4) != "6.1\\" && substr($0, p[4], 4) != "6.1.")
+			bad = 1
+		if (substr($0, p[5]) != "Intel\\033[31mRED\\033[0m")
+			bad = 1
+	    }
+	    END { exit bad }' "$T/history.txt" || { cat "$T/history.txt"; return 1; }
+}
+check "history: escaped, one row per version, columns line up past a long kernel" history_aligned
+check "diff HOST 1 2: the kernels escaped in the heading" sh -c "'$MIGCOMPAT' diff $S ctl 1 2 >'$T/d12.txt' &&
+	head -1 '$T/d12.txt' | grep -qxF 'host ctl: version 1 (6.1\\nforged  1  6.1\\t\\033[2Jcleared) -> version 2 ($long_kernel\\t\\033[0mend)'"
+ROWS_EXTRA=1
+check "diff HOST 1 2: one line per item, escaped" diff_rows $S ctl 1 2
+ROWS_EXTRA=0
+# changes: every line is a heading, a change, a transition or a diff item.
+changes_rows() {
+	out changes "$MIGCOMPAT" changes $S --since 0 &&
+	    ! grep -vE '^(since |TIME  |[0-9]{4}-[0-9]{2}-[0-9]{2}T|transition [0-9]+: |[-+~] |no changes$|$)' \
+	    "$T/changes.txt" || { cat "$T/changes.txt"; return 1; }
+}
+check "changes: escaped, one line per change and per item" changes_rows
+check "targets from the host: escaped" out targets "$MIGCOMPAT" targets $S ctl
+check "targets to the host: escaped" sh -c "'$MIGCOMPAT' targets $S sky >'$T/t2.txt'; true"
+check "targets to the host: no control character" no_ctl "$T/t2.txt"
+groups_rows() {
+	n=$("$MIGCOMPAT" groups --json $S | jq '.classes | length') && out groups "$MIGCOMPAT" groups $S &&
+	    [ "$(grep -c '^  class [0-9]*: ' "$T/groups.txt")" = "$n" ] &&
+	    grep -qF "Intel\\033[31mRED\\033[0m, kernel $long_kernel\\t\\033[0mend: ctl" "$T/groups.txt" &&
+	    ! grep -vE '^([0-9]+ classes of |  class [0-9]+: |[a-z-]+: class -> |  [0-9]+ ->)' "$T/groups.txt" ||
+	    { cat "$T/groups.txt"; return 1; }
+}
+check "groups: escaped, one line per class" groups_rows
+whatif_rows() {
+	out whatif "$MIGCOMPAT" whatif $S --kernel 6.6.0 ctl &&
+	    grep -qF "Intel\\033[31mRED\\033[0m, kernel $long_kernel\\t\\033[0mend -> 6.6.0 (ctl):" "$T/whatif.txt" ||
+	    { cat "$T/whatif.txt"; return 1; }
+}
+check "whatif: the class's CPU and kernel escaped" whatif_rows
+check "retire: escaped, one line" sh -c "'$MIGCOMPAT' retire $S ctl >'$T/retire.txt' && [ \$(wc -l <'$T/retire.txt') = 1 ]"
+check "retire: no control character" no_ctl "$T/retire.txt"
+check "hosts --retired: escaped, one row per host" sh -c "'$MIGCOMPAT' hosts --retired $S >'$T/retired.txt' &&
+	[ \$(wc -l <'$T/retired.txt') = 2 ] && grep -q '^ctl  ' '$T/retired.txt'"
+check "hosts --retired: no control character" no_ctl "$T/retired.txt"
 stop_daemon D
 done_testing
