@@ -256,15 +256,18 @@ report_profile(FILE *f, const struct profile *p, const char *label)
 	if (profile_layer_ok(&p->tsc))
 		fprintf(f, "\nTSC %u kHz, TSC scaling %s\n", p->tsc_khz, p->tsc_scaling ? "yes" : "no");
 	if (profile_layer_ok(&p->vmx)) {
-		if (profile_vmx_source(p) == PROFILE_VMX_SRC_HARDWARE)
-			fprintf(f, "\nVMX capability MSRs (the hardware's; the rules judge them as %s%s)\n",
-			    p->kernel[0] != '\0' ? "the KVM of kernel " : "they are: no kernel is recorded",
-			    p->kernel);
-		else if (profile_vmx_source(p) == PROFILE_VMX_SRC_EMULATED)
-			fprintf(f, "\nVMX capability MSRs (emulated for kernel %s: what its KVM would report)\n",
-			    p->vmx_kernel);
-		else
+		if (profile_vmx_source(p) == PROFILE_VMX_SRC_HARDWARE) {
+			fprintf(f, "\nVMX capability MSRs (the hardware's; the rules judge them as %s",
+			    p->kernel[0] != '\0' ? "the KVM of kernel " : "they are: no kernel is recorded");
+			log_vis_print(f, p->kernel, 0);
+			fprintf(f, ")\n");
+		} else if (profile_vmx_source(p) == PROFILE_VMX_SRC_EMULATED) {
+			fprintf(f, "\nVMX capability MSRs (emulated for kernel ");
+			log_vis_print(f, p->vmx_kernel, 0);
+			fprintf(f, ": what its KVM would report)\n");
+		} else {
 			fprintf(f, "\nVMX capability MSRs (raw: what the VMM reads and writes on the destination)\n");
+		}
 		report_vmx(f, &p->vmx_raw, "  ");
 		report_evmcs_diff(f, &p->evmcs_measured, &p->vmx_raw, "measured by the probe guest");
 		report_evmcs_diff(f, &p->evmcs_emulated, &p->vmx_raw, "emulated from the kernel filter table");
