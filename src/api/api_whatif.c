@@ -155,6 +155,10 @@ api_whatif(struct api_req *r)
 		}
 	}
 	if ((text = whatif_json(r->api->fleet, &req, &len, &status, err, sizeof(err))) == NULL) {
+		/* A host the fleet lacks because it was retired is 410, as on the other routes. */
+		for (i = 0; status == 404 && i < req.n_hosts; i++)
+			if (api_hosts_gone(r, req.hosts[i]))
+				goto cleanup;
 		api_error(r, status, "%s", err);
 		goto cleanup;
 	}

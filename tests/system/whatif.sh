@@ -155,6 +155,12 @@ check "a parameter alone: with nested=N the Skylake-SP hosts' KVM reports no VMX
     sh -c "test '$code' = 200 && jq -e '.kernel == null and .lost > 0 and
 	all(.classes[].scenarios.nested.lost[]; .verdict != \"compatible\" and any(.reasons[]; .rule == \"layer-missing\"))' '$T/body'"
 
+# A retired host is 410 naming the time, as on the other routes.
+curl -fsS -o /dev/null -X DELETE --unix-socket "$D_SOCK" "http://localhost/v1/hosts/$kid"
+check "a retired host is 410 naming the time" bad 410 "host $kid was retired at" \
+    "{\"hosts\": [\"$one\", \"$kid\"], \"kernel\": \"6.8\"}"
+check "... with the host in the error" jq -e --arg h "$kid" '.error.host == $h and (.error.retired_at | length) > 0' "$T/body"
+
 check "the daemon is still serving" curl -fsS -o /dev/null "$D_URL/healthz"
 check "the daemon stops cleanly" stop_daemon D
 done_testing
