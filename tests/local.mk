@@ -68,6 +68,8 @@ tests_unit_test_fleet_SOURCES = tests/unit/test-fleet.c tests/unit/synth.c tests
 TESTS += tests/system/fleet.sh tests/system/clients.sh
 EXTRA_DIST += tests/system/fleet.sh tests/system/clients.sh
 tests_unit_test_util_SOURCES = tests/unit/test-util.c
+check_PROGRAMS += tests/unit/test-htab
+tests_unit_test_htab_SOURCES = tests/unit/test-htab.c
 tests_unit_test_profile_SOURCES = tests/unit/test-profile.c
 
 TESTS += $(check_PROGRAMS)

@@ -64,3 +64,6 @@ src/common/evmcs-stable-table.c: $(top_srcdir)/data/evmcs-stable.tsv $(top_srcdi
 	$(AM_V_GEN)$(MKDIR_P) src/common && \
 	$(TSV2C) -v header=evmcs.h -v type=evmcs_stable -v name=evmcs_stable_rows -v strcols=1,3,4 \
 	    -v src=data/evmcs-stable.tsv $(top_srcdir)/data/evmcs-stable.tsv > $@.tmp && mv $@.tmp $@
+
+## A string-keyed hash table (the API's profile cache, the fleet index).
+libmigcompat_a_SOURCES += src/common/htab.c src/common/htab.h
