@@ -1,5 +1,5 @@
 /*
- * pcache.c - parsed profiles by hash: a chained hash table that grows.
+ * pcache.c - parsed profiles by hash (a common/htab.h table of entries).
  */
 #include "config.h"
 
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "htab.h"
 #include "log.h"
 #include "pcache.h"
 #include "profile.h"
@@ -18,15 +19,12 @@
 #include "xmalloc.h"
 
 struct pcache_entry {
-	struct pcache_entry *next;
 	struct profile p;		/* p.hash is the key */
 };
 
 struct pcache {
 	pthread_mutex_t mu;		/* guards the table; parsing runs outside it */
-	struct pcache_entry **bucket;
-	size_t nbuckets;		/* a power of two */
-	size_t count;
+	struct htab tab;		/* p.hash -> struct pcache_entry */
 };
 
 struct pcache *
@@ -35,61 +33,27 @@ pcache_new(void)
 	struct pcache *c = xcalloc(1, sizeof(*c));
 
 	pthread_mutex_init(&c->mu, NULL);
-	c->nbuckets = 64;
-	c->bucket = xcalloc(c->nbuckets, sizeof(*c->bucket));
+	htab_init(&c->tab);
 	return c;
 }
 
 void
 pcache_free(struct pcache *c)
 {
-	struct pcache_entry *e, *next;
-	size_t i;
+	const struct htab_slot *s;
+	struct pcache_entry *e;
+	size_t pos = 0;
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nbuckets; i++) {
-		for (e = c->bucket[i]; e != NULL; e = next) {
-			next = e->next;
-			profile_clear(&e->p);
-			free(e);
-		}
+	while (htab_next(&c->tab, &pos, &s) == 0) {
+		e = s->v.ptr;
+		profile_clear(&e->p);
+		free(e);
 	}
-	free(c->bucket);
+	htab_free(&c->tab);
 	pthread_mutex_destroy(&c->mu);
 	free(c);
-}
-
-static void
-pcache_grow(struct pcache *c)
-{
-	struct pcache_entry **nb, *e, *next;
-	size_t i, n = c->nbuckets * 2, h;
-
-	nb = xcalloc(n, sizeof(*nb));
-	for (i = 0; i < c->nbuckets; i++) {
-		for (e = c->bucket[i]; e != NULL; e = next) {
-			next = e->next;
-			h = util_hash_str(e->p.hash) & (n - 1);
-			e->next = nb[h];
-			nb[h] = e;
-		}
-	}
-	free(c->bucket);
-	c->bucket = nb;
-	c->nbuckets = n;
-}
-
-/* The entry for hash, or NULL.  The caller holds the lock. */
-static struct pcache_entry *
-pcache_find(struct pcache *c, const char *hash)
-{
-	struct pcache_entry *e;
-
-	for (e = c->bucket[util_hash_str(hash) & (c->nbuckets - 1)]; e != NULL; e = e->next)
-		if (strcmp(e->p.hash, hash) == 0)
-			return e;
-	return NULL;
 }
 
 const struct profile *
@@ -97,10 +61,10 @@ pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_
 {
 	struct pcache_entry *e, *have;
 	char *json = NULL;
-	size_t h, len;
+	size_t len;
 
 	pthread_mutex_lock(&c->mu);
-	e = pcache_find(c, hash);
+	e = htab_get(&c->tab, hash);
 	pthread_mutex_unlock(&c->mu);
 	if (e != NULL)
 		return &e->p;
@@ -125,19 +89,14 @@ pcache_get(struct pcache *c, struct store *s, const char *hash, char *err, size_
 	/* Derive the rules engine's per-profile data once, not per check. */
 	rules_prepare(&e->p);
 	pthread_mutex_lock(&c->mu);
-	if ((have = pcache_find(c, hash)) != NULL) {
+	if ((have = htab_get(&c->tab, hash)) != NULL) {
 		/* Another thread parsed it first: keep one. */
 		pthread_mutex_unlock(&c->mu);
 		profile_clear(&e->p);
 		free(e);
 		return &have->p;
 	}
-	if (c->count + 1 > c->nbuckets * 2)
-		pcache_grow(c);
-	h = util_hash_str(hash) & (c->nbuckets - 1);
-	e->next = c->bucket[h];
-	c->bucket[h] = e;
-	c->count++;
+	htab_put(&c->tab, e->p.hash, e);
 	pthread_mutex_unlock(&c->mu);
 	return &e->p;
 }
@@ -148,7 +107,7 @@ pcache_count(struct pcache *c)
 	size_t n;
 
 	pthread_mutex_lock(&c->mu);
-	n = c->count;
+	n = htab_count(&c->tab);
 	pthread_mutex_unlock(&c->mu);
 	return n;
 }
