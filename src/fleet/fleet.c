@@ -15,6 +15,7 @@
 
 #include "fleet.h"
 #include "fleet_priv.h"
+#include "htab.h"
 #include "jbuf.h"
 #include "jsonu.h"
 #include "log.h"
@@ -23,112 +24,6 @@
 #include "util.h"
 #include "vmspec.h"
 #include "xmalloc.h"
-
-/* ---- the string index ---- */
-
-/* The 32 bits of the string hash the index keeps. */
-static uint32_t
-fleet_hash_str(const char *s)
-{
-	return (uint32_t)util_hash_str(s);
-}
-
-static void
-fleet_map_free(struct fleet_map *m)
-{
-	free(m->slot);
-	m->slot = NULL;
-	m->cap = m->n = 0;
-}
-
-/* The slot holding key, or the empty slot where it would go. */
-static struct fleet_slot *
-fleet_map_probe(const struct fleet_map *m, const char *key, uint32_t h)
-{
-	size_t i = h & (m->cap - 1);
-
-	for (;;) {
-		struct fleet_slot *s = &m->slot[i];
-
-		if (s->key == NULL || (s->h == h && strcmp(s->key, key) == 0))
-			return s;
-		i = (i + 1) & (m->cap - 1);
-	}
-}
-
-int
-fleet_map_get(const struct fleet_map *m, const char *key, size_t *idx)
-{
-	struct fleet_slot *s;
-
-	if (m->cap == 0)
-		return -1;
-	s = fleet_map_probe(m, key, fleet_hash_str(key));
-	if (s->key == NULL)
-		return -1;
-	*idx = s->idx;
-	return 0;
-}
-
-static void
-fleet_map_grow(struct fleet_map *m)
-{
-	struct fleet_slot *old = m->slot, *s;
-	size_t oldcap = m->cap, i;
-
-	m->cap = oldcap == 0 ? 64 : oldcap * 2;
-	m->slot = xcalloc(m->cap, sizeof(*m->slot));
-	for (i = 0; i < oldcap; i++) {
-		if (old[i].key == NULL)
-			continue;
-		s = fleet_map_probe(m, old[i].key, old[i].h);
-		*s = old[i];
-	}
-	free(old);
-}
-
-/* Insert or update key (which must stay valid while it is in the map). */
-static void
-fleet_map_put(struct fleet_map *m, const char *key, size_t idx)
-{
-	struct fleet_slot *s;
-	uint32_t h = fleet_hash_str(key);
-
-	if ((m->n + 1) * 4 > m->cap * 3)
-		fleet_map_grow(m);
-	s = fleet_map_probe(m, key, h);
-	if (s->key == NULL)
-		m->n++;
-	s->key = key;
-	s->h = h;
-	s->idx = idx;
-}
-
-/* Remove key, shifting later entries of its probe run back. */
-static void
-fleet_map_del(struct fleet_map *m, const char *key)
-{
-	struct fleet_slot *s;
-	size_t i, j, home;
-
-	if (m->cap == 0)
-		return;
-	s = fleet_map_probe(m, key, fleet_hash_str(key));
-	if (s->key == NULL)
-		return;
-	i = (size_t)(s - m->slot);
-	m->slot[i].key = NULL;
-	m->n--;
-	for (j = (i + 1) & (m->cap - 1); m->slot[j].key != NULL; j = (j + 1) & (m->cap - 1)) {
-		home = m->slot[j].h & (m->cap - 1);
-		/* Move j back into the hole at i unless its home lies in (i, j]. */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			m->slot[i] = m->slot[j];
-			m->slot[j].key = NULL;
-			i = j;
-		}
-	}
-}
 
 /* ---- hosts and classes ---- */
 
@@ -164,8 +59,8 @@ fleet_free(struct fleet *f)
 	pthread_mutex_destroy(&f->order_mu);
 	free(f->classes);
 	free(f->free_slots);
-	fleet_map_free(&f->host_map);
-	fleet_map_free(&f->class_map);
+	htab_free(&f->host_map);
+	htab_free(&f->class_map);
 	for (i = 0; i < FLEET_NPOLICIES; i++) {
 		free(f->order[i].slot);
 		free(f->order[i].verdict);
@@ -185,7 +80,7 @@ fleet_class_get(struct fleet *f, const struct profile *p)
 	struct profile *q;
 	size_t s;
 
-	if (fleet_map_get(&f->class_map, p->hash, &s) == 0)
+	if (htab_get_idx(&f->class_map, p->hash, &s) == 0)
 		return s;
 	q = profile_content(p);
 	/* Every check of the class uses its derived data: compute it once. */
@@ -202,7 +97,7 @@ fleet_class_get(struct fleet *f, const struct profile *p)
 	}
 	f->classes[s].p = q;
 	f->classes[s].n = 0;
-	fleet_map_put(&f->class_map, q->hash, s);
+	htab_put_idx(&f->class_map, q->hash, s);
 	f->n_classes++;
 	return s;
 }
@@ -221,7 +116,7 @@ fleet_class_unlink(struct fleet *f, size_t h)
 	c->ids = NULL;
 	if (c->n > 0)
 		return;
-	fleet_map_del(&f->class_map, c->p->hash);
+	(void)htab_del(&f->class_map, c->p->hash);
 	if (f->computing > 0) {
 		f->retired = xreallocarray(f->retired, f->n_retired + 1, sizeof(*f->retired));
 		f->retired[f->n_retired++] = c->p;
@@ -286,13 +181,13 @@ fleet_set_host(struct fleet *f, const char *host_id, const struct profile *p,
 		jsonu_err(err, errsize, NULL, "profile of %s has no hash", host_id);
 		goto cleanup;
 	}
-	if (fleet_map_get(&f->host_map, host_id, &h) == 0 &&
+	if (htab_get_idx(&f->host_map, host_id, &h) == 0 &&
 	    strcmp(f->classes[f->hosts[h].cls].p->hash, p->hash) == 0) {
 		ret = 0;
 		goto cleanup;
 	}
 	slot = fleet_class_get(f, p);
-	if (fleet_map_get(&f->host_map, host_id, &h) == 0) {
+	if (htab_get_idx(&f->host_map, host_id, &h) == 0) {
 		fleet_class_unlink(f, h);
 	} else {
 		if (f->n_hosts == f->cap_hosts) {
@@ -301,7 +196,7 @@ fleet_set_host(struct fleet *f, const char *host_id, const struct profile *p,
 		}
 		h = f->n_hosts++;
 		f->hosts[h].id = xstrdup(host_id);
-		fleet_map_put(&f->host_map, f->hosts[h].id, h);
+		htab_put_idx(&f->host_map, f->hosts[h].id, h);
 	}
 	fleet_class_link(f, h, slot);
 	f->generation++;
@@ -318,17 +213,17 @@ fleet_remove_host(struct fleet *f, const char *host_id)
 	int ret = -1;
 
 	pthread_mutex_lock(&f->lock);
-	if (fleet_map_get(&f->host_map, host_id, &h) == -1)
+	if (htab_get_idx(&f->host_map, host_id, &h) == -1)
 		goto cleanup;
 	fleet_class_unlink(f, h);
-	fleet_map_del(&f->host_map, f->hosts[h].id);
+	(void)htab_del(&f->host_map, f->hosts[h].id);
 	free(f->hosts[h].id);
 	last = --f->n_hosts;
 	if (h != last) {
 		/* Move the last host into the hole and repoint its references. */
 		f->hosts[h] = f->hosts[last];
 		f->classes[f->hosts[h].cls].hosts[f->hosts[h].pos] = h;
-		fleet_map_put(&f->host_map, f->hosts[h].id, h);
+		htab_put_idx(&f->host_map, f->hosts[h].id, h);
 	}
 	f->generation++;
 	ret = 0;
@@ -385,7 +280,7 @@ fleet_host_hash(struct fleet *f, const char *host_id, char *hash, size_t hashsiz
 	int ret = -1;
 
 	pthread_mutex_lock(&f->lock);
-	if (fleet_map_get(&f->host_map, host_id, &h) == 0) {
+	if (htab_get_idx(&f->host_map, host_id, &h) == 0) {
 		util_strlcpy(hash, f->classes[f->hosts[h].cls].p->hash, hashsize);
 		ret = 0;
 	}
@@ -404,7 +299,7 @@ fleet_with_profiles(struct fleet *f, const char *const *host_ids, size_t n,
 
 	pthread_mutex_lock(&f->lock);
 	for (i = 0; i < n; i++) {
-		if (fleet_map_get(&f->host_map, host_ids[i], &h) == -1) {
+		if (htab_get_idx(&f->host_map, host_ids[i], &h) == -1) {
 			jsonu_err(err, errsize, NULL, "unknown host ID \"%s\"", host_ids[i]);
 			goto cleanup;
 		}

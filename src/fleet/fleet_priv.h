@@ -12,6 +12,7 @@
 
 #include <json-c/json.h>
 
+#include "htab.h"
 #include "profile.h"
 
 #define FLEET_NSCENARIOS	4
@@ -25,16 +26,6 @@
  * verdict byte and at most one reason per class.
  */
 #define FLEET_TCACHE		64
-
-/* A string-keyed open-addressing index (linear probing). */
-struct fleet_map {
-	struct fleet_slot {
-		const char *key;	/* NULL: empty */
-		uint32_t h;
-		size_t idx;
-	} *slot;
-	size_t cap, n;
-};
 
 struct fleet_host {
 	char *id;
@@ -84,7 +75,8 @@ struct fleet {
 	size_t n_slots, cap_slots, n_classes;
 	size_t *free_slots;
 	size_t n_free;
-	struct fleet_map host_map, class_map;
+	struct htab host_map;		/* host id -> index into hosts */
+	struct htab class_map;		/* profile hash -> class slot */
 	uint64_t generation;
 	struct fleet_order order[FLEET_NPOLICIES];
 	struct fleet_tentry tcache[FLEET_TCACHE];
@@ -98,9 +90,6 @@ struct fleet {
 	size_t n_retired;
 	pthread_mutex_t order_mu;	/* one order computation at a time */
 };
-
-/* Look key up: 0 with its index in *idx, or -1 when absent. */
-int fleet_map_get(const struct fleet_map *m, const char *key, size_t *idx);
 
 /*
  * The JSON of the host ids of class slot ("a","b"), written once per change

@@ -205,7 +205,7 @@ fleet_targets_locked(struct fleet *f, const struct profile *src, const char *exc
 	struct jbuf out;
 	int first = 1;
 
-	if (exclude_id != NULL && fleet_map_get(&f->host_map, exclude_id, &excl) == -1)
+	if (exclude_id != NULL && htab_get_idx(&f->host_map, exclude_id, &excl) == -1)
 		excl = SIZE_MAX;
 	e = fleet_targets_entry_get(f, src, vm, policy);
 	for (s = 0; s < f->n_slots; s++) {
@@ -294,7 +294,7 @@ fleet_targets(struct fleet *f, const char *src_id, const struct vmspec *vm,
 	size_t h;
 
 	pthread_mutex_lock(&f->lock);
-	if (fleet_map_get(&f->host_map, src_id, &h) == -1) {
+	if (htab_get_idx(&f->host_map, src_id, &h) == -1) {
 		jsonu_err(err, errsize, NULL, "unknown host ID \"%s\"", src_id);
 		goto cleanup;
 	}

@@ -14,6 +14,7 @@
 
 #include "fleet.h"
 #include "fleet_priv.h"
+#include "htab.h"
 #include "jbuf.h"
 #include "jsonu.h"
 #include "kvmnested.h"
@@ -154,7 +155,7 @@ whatif_snapshot(struct fleet *f, const struct whatif_req *req, struct whatif_sta
 		(*prof_of_host)[h] = f->classes[f->hosts[h].cls].p;
 	}
 	for (i = 0; i < req->n_hosts; i++) {
-		if (fleet_map_get(&f->host_map, req->hosts[i], &h) == -1) {
+		if (htab_get_idx(&f->host_map, req->hosts[i], &h) == -1) {
 			*status = 404;
 			jsonu_err(err, errsize, NULL, "unknown host ID \"%s\"", req->hosts[i]);
 			goto cleanup;
@@ -165,7 +166,7 @@ whatif_snapshot(struct fleet *f, const struct whatif_req *req, struct whatif_sta
 		uint64_t num;
 
 		if (strncmp(req->class_sel, "sha256:", 7) == 0) {
-			if (fleet_map_get(&f->class_map, req->class_sel, &slot) == -1) {
+			if (htab_get_idx(&f->class_map, req->class_sel, &slot) == -1) {
 				*status = 404;
 				jsonu_err(err, errsize, NULL, "no class with hash %s", req->class_sel);
 				goto cleanup;
@@ -272,7 +273,7 @@ whatif_build(struct whatif_state *st, const struct whatif_req *req, const struct
 		st->newc[i].p = st->g->classes[o->slot[i]].p;
 	}
 	for (h = 0; h < st->nh; h++) {
-		if (fleet_map_get(&st->g->host_map, st->h[h].id, &gh) == 0)
+		if (htab_get_idx(&st->g->host_map, st->h[h].id, &gh) == 0)
 			st->h[h].new_cls = cls_of_slot[st->g->hosts[gh].cls];
 	}
 	pthread_mutex_unlock(&st->g->lock);
