@@ -143,7 +143,7 @@ api_metrics_get(struct api_req *r)
 	struct api_fleet_store fs;
 	struct api_route_stats *stats;
 	uint64_t push_ok, push_failed, overloaded;
-	int64_t hosts = -1, versions = -1, blobs = -1;
+	int64_t hosts = -1, retired = -1, versions = -1, blobs = -1;
 	unsigned long long hits, lookups;
 	char err[256];
 	size_t i;
@@ -164,7 +164,7 @@ api_metrics_get(struct api_req *r)
 	memcpy(stats, r->api->stats, (api_nroutes + 1) * sizeof(*stats));
 	has_fs = api_metrics_fleet_store(r->api, &fs);
 	pthread_mutex_unlock(&r->api->mu);
-	if (store_counts(r->store, &hosts, &versions, &blobs, err, sizeof(err)) == -1)
+	if (store_counts(r->store, &hosts, &retired, &versions, &blobs, err, sizeof(err)) == -1)
 		log_warnx("metrics: %s", err);
 	/* This request is not counted yet: it is recorded when it completes. */
 	for (part = 0; part < 2; part++) {
@@ -192,8 +192,10 @@ api_metrics_get(struct api_req *r)
 	    "# TYPE migcompat_http_connections gauge\n"
 	    "migcompat_http_connections{transport=\"tcp\"} %u\n"
 	    "migcompat_http_connections{transport=\"unix\"} %u\n", conns[0], conns[1]);
-	api_metrics_printf(&b, "# HELP migcompat_hosts Hosts in the store.\n# TYPE migcompat_hosts gauge\n"
-	    "migcompat_hosts %lld\n", (long long)hosts);
+	api_metrics_printf(&b, "# HELP migcompat_hosts Hosts in the store, not retired.\n"
+	    "# TYPE migcompat_hosts gauge\nmigcompat_hosts %lld\n", (long long)hosts);
+	api_metrics_printf(&b, "# HELP migcompat_hosts_retired Retired hosts in the store.\n"
+	    "# TYPE migcompat_hosts_retired gauge\nmigcompat_hosts_retired %lld\n", (long long)retired);
 	api_metrics_printf(&b, "# HELP migcompat_profile_versions Host profile versions in the store.\n"
 	    "# TYPE migcompat_profile_versions gauge\nmigcompat_profile_versions %lld\n",
 	    (long long)versions);
@@ -280,7 +282,7 @@ api_metrics_healthz(struct api_req *r)
 	c = r->api->coll;
 	has_fs = api_metrics_fleet_store(r->api, &fs);
 	pthread_mutex_unlock(&r->api->mu);
-	db_ok = store_counts(r->store, &hosts, &versions, &blobs, err, sizeof(err)) == 0;
+	db_ok = store_counts(r->store, &hosts, NULL, &versions, &blobs, err, sizeof(err)) == 0;
 
 	o = json_object_new_object();
 	json_object_object_add(o, "status", json_object_new_string(!db_ok ? "error" :

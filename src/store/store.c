@@ -330,21 +330,24 @@ store_data_version(struct store *s)
 }
 
 int
-store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
-    char *err, size_t errsize)
+store_counts(struct store *s, int64_t *hosts, int64_t *retired, int64_t *versions,
+    int64_t *blobs, char *err, size_t errsize)
 {
 	sqlite3_stmt *st = NULL;
 	int ret = -1;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM hosts), "
+	if (sqlite3_prepare_v2(s->db, "SELECT (SELECT count(*) FROM hosts WHERE retired_at = 0), "
+	    "(SELECT count(*) FROM hosts WHERE retired_at != 0), "
 	    "(SELECT count(*) FROM versions), (SELECT count(*) FROM blobs)", -1, &st, NULL) != SQLITE_OK ||
 	    sqlite3_step(st) != SQLITE_ROW) {
 		store_err(s, err, errsize, "counting");
 		goto cleanup;
 	}
 	*hosts = sqlite3_column_int64(st, 0);
-	*versions = sqlite3_column_int64(st, 1);
-	*blobs = sqlite3_column_int64(st, 2);
+	if (retired != NULL)
+		*retired = sqlite3_column_int64(st, 1);
+	*versions = sqlite3_column_int64(st, 2);
+	*blobs = sqlite3_column_int64(st, 3);
 	ret = 0;
 cleanup:
 	sqlite3_finalize(st);

@@ -188,8 +188,11 @@ int store_domain_host(struct store *s, const char *uuid, const char *skip, char 
 int store_each_domain(struct store *s, const char *host_id, int (*fn)(const char *uuid, void *arg),
     void *arg, char *err, size_t errsize);
 
-/* Count hosts, versions and distinct blobs. */
-int store_counts(struct store *s, int64_t *hosts, int64_t *versions, int64_t *blobs,
-    char *err, size_t errsize);
+/*
+ * Count the hosts not retired, versions (of every host) and distinct blobs;
+ * the retired hosts in *retired unless it is NULL.
+ */
+int store_counts(struct store *s, int64_t *hosts, int64_t *retired, int64_t *versions,
+    int64_t *blobs, char *err, size_t errsize);
 
 #endif

@@ -4,6 +4,7 @@
 # gone from the host list, targets, groups and baselines, compat answered
 # 410 naming the time, its profile and history still served and marked,
 # retiring twice, an unknown host, a new upload bringing it back (logged),
+# /healthz and /metrics counting the hosts not retired and the retired ones,
 # and migcompat retire over the Unix socket and over HTTPS with the test CA.
 . "$top_srcdir/tests/system/common.sh"
 . "$top_srcdir/tests/system/daemon-lib.sh"
@@ -32,6 +33,13 @@ done
 check "before: coffee listed" sh -c "curl -sf $U/v1/hosts | jq -e '[.hosts[].id] | index(\"coffee\") != null' >/dev/null"
 check "before: coffee a plain target of haswell" sh -c "curl -sf '$U/v1/hosts/haswell/targets?scenario=plain' | jq -e '.targets | index(\"coffee\") != null' >/dev/null"
 check "before: coffee in a group" sh -c "curl -sf $U/v1/groups | jq -e '[.classes[].host_ids[]] | index(\"coffee\") != null' >/dev/null"
+# /healthz and /metrics count the hosts not retired, /metrics the retired ones apart.
+counts() {	# active retired
+	curl -sf "$U/healthz" | jq -e ".hosts == $1" >/dev/null &&
+	curl -sf "$U/metrics" >"$T/metrics" &&
+	grep -qx "migcompat_hosts $1" "$T/metrics" && grep -qx "migcompat_hosts_retired $2" "$T/metrics"
+}
+check "before: /healthz and /metrics count 4 hosts, 0 retired" counts 4 0
 
 # The token check of writes.
 check "DELETE without a token over TCP: 401" expect_error 401 DELETE "$U/v1/hosts/coffee"
@@ -46,6 +54,7 @@ check "GET /v1/hosts leaves it out" sh -c "curl -sf $U/v1/hosts | jq -e '([.host
 check "?retired=only lists it alone, marked" sh -c "curl -sf '$U/v1/hosts?retired=only' | jq -e '.hosts | length == 1 and .[0].id == \"coffee\" and .[0].retired == true and .[0].retired_at == \"$at\"' >/dev/null"
 check "?retired=include lists every host" sh -c "curl -sf '$U/v1/hosts?retired=include' | jq -e '(.hosts | length == 4) and ([.hosts[] | select(.retired)] | length == 1)' >/dev/null"
 check "?retired=garbage: 400" expect_error 400 GET "$U/v1/hosts?retired=garbage"
+check "/healthz and /metrics count 3 hosts, 1 retired" counts 3 1
 check "no longer a target of haswell" sh -c "curl -sf '$U/v1/hosts/haswell/targets?scenario=plain' | jq -e '.targets | index(\"coffee\") == null' >/dev/null"
 check "in no group" sh -c "curl -sf $U/v1/groups | jq -e '([.classes[].host_ids[]] | index(\"coffee\") == null) and .hosts == 3' >/dev/null"
 check "compat to it: 410 naming the time" sh -c "[ \"\$(curl -s -o '$T/c' -w '%{http_code}' '$U/v1/compat?from=sky&to=coffee')\" = 410 ] && jq -e '.error.code == 410 and .error.message == \"host coffee was retired at $at\" and .error.retired_at == \"$at\"' '$T/c'"
@@ -75,6 +84,7 @@ check "the Unix socket needs no token" sh -c "curl -sf --unix-socket '$D_SOCK' -
 # A new upload brings it back, and the daemon says so.
 check "an upload of it again: 200, unchanged" sh -c "[ \"\$(curl -s -o /dev/null -w '%{http_code}' -X PUT -H '$AUTH' -H 'Content-Type: application/json' --data-binary @'$coffee' $U/v1/hosts/coffee)\" = 200 ]"
 check "the log says it is back" grep -q "host coffee, retired at $at, is back: uploaded again from 127.0.0.1 with the token" "$D_LOG"
+check "back: /healthz and /metrics count 4 hosts, 0 retired" counts 4 0
 check "listed again, not retired" sh -c "curl -sf $U/v1/hosts | jq -e '.hosts[] | select(.id == \"coffee\") | .retired == false' >/dev/null"
 check "a target of haswell again" sh -c "curl -sf '$U/v1/hosts/haswell/targets?scenario=plain' | jq -e '.targets | index(\"coffee\") != null' >/dev/null"
 check "compat answers again" sh -c "curl -sf '$U/v1/compat?from=sky&to=coffee' | jq -e '.verdict' >/dev/null"

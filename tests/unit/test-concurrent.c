@@ -183,7 +183,7 @@ tc_reader(void *arg)
 		n = 0;
 		if (store_each_host(s, tc_count_host, &n, err, sizeof(err)) == -1)
 			tc_fail("reader each", err);
-		if (store_counts(s, &hosts, &versions, &blobs, err, sizeof(err)) == -1)
+		if (store_counts(s, &hosts, NULL, &versions, &blobs, err, sizeof(err)) == -1)
 			tc_fail("reader counts", err);
 		if ((text = store_get_blob(s, prof[me % TC_PROFILES]->hash, &len, err, sizeof(err))) ==
 		    NULL && errno != ENOENT)
