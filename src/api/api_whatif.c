@@ -39,7 +39,13 @@ api_whatif_param(struct api_req *r, const char *key, struct json_object *val, ch
 	}
 	switch (json_object_get_type(val)) {
 	case json_type_string:
-		snprintf(buf, sizeof(buf), "%.60s", json_object_get_string(val));
+		/* Cut or ended at a NUL, a bad value could read as a good one. */
+		if (json_object_get_string_len(val) >= (int)sizeof(buf) ||
+		    strlen(json_object_get_string(val)) != (size_t)json_object_get_string_len(val)) {
+			api_error(r, 400, "params.%.64s: value too long or with a NUL", key);
+			return -1;
+		}
+		snprintf(buf, sizeof(buf), "%s", json_object_get_string(val));
 		break;
 	case json_type_int:
 		snprintf(buf, sizeof(buf), "%lld", (long long)json_object_get_int64(val));

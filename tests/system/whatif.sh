@@ -142,6 +142,10 @@ check "a kernel of 4000 characters is 400" bad 400 "kernel" \
     "{\"hosts\": [\"$one\"], \"kernel\": \"6.$(printf '%04000d' 8)\"}"
 check "a parameter value that is an object is 400" bad 400 "params.kvm_intel.ept" \
     "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm_intel.ept\": {}}}"
+check "a parameter value of 100 characters is 400, not cut to one that parses" bad 400 "params.kvm_intel.ept: value too long" \
+    "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm_intel.ept\": \"$(printf '%0100d' 0)x\"}}"
+check "a parameter value with a NUL is 400" bad 400 "params.kvm_intel.ept: value too long or with a NUL" \
+    "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm_intel.ept\": \"1\\u0000x\"}}"
 check "a parameter of another module is 400" bad 400 "only kvm_intel" \
     "{\"hosts\": [\"$one\"], \"kernel\": \"6.8\", \"params\": {\"kvm.nx_huge_pages\": 1}}"
 check "a negative class is 400" bad 400 "class" '{"class": -1, "kernel": "6.8"}'
