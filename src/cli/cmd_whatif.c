@@ -35,6 +35,15 @@ cmd_whatif_str(struct json_object *o, const char *key)
 	    json_object_get_string(v) : "";
 }
 
+/* The string member key of o, or instead when it is absent or empty. */
+static const char *
+cmd_whatif_or(struct json_object *o, const char *key, const char *instead)
+{
+	const char *s = cmd_whatif_str(o, key);
+
+	return s[0] != '\0' ? s : instead;
+}
+
 static void
 cmd_whatif_hosts(struct json_object *o)
 {
@@ -87,15 +96,22 @@ cmd_whatif_print(struct json_object *o)
 	size_t i, j;
 
 	printf("kernel ");
-	log_vis_print(stdout, cmd_whatif_str(o, "kernel"), 0);
+	log_vis_print(stdout, cmd_whatif_or(o, "kernel", "unchanged"), 0);
+	if (json_object_object_get_ex(o, "params", &v) && json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, pk, pv) {
+			printf(", ");
+			log_vis_print(stdout, pk, 0);
+			putchar('=');
+			log_vis_print(stdout, json_object_get_string(pv), 0);
+		}
+	}
 	printf(": %s hosts change\n", json_object_object_get_ex(o, "hosts", &v) ? json_object_get_string(v) : "0");
 	if (json_object_object_get_ex(o, "changes", &a))
 		for (i = 0; i < json_object_array_length(a); i++) {
 			c = json_object_array_get_idx(a, i);
 			json_object_object_get_ex(c, "class", &v);
 			printf("  class %s (kernel ", json_object_get_string(v));
-			log_vis_print(stdout, cmd_whatif_str(c, "kernel")[0] != '\0' ? cmd_whatif_str(c, "kernel") :
-			    "unknown", 0);
+			log_vis_print(stdout, cmd_whatif_or(c, "kernel", "unknown"), 0);
 			printf("): %s", cmd_whatif_str(c, "outcome"));
 			if (strcmp(cmd_whatif_str(c, "outcome"), "unknown") == 0) {
 				printf(": ");
@@ -112,9 +128,9 @@ cmd_whatif_print(struct json_object *o)
 			printf("class %s, ", json_object_get_string(v));
 			log_vis_print(stdout, cmd_whatif_str(c, "cpu"), 0);
 			printf(", kernel ");
-			log_vis_print(stdout, cmd_whatif_str(c, "kernel"), 0);
+			log_vis_print(stdout, cmd_whatif_or(c, "kernel", "unknown"), 0);
 			printf(" -> ");
-			log_vis_print(stdout, cmd_whatif_str(c, "new_kernel"), 0);
+			log_vis_print(stdout, cmd_whatif_or(c, "new_kernel", "unknown"), 0);
 			printf(" (");
 			cmd_whatif_hosts(c);
 			printf("):\n");

@@ -164,6 +164,12 @@ curl -fsS -o /dev/null -X DELETE --unix-socket "$D_SOCK" "http://localhost/v1/ho
 check "a retired host is 410 naming the time" bad 410 "host $kid was retired at" \
     "{\"hosts\": [\"$one\", \"$kid\"], \"kernel\": \"6.8\"}"
 check "... with the host in the error" jq -e --arg h "$kid" '.error.host == $h and (.error.retired_at | length) > 0' "$T/body"
+# shellcheck disable=SC2086
+"$MIGCOMPAT" whatif --socket "$D_SOCK" --param kvm_intel.nested=N --scenario nested $sky >"$T/param.txt"
+check "migcompat whatif with a parameter alone names it and the kernels kept" \
+    sh -c "head -1 '$T/param.txt' | grep -qx 'kernel unchanged, kvm_intel.nested=N: 4 hosts change'"
+check "... and every class line names both kernels" \
+    sh -c "grep '^class ' '$T/param.txt' | grep -q . && ! grep '^class ' '$T/param.txt' | grep -v 'kernel [^ ]* -> [^ ]* ('"
 
 check "the daemon is still serving" curl -fsS -o /dev/null "$D_URL/healthz"
 check "the daemon stops cleanly" stop_daemon D
