@@ -30,6 +30,13 @@ for p in $pages; do
 	check "${p##*/}: mandoc -T lint -W style reports nothing" lint "$p"
 	check "${p##*/}: has SEE ALSO" grep -q '^\.Sh SEE ALSO' "$p"
 	check "${p##*/}: has EXAMPLES" grep -q '^\.Sh EXAMPLES' "$p"
+	see_also() {
+		sed -n '/^\.Sh SEE ALSO/,/^\.Sh /p' "$1" | grep -o 'Xr [a-z.-]* [0-9]' | sort -u >"$TMPDIR_TEST/see"
+		sed '/^\.Sh SEE ALSO/,$d' "$1" | grep -o 'Xr [a-z.-]* [0-9]' | sort -u >"$TMPDIR_TEST/cited"
+		[ -s "$TMPDIR_TEST/see" ] || { echo "no Xr in SEE ALSO"; return 1; }
+		! comm -23 "$TMPDIR_TEST/cited" "$TMPDIR_TEST/see" | grep .
+	}
+	check "${p##*/}: SEE ALSO lists every page it cites" see_also "$p"
 done
 
 # Every option of the probe's and the CLI's usage is in their pages.
