@@ -73,6 +73,19 @@ test_names(void)
 	    strcmp(e->qemu, "vmx-invept-single-context") == 0,
 	    "libvirt's vmx-invvpid-single-context is 0x48C[41], QEMU's second vmx-invept-single-context bit");
 	tap_ok(cpunames_find("vmx-invept-single-context")->bit == 25, "vmx-invept-single-context finds bit 25 first");
+	e = cpunames_find("amx-movrs");
+	tap_ok(e != NULL && e->index == 0x1e && e->subleaf == 1 && strcmp(e->reg, "eax") == 0 && e->bit == 8 &&
+	    !cpunames_qemu_knows("amx-movrs", "10.2") && cpunames_qemu_knows("amx-movrs", "11.1") &&
+	    cpunames_qemu_knows("amx-movrs", NULL) && !cpunames_libvirt_knows("amx-movrs", NULL),
+	    "amx-movrs is 0x1E.1.EAX[8], after QEMU 10.2, no libvirt name");
+	tap_ok(cpunames_lookup("cpuid", 7, 0, "ecx", 7) == cpunames_find("cet-ss") &&
+	    cpunames_lookup("cpuid", 7, 0, "edx", 20) == cpunames_find("cet-ibt") &&
+	    cpunames_lookup("cpuid", 0x29, 0, "ebx", 0) == cpunames_find("apx-nci-ndd-nf") &&
+	    cpunames_lookup("vmx", 0x48b, 0, NULL, 22) == cpunames_find("vmx-mbec") &&
+	    cpunames_lookup("vmx", 0x48f, 0, NULL, 28) == cpunames_find("vmx-exit-save-cet") &&
+	    cpunames_lookup("vmx", 0x490, 0, NULL, 20) == cpunames_find("vmx-entry-load-cet") &&
+	    cpunames_find("cet-ss") != NULL && cpunames_find("amx-int8-alias") == NULL,
+	    "the CET, APX and MBEC names of the QEMU 11.1 tree find their bits; amx-int8-alias stays unknown");
 	tap_ok(cpunames_find("SSE4_1") == cpunames_find("sse4.1") && cpunames_find("no-such-feature") == NULL,
 	    "loose spelling matches; an unknown name gives NULL");
 	tap_ok(cpunames_lookup("cpuid", 7, 0, "ebx", 14) == cpunames_find("mpx") &&
