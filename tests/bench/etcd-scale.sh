@@ -13,7 +13,9 @@
 # state of keep-alives only (a third of the hosts renewed over
 # BENCH_STEADY_SECONDS, default 120: the rate of 10-minute collections;
 # 0 skips it) and the writes etcd counted meanwhile.  BENCH_WAVES (default
-# 1) repeats the wave, each round to another new profile.  Uses the
+# 1) repeats the wave, each round to another new profile; BENCH_BUILD_F2
+# runs the second fleet node from another build (both under the same load
+# and the same waves).  Uses the
 # binaries of BENCH_BUILD (default /tmp/migcompat-bench, as run.sh builds
 # them; bench-etcd-agents is built there if missing).  Not a test: it asserts nothing;
 # tests/bench/README.md records the results.
@@ -75,7 +77,9 @@ say "etcd_scale_db $((db / 1048576)) MiB (in use $((inuse / 1048576)) MiB, $keys
 
 # daemon NAME: a fleet node on a kernel-chosen port, empty database; sets NAME_URL, NAME_PID.
 daemon() {
-	"$build/migcompatd" -f /dev/null --listen 127.0.0.1:0 --socket none --db "$T/$1.db" \
+	bin=$build/migcompatd
+	[ "$1" = F2 ] && [ -n "${BENCH_BUILD_F2:-}" ] && bin=$BENCH_BUILD_F2/migcompatd
+	"$bin" -f /dev/null --listen 127.0.0.1:0 --socket none --db "$T/$1.db" \
 	    --host-id "$1" --no-collect --store etcd --etcd-endpoints "$EP" > "$T/$1.log" 2>&1 &
 	pid=$!
 	PIDS="$PIDS $pid"
