@@ -11,7 +11,7 @@ TESTS += tests/system/manpages.sh
 EXTRA_DIST += tests/system/manpages.sh
 
 TESTS += tests/system/openapi.sh
-EXTRA_DIST += tests/system/openapi.sh doc/openapi.yaml
+EXTRA_DIST += tests/system/openapi.sh tests/system/openapi-answer.mjs doc/openapi.yaml
 
 TESTS += tests/system/metrics.sh
 EXTRA_DIST += tests/system/metrics.sh

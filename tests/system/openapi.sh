@@ -2,7 +2,8 @@
 # openapi.sh - doc/openapi.yaml: valid OpenAPI 3.1 for a real validator
 # (tests/install-node.sh installs it), every route of the route table of
 # src/api is in it, and every route in it answers on a real daemon (not 404
-# or 405), with the documented error body.  TAP.
+# or 405) with an answer that matches its schema in the document
+# (openapi-answer.mjs), and so do the error bodies.  TAP.
 set -u
 . "$top_srcdir/tests/system/common.sh"
 . "$top_srcdir/tests/system/daemon-lib.sh"
@@ -11,7 +12,9 @@ doc=$top_srcdir/doc/openapi.yaml
 T=$TMPDIR_TEST
 
 validator=${MIGCOMPAT_OPENAPI_VALIDATOR:-$top_srcdir/tests/node/node_modules/.bin/validate-api}
+node_modules=
 if [ -x "$validator" ] && command -v node >/dev/null 2>&1; then
+	node_modules=$(dirname "$(dirname "$validator")")
 	validate() {
 		"$validator" "$doc" >"$T/valid.out" 2>&1
 		cat "$T/valid.out"
@@ -88,9 +91,21 @@ request() {
 		http "$m" "$D_URL$u" -H "$AUTH"
 	fi
 }
+# conforms METHOD PATH [STATUS]: the answer in $T/body (of status STATUS,
+# default the last request's) matches its schema in the document; an
+# answer the document gives no JSON schema (/metrics) is not checked.
+conforms() {
+	MIGCOMPAT_NODE_MODULES=$node_modules node "$top_srcdir/tests/system/openapi-answer.mjs" \
+	    "$doc" "$1" "$2" "${3:-$(cat "$T/code")}" "$T/body"
+	rc=$?
+	[ $rc = 2 ] && return 0
+	[ $rc = 0 ] || { head -c 300 "$T/body"; echo; }
+	return $rc
+}
 while read -r m p; do
 	answers() {
 		code=$(request "$1" "$2")
+		echo "$code" >"$T/code"
 		echo "$1 $2: $code"
 		head -c 300 "$T/body"
 		echo
@@ -100,6 +115,11 @@ while read -r m p; do
 		return 1
 	}
 	check "$m $p answers on the daemon (2xx: not 404/405, not an error)" answers "$m" "$p"
+	if [ -n "$node_modules" ]; then
+		check "$m $p: the answer matches its schema in doc/openapi.yaml" conforms "$m" "$p"
+	else
+		skip "$m $p: the answer matches its schema" "no validator"
+	fi
 done <"$T/doc"
 
 # Both ways: what is not documented is not served.
@@ -107,7 +127,16 @@ check "an undocumented route is 404 with the documented error body" expect_error
 check "an undocumented method on a documented route is 405 with the error body" expect_error 405 DELETE "$D_URL/v1/hosts" -H "$AUTH"
 check "a write without the token is 401 with the error body" expect_error 401 PUT "$D_URL/v1/hosts/ha" \
 	-H 'Content-Type: application/json' --data-binary @"$a"
+[ -n "$node_modules" ] && check "... as documented for PUT /v1/hosts/{id}" conforms PUT "/v1/hosts/{id}" 401
 check "an unknown query parameter is 400 with the error body" expect_error 400 GET "$D_URL/v1/hosts?bogus=1"
+[ -n "$node_modules" ] && check "... as documented for GET /v1/hosts" conforms GET /v1/hosts 400
+check "an unknown host is 404 with the error body" expect_error 404 GET "$D_URL/v1/hosts/nosuch/history" -H "$AUTH"
+[ -n "$node_modules" ] && check "... as documented for GET /v1/hosts/{id}/history" conforms GET "/v1/hosts/{id}/history" 404
+check "a retired host is 410 with the error body" expect_error 410 GET "$D_URL/v1/compat?from=ha&to=hd" -H "$AUTH"
+[ -n "$node_modules" ] && check "... as documented for GET /v1/compat, with the host and the time" conforms GET /v1/compat 410
+check "a what-if to a kernel the model lacks is 400 with the error body" expect_error 400 POST "$D_URL/v1/whatif" \
+	-H "$AUTH" -H 'Content-Type: application/json' --data-binary '{"hosts": ["ha"], "kernel": "4.1"}'
+[ -n "$node_modules" ] && check "... as documented for POST /v1/whatif" conforms POST /v1/whatif 400
 
 check "the daemon stops cleanly" stop_daemon D
 done_testing
