@@ -115,6 +115,7 @@ etcd_upload_fit(struct etcd_upload *u, const char *const *ids, const struct prof
 		if (i > from && bytes + one > ETCD_UPLOAD_TXN_BYTES) {
 			free(keys[2 * (i - from)]);
 			free(keys[2 * (i - from) + 1]);
+			keys[2 * (i - from)] = keys[2 * (i - from) + 1] = NULL;
 			break;
 		}
 		bytes += one;

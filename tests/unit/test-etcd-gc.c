@@ -216,6 +216,41 @@ count_kv(const struct etcd_kv *kv, void *arg)
 	return 0;
 }
 
+/*
+ * A batch of 300 whose host 250 names 50 000 running domains: its
+ * transaction is over etcd's --max-request-bytes and refused, after the
+ * two before it (hosts 0 to 249, 128 and 122 for the bytes) are committed.
+ */
+static void
+test_upload_partial(struct etcd_upload *u, struct etcd *e, const char **ids,
+    const struct profile **ps)
+{
+	struct profile big = prof[0];	/* shallow: the domains are this test's */
+	char **uuids, err[512];
+	size_t i, n = 0, committed = 99;
+	int rc;
+
+	uuids = xcalloc(50000, sizeof(*uuids));
+	for (i = 0; i < 50000; i++)
+		uuids[i] = xasprintf("%08zx-0000-4000-8000-000000000000", i);
+	big.libvirt.status = LAYER_MEASURED;
+	big.lv.domains.v = uuids;
+	big.lv.domains.n = 50000;
+	ps[250] = &big;
+	etcd_delete(e, PREFIX "/hosts/many", 1, NULL, NULL, err, sizeof(err));
+	rc = etcd_upload_hosts(u, ids, ps, 300, &committed, err, sizeof(err));
+	etcd_range_prefix(e, PREFIX "/hosts/many", 0, count_kv, &n, NULL, err, sizeof(err));
+	tap_ok(rc == -1 && committed == 250 && n == 250,
+	    "a transaction etcd refuses part way: %zu hosts committed before it, %zu in etcd",
+	    committed, n);
+	tap_ok(rc == -1 && strstr(err, "the first 250 of the 300 hosts were stored") != NULL,
+	    "... and the message says so: %s", err);
+	ps[250] = &prof[0];
+	for (i = 0; i < 50000; i++)
+		free(uuids[i]);
+	free(uuids);
+}
+
 /* Uploads: a record per host without a lease, each distinct blob once. */
 /* Retiring u1: its record, marked retired, without a lease; bad marks are refused. */
 static void
@@ -296,6 +331,13 @@ test_upload(void)
 	tap_ok(rc == 0 && committed == 300 && n == 300,
 	    "300 hosts, more than one transaction takes (%d), all committed (%zu, %zu listed)",
 	    ETCD_UPLOAD_TXN_HOSTS, committed, n);
+	etcd_delete(e, PREFIX "/hosts/many", 1, NULL, NULL, err, sizeof(err));
+
+	/*
+	 * etcd refuses the third transaction (a record over its request
+	 * limit): the first two are stored, and the call says how many hosts.
+	 */
+	test_upload_partial(u, e, many_ids, many_ps);
 	for (i = 0; i < 300; i++)
 		free(many[i]);
 	/* Gone again, so that the collection below finds what it expects. */
