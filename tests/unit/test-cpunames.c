@@ -195,6 +195,11 @@ test_models(void)
 	    cpunames_qemu_model("EPYC-Milan", "7.2", NULL) != NULL && cpunames_qemu_model("EPYC-Milan-v2", "7.2", NULL) == NULL &&
 	    cpunames_qemu_model("EPYC-Milan-v2", "8.1", NULL) != NULL && cpunames_qemu_model("EPYC-Turin", "10.0", NULL) == NULL &&
 	    cpunames_qemu_model("Skylake-Server-v99", NULL, NULL) == NULL, "model names per QEMU release");
+	tap_ok(cpunames_qemu_model("GraniteRapids-v4", "10.2", NULL) == NULL &&
+	    cpunames_qemu_model_features("GraniteRapids-v4", NULL, &s) == 0 && has(&s, "cet-ss") &&
+	    has(&s, "cet-ibt") && has(&s, "vmx-entry-load-cet") && has(&s, "avx10-512") && has(&s, "amx-fp16") &&
+	    cpunames_qemu_model_features("ClearwaterForest-v2", "11.1", &s) == 0 && has(&s, "vmx-exit-save-cet"),
+	    "GraniteRapids-v4 (after 10.2) is v3 with CET; ClearwaterForest-v2 too");
 	tap_ok(cpunames_libvirt_model_features("Cascadelake-Server", "9.0", &s, &vendor) == 0 && vendor != NULL &&
 	    strcmp(vendor, "Intel") == 0 && has(&s, "pclmuldq") && !has(&s, "vmx-ept"),
 	    "libvirt 9.0 Cascadelake-Server: Intel, libvirt spellings, no vmx-*");
