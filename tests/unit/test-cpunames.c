@@ -216,6 +216,12 @@ test_models(void)
 	    cpunames_machine_known("pc-i440fx-1.4", "7.2") && !cpunames_machine_known("pc-i440fx-1.4", "8.2") &&
 	    cpunames_machine_known("pc-q35-4.0.1", "10.2") && cpunames_default_version("pc-q35-7.2") == 1,
 	    "machine types per QEMU release");
+	tap_ok(cpunames_machine_known("pc-q35-11.0", "11.0") && !cpunames_machine_known("pc-q35-11.0", "10.2") &&
+	    !cpunames_machine_known("pc-i440fx-11.1", "11.0") && cpunames_machine_known("pc-i440fx-11.1", "11.1") &&
+	    cpunames_machine_known("pc-i440fx-2.12", "10.2") && !cpunames_machine_known("pc-i440fx-2.12", "11.0") &&
+	    !cpunames_machine_known("pc-q35-5.0", "11.1") && cpunames_machine_known("pc-q35-5.2", "11.1") &&
+	    cpunames_default_version("pc-q35-11.0") == 1,
+	    "11.0 adds pc-*-11.0 and drops the types up to 5.0; the 11.1 tree has 5.2 and newer");
 }
 
 static void
