@@ -5,10 +5,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "log.h"
@@ -644,6 +646,29 @@ conf_finish(struct conf *c, char *err, size_t errsize)
 	    c->fleet_cert[0] == '\0') {
 		snprintf(err, errsize, "fleet: pushing needs fleet_token_file, token_file or fleet_cert");
 		return -1;
+	}
+	return 0;
+}
+
+int
+conf_check_files(const struct conf *c, char *err, size_t errsize)
+{
+	const char *path;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < sizeof(conf_opts) / sizeof(conf_opts[0]); i++) {
+		if (conf_opts[i].type != CONF_STR || conf_opts[i].arg == NULL ||
+		    strcmp(conf_opts[i].arg, "FILE") != 0)
+			continue;
+		path = *(char *const *)((const char *)c + conf_opts[i].off);
+		if (path == NULL || path[0] == '\0')
+			continue;
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+			snprintf(err, errsize, "%s: %s: %s", conf_opts[i].key, path, strerror(errno));
+			return -1;
+		}
+		close(fd);
 	}
 	return 0;
 }

@@ -137,6 +137,13 @@ void conf_describe(size_t i, struct conf_optdesc *d);
  */
 void conf_help(FILE *f, const struct conf_optdesc *general, size_t ngeneral);
 
+/*
+ * Open every file a key names (tls_cert, fleet_cacert, etcd_password_file...:
+ * the keys whose value is a FILE) for reading, as this process can
+ * (migcompatd -n).  Returns 0, or -1 with the first key, path and error.
+ */
+int conf_check_files(const struct conf *c, char *err, size_t errsize);
+
 /* Print "key = value" for every option (migcompatd -n -v). */
 void conf_dump(const struct conf *c, FILE *f);
 

@@ -643,6 +643,11 @@ main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (check_only) {
+		if (conf_check_files(&s.conf, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			ret = 2;
+			goto cleanup;
+		}
 		if (s.verbose) {
 			printf("config = %s\n", s.config_path);
 			conf_dump(&s.conf, stdout);

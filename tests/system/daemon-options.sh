@@ -83,5 +83,10 @@ check "an unknown short option: exit 2, named" expect_fail "invalid option -- 'x
 check "an argument that is no option: exit 2, named" expect_fail 'unexpected argument "stray"' stray
 check "a bad value: exit 2, names the option" expect_fail '--max-per-client: max_per_client: "lots" is not a number' --max-per-client lots
 check "an option without its value: exit 2, named" expect_fail "option '--db' requires an argument" --db
+check "-n opens the files the configuration names: one missing is exit 2, naming key and path" sh -c "
+	'$MIGCOMPATD' -n -f /dev/null --host-id self --db '$T/x.db' --etcd-cacert '$T/none.pem' 2>'$T/err'
+	[ \$? = 2 ] && grep -q 'etcd_cacert: $T/none.pem: No such file or directory' '$T/err'"
+check "-n with the files there: configuration OK" sh -c "
+	: >'$T/ca.pem' && '$MIGCOMPATD' -n -f /dev/null --host-id self --db '$T/x.db' --etcd-cacert '$T/ca.pem' | grep -q '^configuration OK'"
 check "--version exits 0" sh -c "'$MIGCOMPATD' --version | grep -q '^migcompatd [0-9]'"
 done_testing
