@@ -17,7 +17,6 @@
 #include "cpuidfeat.h"
 #include "cpuout.h"
 #include "evmcs.h"
-#include "jbuf.h"
 #include "jsonu.h"
 #include "msrfeat.h"
 #include "profile.h"

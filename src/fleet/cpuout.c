@@ -9,11 +9,13 @@
 #include <string.h>
 
 #include <json-c/json.h>
+#include <libxml/tree.h>
 
 #include "cpuidfeat.h"
 #include "cpunames.h"
 #include "cpuout.h"
 #include "jbuf.h"
+#include "log.h"
 #include "msrfeat.h"
 #include "profile.h"
 #include "util.h"
@@ -365,6 +367,14 @@ cpuout_vmx_model(const struct cpuout_in *in, struct cpunames_set *cpu)
 	return best;
 }
 
+/* Set attribute name of node to value (libxml2 escapes it when written). */
+static void
+cpuout_prop(xmlNodePtr node, const char *name, const char *value)
+{
+	if (xmlNewProp(node, BAD_CAST name, BAD_CAST value) == NULL)
+		fatalx("out of memory writing the libvirt <cpu>");
+}
+
 char *
 cpuout_libvirt(const struct profile *b, enum vmspec_scenario sc, const struct cpuout_versions *v,
     struct json_object *notes)
@@ -374,7 +384,9 @@ cpuout_libvirt(const struct profile *b, enum vmspec_scenario sc, const struct cp
 	const char *lvrel;
 	struct cpunames_set cpu;
 	struct cpuout_in in;
-	struct jbuf out;
+	xmlNodePtr root, node;
+	xmlBufferPtr xb;
+	char *text;
 	size_t i, nseen = 0, nlost = 0;
 	int via_model;
 
@@ -384,9 +396,15 @@ cpuout_libvirt(const struct profile *b, enum vmspec_scenario sc, const struct cp
 	model = in.amd ? "qemu64" : "kvm64";
 	if (via_model)
 		model = cpuout_vmx_model(&in, &cpu);
-	jbuf_init(&out);
-	jbuf_printf(&out, "<cpu mode='custom' match='exact' check='full'>\n"
-	    "  <model fallback='forbid'>%s</model>\n", model);
+	/* libxml2 builds and escapes the element; xmalloc's rule: no memory, no answer. */
+	if ((root = xmlNewNode(NULL, BAD_CAST "cpu")) == NULL)
+		fatalx("out of memory writing the libvirt <cpu>");
+	cpuout_prop(root, "mode", "custom");
+	cpuout_prop(root, "match", "exact");
+	cpuout_prop(root, "check", "full");
+	if ((node = xmlNewTextChild(root, NULL, BAD_CAST "model", BAD_CAST model)) == NULL)
+		fatalx("out of memory writing the libvirt <cpu>");
+	cpuout_prop(node, "fallback", "forbid");
 	for (i = 0; i < cpunames_table_count && i < CPUNAMES_SET_MAX; i++) {
 		const struct cpunames_entry *e = &cpunames_table[i];
 
@@ -404,11 +422,20 @@ cpuout_libvirt(const struct profile *b, enum vmspec_scenario sc, const struct cp
 		}
 		if (cpuout_seen(&seen, &nseen, name))
 			continue;
-		jbuf_printf(&out, "  <feature policy='%s' name='%s'/>\n",
-		    cpunames_set_has(&in.want, e) ? "require" : "disable", name);
+		if ((node = xmlNewChild(root, NULL, BAD_CAST "feature", NULL)) == NULL)
+			fatalx("out of memory writing the libvirt <cpu>");
+		cpuout_prop(node, "policy", (cpunames_set_has(&in.want, e) ? "require" : "disable"));
+		cpuout_prop(node, "name", name);
 	}
 	free(seen);
-	jbuf_puts(&out, "</cpu>\n");
+	/* Indented by two spaces a level, one element a line, ending in a newline. */
+	if ((xb = xmlBufferCreate()) == NULL || xmlNodeDump(xb, NULL, root, 0, 1) < 0)
+		fatalx("out of memory writing the libvirt <cpu>");
+	xmlFreeNode(root);
+	text = xmalloc((size_t)xmlBufferLength(xb) + 2);
+	memcpy(text, xmlBufferContent(xb), (size_t)xmlBufferLength(xb));
+	memcpy(text + xmlBufferLength(xb), "\n", 2);
+	xmlBufferFree(xb);
 	if (via_model) {
 		snprintf(buf, sizeof(buf), "libvirt %s cannot name VMX controls (vmx-*): the <cpu> uses "
 		    "model %s, whose own VMX controls QEMU gives the guest with vmx, all within the baseline",
@@ -422,5 +449,5 @@ cpuout_libvirt(const struct profile *b, enum vmspec_scenario sc, const struct cp
 		    via_model ? " and the model does not give" : "", lost);
 		cpuout_note(notes, buf);
 	}
-	return jbuf_steal(&out, NULL);
+	return text;
 }

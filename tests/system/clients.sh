@@ -55,7 +55,7 @@ libvirt_accepts() {
 		cat "$1"
 		echo "</domain>"
 	} > "$1.dom"
-	sed -e "s/ policy='[a-z]*'//" -e "s/<model fallback='[a-z]*'>/<model>/" \
+	sed -e 's/ policy="[a-z]*"//' -e 's/<model fallback="[a-z]*">/<model>/' \
 	    -e "s|<cpu [^>]*>|<cpu><arch>x86_64</arch>|" "$1" > "$1.host"
 	"$VIRSH" -q -c test:///default define "$1.dom" >/dev/null &&
 	    "$VIRSH" -q -c test:///default cpu-baseline "$1.host" >/dev/null
@@ -100,13 +100,13 @@ check "Skylake-SP for QEMU 7.2: no vmx-any-errcode, the release is reported" \
     ! jq -r .qemu_cpu '$T/sk72.json' | grep -q vmx-any-errcode &&
     jq -e '.versions.qemu == \"7.2\" and .versions.qemu_from == \"option\"' '$T/sk72.json' >/dev/null"
 check "Skylake-SP for libvirt 9.0: no vmx-* name, tsc_adjust spelled libvirt's way, what is lost said" \
-    sh -c "jq -r .libvirt_cpu '$T/sk72.json' > '$T/sk72.xml' && ! grep -q \"name='vmx-\" '$T/sk72.xml' &&
-    ! grep -q tsc-adjust '$T/sk72.xml' && grep -q \"name='tsc_adjust'\" '$T/sk72.xml' &&
-    grep -q \"name='vmx'\" '$T/sk72.xml' &&
+    sh -c "jq -r .libvirt_cpu '$T/sk72.json' > '$T/sk72.xml' && ! grep -q 'name=\"vmx-' '$T/sk72.xml' &&
+    ! grep -q tsc-adjust '$T/sk72.xml' && grep -q 'name=\"tsc_adjust\"' '$T/sk72.xml' &&
+    grep -q 'name=\"vmx\"' '$T/sk72.xml' &&
     jq -e '[.notes[] | select(test(\"cannot name VMX controls\"))] | length == 1' '$T/sk72.json' >/dev/null"
 check "Skylake-SP for libvirt 11.3: the VMX controls by name" \
     sh -c "'$MIGCOMPAT' baseline --libvirt --qemu-version 10.2 --libvirt-version 11.3 $SK 2>/dev/null |
-    grep -q \"name='vmx-ept'\""
+    grep -q 'name=\"vmx-ept\"'"
 check "the text forms say on stderr which releases they are for" \
     sh -c "'$MIGCOMPAT' baseline --qemu --qemu-version 7.2 --libvirt-version 9.0 $SK 2>&1 >/dev/null |
     grep -q 'QEMU 7.2 (option) and libvirt 9.0 (option)'"

@@ -76,7 +76,7 @@ done
 # The CPU is rendered for given releases (else the installed clients):
 # libvirt names vmx-* controls only from 9.10 on, so ask for 11.3 here.
 check "baseline libvirt <cpu> and QEMU -cpu" \
-    sh -c "'$MIGCOMPAT' baseline --libvirt --qemu-version 10.2 --libvirt-version 11.3 $SAME | grep -q \"<feature policy='require' name='vmx-ept'/>\" && '$MIGCOMPAT' baseline --qemu $SAME | grep -q '^kvm64,.*,+vmx,'"
+    sh -c "'$MIGCOMPAT' baseline --libvirt --qemu-version 10.2 --libvirt-version 11.3 $SAME | grep -q '<feature policy=\"require\" name=\"vmx-ept\"/>' && '$MIGCOMPAT' baseline --qemu $SAME | grep -q '^kvm64,.*,+vmx,'"
 check "baseline across VMCS revisions is refused (exit 1)" \
     sh -c "'$MIGCOMPAT' baseline $T/fleet/h01.json $T/fleet/h17.json 2>'$T/err'; [ \$? -eq 1 ] && grep -q 'VMCS revision' '$T/err'"
 

@@ -168,9 +168,9 @@ test_baseline_forms(void)
 	}
 	json_object_object_get_ex(o, "libvirt_cpu", &v);
 	xml = json_object_get_string(v);
-	tap_ok(strncmp(xml, "<cpu mode='custom'", 18) == 0 && strstr(xml, "name='vmx'") != NULL &&
-	    strstr(xml, "policy='require' name='vmx-") != NULL &&
-	    strstr(xml, "policy='disable' name='avx512f'") != NULL, "libvirt <cpu> requires vmx-* and "
+	tap_ok(strncmp(xml, "<cpu mode=\"custom\"", 18) == 0 && strstr(xml, "name=\"vmx\"") != NULL &&
+	    strstr(xml, "policy=\"require\" name=\"vmx-") != NULL &&
+	    strstr(xml, "policy=\"disable\" name=\"avx512f\"") != NULL, "libvirt <cpu> requires vmx-* and "
 	    "disables what one host lacks (avx512f)");
 	json_object_object_get_ex(o, "qemu_cpu", &v);
 	q = json_object_get_string(v);
@@ -223,8 +223,8 @@ test_baseline_forms(void)
 		    strstr(q, "vmx-nested-exception") == NULL, "QEMU 7.2: no name it lacks");
 		json_object_object_get_ex(o, "libvirt_cpu", &v);
 		xml = o != NULL ? json_object_get_string(v) : "";
-		tap_ok(strstr(xml, "name='vmx'") != NULL && strstr(xml, "name='vmx-") == NULL &&
-		    strstr(xml, "tsc-adjust") == NULL && strstr(xml, "<model fallback='forbid'>") != NULL,
+		tap_ok(strstr(xml, "name=\"vmx\"") != NULL && strstr(xml, "name=\"vmx-") == NULL &&
+		    strstr(xml, "tsc-adjust") == NULL && strstr(xml, "<model fallback=\"forbid\">") != NULL,
 		    "libvirt 9.0: vmx, no vmx-* name, libvirt spellings");
 		json_object_put(o);
 		hosts[0]->libvirt.status = LAYER_ABSENT;
