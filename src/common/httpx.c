@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "httpx.h"
+#include "log.h"
 #include "xmalloc.h"
 
 struct httpx {
@@ -115,13 +116,28 @@ httpx_free(struct httpx *h)
 	free(h);
 }
 
+/*
+ * Append line to h->hdr.  libcurl returns NULL when it cannot allocate and
+ * the list is then lost: out of memory ends the program, as xmalloc does,
+ * rather than sending the request without its token.
+ */
+static void
+httpx_add_line(struct httpx *h, const char *line)
+{
+	struct curl_slist *l;
+
+	if ((l = curl_slist_append(h->hdr, line)) == NULL)
+		fatalx("out of memory adding a request header");
+	h->hdr = l;
+}
+
 /* "Name: value" into h->hdr; the copy made of a secret is wiped. */
 static void
 httpx_add_header(struct httpx *h, const char *name, const char *value, int secret)
 {
 	char *line = xasprintf("%s: %s", name, value);
 
-	h->hdr = curl_slist_append(h->hdr, line);
+	httpx_add_line(h, line);
 	if (secret)
 		explicit_bzero(line, strlen(line));
 	free(line);
@@ -170,9 +186,9 @@ httpx_start(struct httpx *h, const struct httpx_req *r, struct httpx_resp *resp,
 	if (r->token != NULL && r->token[0] != '\0')
 		httpx_add_token(h, r->token);
 	for (i = 0; r->headers != NULL && r->headers[i] != NULL; i++)
-		h->hdr = curl_slist_append(h->hdr, r->headers[i]);
+		httpx_add_line(h, r->headers[i]);
 	/* No "Expect: 100-continue" round trip before a body. */
-	h->hdr = curl_slist_append(h->hdr, "Expect:");
+	httpx_add_line(h, "Expect:");
 
 	curl_easy_setopt(c, CURLOPT_URL, r->url);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
