@@ -68,7 +68,7 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 	char err[1024];
 	long status;
 	const char *path = "/v1/hosts";
-	int json = 0, c, ret = CLI_EXIT_USAGE;
+	int json = 0, c, nsel = 0, ret = CLI_EXIT_USAGE;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "j", longopts, NULL)) != -1) {
@@ -78,9 +78,11 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 			break;
 		case 'r':
 			path = "/v1/hosts?retired=only";
+			nsel++;
 			break;
 		case 'a':
 			path = "/v1/hosts?retired=include";
+			nsel++;
 			break;
 		default:
 			if ((r = httpc_option(h, c, optarg)) == 1)
@@ -92,6 +94,10 @@ cmd_hosts_main(int argc, char **argv, struct httpc *h)
 		return CLI_EXIT_USAGE;
 	if (optind != argc)
 		return cli_usage(&cmd_hosts_entry);
+	if (nsel > 1) {
+		log_warnx("--retired and --all: give one of them");
+		return CLI_EXIT_USAGE;
+	}
 	if (httpc_json(h, "GET", path, NULL, NULL, 0, &status, &o, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		goto cleanup;

@@ -97,6 +97,7 @@ check "migcompat retire --json" sh -c "'$MIGCOMPAT' retire --json $S zen coffee 
 check "migcompat retire without a host: usage" sh -c "'$MIGCOMPAT' retire $S 2>/dev/null; [ \$? = 2 ]"
 check "migcompat hosts leaves them out" sh -c "'$MIGCOMPAT' hosts $S >'$T/h' && ! grep -q '^zen \|^coffee ' '$T/h' && grep -q '^sky ' '$T/h' && ! grep -q RETIRED '$T/h'"
 check "migcompat hosts --retired: only them, with the time" sh -c "'$MIGCOMPAT' hosts --retired $S >'$T/h' && [ \$(wc -l <'$T/h') = 3 ] && grep -q '^coffee .*20[0-9-]*T' '$T/h' && grep -q '^zen ' '$T/h' && head -1 '$T/h' | grep -q RETIRED"
+check "migcompat hosts --retired --all: usage, exit 2" sh -c "'$MIGCOMPAT' hosts --retired --all $S >'$T/o' 2>'$T/e'; [ \$? = 2 ] && [ ! -s '$T/o' ] && grep -q 'give one of them' '$T/e'"
 check "migcompat hosts --all: every host" sh -c "'$MIGCOMPAT' hosts --all $S | tail -n +2 | wc -l | grep -qx 4"
 check "the daemon stops cleanly (exit 0)" stop_daemon D
 
