@@ -84,8 +84,10 @@ test_names(void)
 	    cpunames_lookup("vmx", 0x48b, 0, NULL, 22) == cpunames_find("vmx-mbec") &&
 	    cpunames_lookup("vmx", 0x48f, 0, NULL, 28) == cpunames_find("vmx-exit-save-cet") &&
 	    cpunames_lookup("vmx", 0x490, 0, NULL, 20) == cpunames_find("vmx-entry-load-cet") &&
+	    cpunames_lookup("cpuid", 7, 1, "edx", 21) == cpunames_find("apxf") &&
+	    cpunames_lookup("cpuid", 0x24, 1, "ecx", 2) == cpunames_find("avx10-vnni-int") &&
 	    cpunames_find("cet-ss") != NULL && cpunames_find("amx-int8-alias") == NULL,
-	    "the CET, APX and MBEC names of the QEMU 11.1 tree find their bits; amx-int8-alias stays unknown");
+	    "the CET, APX, AVX10 and MBEC names of the QEMU 11.1 tree find their bits; amx-int8-alias stays unknown");
 	tap_ok(cpunames_find("SSE4_1") == cpunames_find("sse4.1") && cpunames_find("no-such-feature") == NULL,
 	    "loose spelling matches; an unknown name gives NULL");
 	tap_ok(cpunames_lookup("cpuid", 7, 0, "ebx", 14) == cpunames_find("mpx") &&
@@ -173,6 +175,11 @@ test_deps(void)
 	cpunames_set_add_name(&s, "vmx-enable-user-wait-pause");
 	tap_ok(cpunames_dep_closure(&s, "7.2", NULL) == 0 && cpunames_dep_closure(&s, "10.2", NULL) == 1,
 	    "the waitpkg entry is not in 7.2's list, is in 10.2's");
+	cpunames_set_clear(&s);
+	cpunames_set_add_name(&s, "avx10-vnni-int");
+	cpunames_set_add_name(&s, "apx-nci-ndd-nf");
+	tap_ok(cpunames_dep_closure(&s, "10.2", NULL) == 0 && cpunames_dep_closure(&s, NULL, NULL) == 2 &&
+	    cpunames_set_count(&s) == 0, "without avx10 and apxf the 11.1 tree drops avx10-vnni-int and apx-nci-ndd-nf");
 }
 
 static void
