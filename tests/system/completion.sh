@@ -42,4 +42,10 @@ complete_words "$MIGCOMPAT" hosts --re >"$T/o"
 check "hosts --re: --retired" grep -qx -- --retired "$T/o"
 complete_words "$MIGCOMPAT" retire "" >"$T/o"
 check "retire HOST: no file names" sh -c "! grep -qx FILE '$T/o'"
+for c in whatif history; do
+	complete_words "$MIGCOMPAT" $c "" >"$T/o"
+	check "$c HOST: no file names" sh -c "! grep -qx FILE '$T/o'"
+done
+complete_words "$MIGCOMPAT" show "" >"$T/o"
+check "show FILE: file names" grep -qx FILE "$T/o"
 done_testing
