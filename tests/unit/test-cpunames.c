@@ -86,6 +86,7 @@ test_names(void)
 	    cpunames_lookup("vmx", 0x490, 0, NULL, 20) == cpunames_find("vmx-entry-load-cet") &&
 	    cpunames_lookup("cpuid", 7, 1, "edx", 21) == cpunames_find("apxf") &&
 	    cpunames_lookup("cpuid", 0x24, 1, "ecx", 2) == cpunames_find("avx10-vnni-int") &&
+	    cpunames_lookup("cpuid", 7, 1, "eax", 31) == cpunames_find("movrs") &&
 	    cpunames_find("cet-ss") != NULL && cpunames_find("amx-int8-alias") == NULL,
 	    "the CET, APX, AVX10 and MBEC names of the QEMU 11.1 tree find their bits; amx-int8-alias stays unknown");
 	tap_ok(cpunames_find("SSE4_1") == cpunames_find("sse4.1") && cpunames_find("no-such-feature") == NULL,
