@@ -91,6 +91,7 @@ int
 main(int argc, char **argv)
 {
 	size_t i;
+	int ret;
 
 	log_init("migcompat", LOG_LEVEL_INFO);
 	if (argc < 2) {
@@ -113,7 +114,11 @@ main(int argc, char **argv)
 			    cli_cmds[i]->help);
 			return CLI_EXIT_OK;
 		}
-		return cli_cmds[i]->run(argc - 1, argv + 1);
+		ret = cli_cmds[i]->run(argc - 1, argv + 1);
+		/* What a command printed and stdout did not take is an error, not success. */
+		if (cli_flush() == -1 && ret == CLI_EXIT_OK)
+			ret = CLI_EXIT_USAGE;
+		return ret;
 	}
 	fprintf(stderr, "migcompat: unknown command \"%s\"\n", argv[1]);
 	main_usage(stderr);

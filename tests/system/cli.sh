@@ -140,4 +140,12 @@ else
 	skip "diff covers every layer" "jq is not installed"
 fi
 
+# Output stdout does not take is an error, whatever the command.
+if [ -w /dev/full ]; then
+	check "show to a full device: exit 2, says stdout" sh -c "'$MIGCOMPAT' show '$haswell' >/dev/full 2>'$TMPDIR_TEST/e'; [ \$? = 2 ] && grep -q 'stdout: No space left' '$TMPDIR_TEST/e'"
+	check "check of compatible profiles to a full device: exit 2" sh -c "'$MIGCOMPAT' check '$haswell' '$haswell' >/dev/full 2>/dev/null; [ \$? = 2 ]"
+else
+	skip "output to a full device" "no /dev/full"
+fi
+
 done_testing
