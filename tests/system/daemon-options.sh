@@ -32,6 +32,9 @@ check "found the options of --help (over 40), the keys of migcompatd.conf(5) (ov
 	[ \$(wc -l <'$T/page-opts') -gt 8 ]"
 check "every key of migcompatd.conf(5) is in --help, and every key of --help in the page" \
 	diff -u "$T/page-keys" "$T/help-keys"
+sed -n 's/^#\{0,1\}\([a-z_]*\) =.*/\1/p' "$top_srcdir/etc/migcompatd.conf.in" | sort -u >"$T/sample-keys"
+check "the installed migcompatd.conf shows every key of migcompatd.conf(5), and no other" \
+	diff -u "$T/page-keys" "$T/sample-keys"
 check "no key is listed twice in --help" sh -c "[ -z \"\$(uniq -d '$T/help-keys')\" ]"
 check "every option migcompatd(8) names is in --help" sh -c "comm -23 '$T/page-opts' '$T/help-opts' | grep . && exit 1; exit 0"
 check "every option of --help that is no key is in migcompatd(8)" sh -c "comm -23 '$T/help-general' '$T/page-opts' | grep . && exit 1; exit 0"
