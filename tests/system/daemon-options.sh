@@ -2,7 +2,8 @@
 # daemon-options.sh - migcompatd --help, migcompatd(8) and migcompatd.conf(5)
 # name the same options: every key of the page is in --help and the other
 # way round, every option of --help that is no key is in migcompatd(8), and
-# every option migcompatd(8) names is in --help.  --help exits 0; an unknown
+# every option migcompatd(8) names is in --help; the installed
+# migcompatd.conf shows every key.  --help exits 0; an unknown
 # option, a stray argument and a bad value exit 2 and say what is wrong.  TAP.
 . "$top_srcdir/tests/system/common.sh"
 
