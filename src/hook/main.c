@@ -138,7 +138,7 @@ main(int argc, char **argv)
 {
 	struct conf conf;
 	const char *path, *domain;
-	char err[1024], msg[1024];
+	char err[1024], msg[1024], vis[4 * sizeof(msg)], visdom[1024];
 	enum hookreq_result r;
 	char *xml = NULL;
 	size_t len = 0;
@@ -181,6 +181,14 @@ main(int argc, char **argv)
 	} else
 		r = HOOKREQ_ERROR;
 
+	/*
+	 * The message and the domain name are escaped as the log escapes, so
+	 * that what a profile or a name holds (a newline, an escape sequence)
+	 * cannot split the one line libvirt reports or reach a terminal.
+	 */
+	log_vis(vis, sizeof(vis), msg);
+	log_vis(visdom, sizeof(visdom), domain);
+	domain = visdom;
 	/* Exit 0 leaves no trace in libvirt's log: the system log keeps one. */
 	openlog("migcompat-hook", LOG_PID, LOG_DAEMON);
 	switch (r) {
@@ -189,19 +197,19 @@ main(int argc, char **argv)
 		break;
 	case HOOKREQ_DENY:
 		/* The one line libvirt puts into the migration error. */
-		fprintf(stderr, "%s\n", msg);
-		syslog(LOG_WARNING, "%s", msg);
+		fprintf(stderr, "%s\n", vis);
+		syslog(LOG_WARNING, "%s", vis);
 		ret = 1;
 		break;
 	case HOOKREQ_UNKNOWN:
 		/* Data is missing: on_unknown decides, and says so either way. */
 		if (conf.on_unknown == CONF_ON_ERROR_DENY) {
-			fprintf(stderr, "%s; on_unknown = deny: refusing it\n", msg);
-			syslog(LOG_WARNING, "%s; on_unknown = deny: refusing it", msg);
+			fprintf(stderr, "%s; on_unknown = deny: refusing it\n", vis);
+			syslog(LOG_WARNING, "%s; on_unknown = deny: refusing it", vis);
 			ret = 1;
 		} else {
-			fprintf(stderr, "%s; on_unknown = allow: letting it through\n", msg);
-			syslog(LOG_WARNING, "%s; on_unknown = allow: letting it through", msg);
+			fprintf(stderr, "%s; on_unknown = allow: letting it through\n", vis);
+			syslog(LOG_WARNING, "%s; on_unknown = allow: letting it through", vis);
 			ret = 0;
 		}
 		break;
@@ -209,14 +217,14 @@ main(int argc, char **argv)
 	default:
 		if (hook_deny_on_error) {
 			fprintf(stderr, "migcompat-hook: cannot check %s: %s; on_error = deny: refusing it\n",
-			    domain, msg);
-			syslog(LOG_ERR, "cannot check %s: %s; on_error = deny: refusing it", domain, msg);
+			    domain, vis);
+			syslog(LOG_ERR, "cannot check %s: %s; on_error = deny: refusing it", domain, vis);
 			ret = 1;
 		} else {
 			fprintf(stderr, "migcompat-hook: WARNING: cannot check %s: %s; on_error = allow: "
-			    "letting it through unchecked\n", domain, msg);
+			    "letting it through unchecked\n", domain, vis);
 			syslog(LOG_WARNING, "cannot check %s: %s; on_error = allow: letting it through "
-			    "unchecked", domain, msg);
+			    "unchecked", domain, vis);
 			ret = 0;
 		}
 		break;

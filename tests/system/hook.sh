@@ -81,6 +81,10 @@ check "daemon down, on_error = allow: says so on stderr" grep -q "on_error = all
 hook deny "$T/nothing.sock" vm-same migrate begin <"$T/same.xml"
 check "daemon down, on_error = deny: exit 1" expect 1
 check "daemon down, on_error = deny: one line naming the socket" sh -c "grep -q 'nothing.sock' '$T/err' && grep -q 'on_error = deny' '$T/err' && [ \$(wc -l <'$T/err') -eq 1 ]"
+nl='vm
+evil'
+hook deny "$T/nothing.sock" "$nl" migrate begin <"$T/same.xml"
+check "a domain name with a newline: still one line, the newline escaped" sh -c "[ \$(wc -l <'$T/err') -eq 1 ] && grep -q 'cannot check vm\\\\nevil: ' '$T/err'"
 hook deny "$T/nothing.sock" vm-same restore begin <"$T/same.xml"
 check "restore begin is checked too" expect 1
 # No config file: the built-in socket (no daemon there in a test) and the
