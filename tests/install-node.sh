@@ -1,6 +1,8 @@
 #!/bin/sh
 # install-node.sh - install the npm tools the tests use into tests/node/
-# (not globally): the OpenAPI 3.1 validator that checks doc/openapi.yaml.
+# (not globally): the OpenAPI 3.1 validator that checks doc/openapi.yaml,
+# and the ajv, ajv-formats and yaml it brings, with which openapi.sh checks
+# the daemon's answers against the document (openapi-answer.mjs).
 # Needs npm (Debian package npm) and the npm registry; the tests skip what
 # is not installed.  install-deps.sh calls it last.  To change
 # the version: npm install --prefix tests/node PACKAGE@VERSION, commit
