@@ -19,7 +19,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
@@ -366,7 +365,7 @@ api_route_find(struct api_req *r)
 static int
 api_token_check(struct api *a, const char *token)
 {
-	unsigned char d[32], want[32];
+	unsigned char d[UTIL_SHA256_SIZE], want[UTIL_SHA256_SIZE];
 	unsigned diff = 0;
 	size_t i;
 	int has;
@@ -377,8 +376,7 @@ api_token_check(struct api *a, const char *token)
 	pthread_mutex_unlock(&a->mu);
 	if (!has)
 		return 0;
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), d) != 0)
-		return -1;
+	util_sha256(token, strlen(token), d);
 	for (i = 0; i < sizeof(d); i++)
 		diff |= (unsigned)(d[i] ^ want[i]);
 	return diff == 0 ? 1 : -1;

@@ -17,8 +17,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <json-c/json.h>
 #include <microhttpd.h>
 
@@ -585,11 +583,11 @@ api_store_changed(struct api *a)
 void
 api_set_token(struct api *a, const char *token)
 {
-	unsigned char d[32];
+	unsigned char d[UTIL_SHA256_SIZE];
 	int has = token != NULL && token[0] != '\0';
 
-	if (has && gnutls_hash_fast(GNUTLS_DIG_SHA256, token, strlen(token), d) != 0)
-		has = 0;
+	if (has)
+		util_sha256(token, strlen(token), d);
 	pthread_mutex_lock(&a->mu);
 	a->has_token = has;
 	if (has)

@@ -13,6 +13,7 @@
 #include "pcache.h"
 #include "rules.h"
 #include "store.h"
+#include "util.h"
 #include "vmspec.h"
 
 struct json_object;
@@ -136,7 +137,7 @@ struct api {
 	void *retire_arg;
 
 	pthread_mutex_t mu;		/* guards the fields below */
-	unsigned char token_digest[32];
+	unsigned char token_digest[UTIL_SHA256_SIZE];
 	int has_token;
 	uint64_t max_body;
 	struct api_collection coll;

@@ -3,7 +3,7 @@
 libmigcompat_a_SOURCES += \
 	src/common/log.c src/common/log.h src/common/log_journal.c \
 	src/common/xmalloc.c src/common/xmalloc.h \
-	src/common/util.c src/common/util.h \
+	src/common/util.c src/common/util.h src/common/util_sha256.c \
 	src/common/jsonu.c src/common/jsonu.h \
 	src/common/vmx.h \
 	src/common/vmxbits.c src/common/vmxbits.h \

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
 #include <json-c/json.h>
 
 #include "jsonu.h"

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <nettle/sha2.h>
 #include <json-c/json.h>
 
 #include "jsonu.h"
@@ -269,8 +268,7 @@ profile_update_hash(struct profile *p)
 	struct profile *c = profile_content(p);
 	struct json_object *o = json_object_new_object();
 	struct json_object *layers, *lv;
-	struct sha256_ctx sha;
-	uint8_t digest[SHA256_DIGEST_SIZE];
+	unsigned char digest[UTIL_SHA256_SIZE];
 	const char *s;
 	size_t i;
 
@@ -282,9 +280,7 @@ profile_update_hash(struct profile *p)
 	    json_object_object_get_ex(layers, "libvirt", &lv))
 		json_object_object_del(lv, "domains");
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	sha256_init(&sha);
-	sha256_update(&sha, strlen(s), (const uint8_t *)s);
-	sha256_digest(&sha, sizeof(digest), digest);
+	util_sha256(s, strlen(s), digest);
 	memcpy(p->hash, "sha256:", 7);
 	for (i = 0; i < sizeof(digest); i++)
 		snprintf(p->hash + 7 + 2 * i, 3, "%02x", digest[i]);

@@ -55,6 +55,10 @@ uint64_t util_now_ns(void);
 /* FNV-1a (64 bits) of a C string: for in-memory hash tables, not for content addressing. */
 uint64_t util_hash_str(const char *s);
 
+/* The SHA-256 digest of len bytes at data into out (UTIL_SHA256_SIZE bytes). */
+#define UTIL_SHA256_SIZE	32
+void util_sha256(const void *data, size_t len, unsigned char out[UTIL_SHA256_SIZE]);
+
 /* Format a UNIX time as RFC 3339 UTC ("2026-11-25T00:35:26Z") into buf. */
 void util_format_time(int64_t t, char *buf, size_t bufsize);
 
