@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clitable.h"
+#include "jsonu.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -25,7 +26,7 @@ clitable_cell(struct json_object *o, const char *key)
 void
 clitable_print(FILE *f, const struct clitable_col *cols, size_t nc, struct json_object *rows)
 {
-	size_t *w = NULL, i, k, len, n = json_object_array_length(rows);
+	size_t *w = NULL, i, k, len, n = jsonu_len(rows);
 
 	if (nc == 0)
 		return;

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "fleetload.h"
 #include "httpc.h"
+#include "jsonu.h"
 #include "log.h"
 #include "rules.h"
 #include "vmspec.h"
@@ -105,13 +106,13 @@ cmd_baseline_text(struct json_object *o)
 	    "%s unknown\n", cmd_baseline_str(o, "policy"), cmd_baseline_str(check, "compatible"),
 	    cmd_baseline_str(check, "incompatible"), cmd_baseline_str(check, "unknown"));
 	json_object_object_get_ex(check, "failures", &fails);
-	for (i = 0; i < json_object_array_length(fails); i++)
+	for (i = 0; i < jsonu_len(fails); i++)
 		printf("  FAILS on %s\n", cmd_baseline_str(json_object_array_get_idx(fails, i), "host"));
 	json_object_object_get_ex(o, "notes", &notes);
-	for (i = 0; i < json_object_array_length(notes); i++)
+	for (i = 0; i < jsonu_len(notes); i++)
 		printf("note: %s\n", json_object_get_string(json_object_array_get_idx(notes, i)));
 	json_object_object_get_ex(o, "vmx_msrs", &msrs);
-	if (json_object_object_length(msrs) > 0) {
+	if (json_object_is_type(msrs, json_type_object) && json_object_object_length(msrs) > 0) {
 		printf("VMX MSRs:\n");
 		json_object_object_foreach(msrs, k, v)
 			printf("  %s = %s\n", k, json_object_get_string(v));

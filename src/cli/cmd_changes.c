@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "httpc.h"
+#include "jsonu.h"
 #include "log.h"
 #include "pdiff.h"
 
@@ -44,9 +45,9 @@ cmd_changes_print(struct json_object *o)
 
 	printf("since %s: %s change(s)\n", cmd_changes_str(o, "since", "?"),
 	    cmd_changes_str(o, "n_changes", "0"));
-	if (json_object_object_get_ex(o, "changes", &a) && json_object_array_length(a) > 0) {
+	if (json_object_object_get_ex(o, "changes", &a) && jsonu_len(a) > 0) {
 		printf("%-20s %7s  %10s  %s\n", "TIME", "VERSION", "TRANSITION", "HOST");
-		n = json_object_array_length(a);
+		n = jsonu_len(a);
 		for (i = 0; i < n; i++) {
 			e = json_object_array_get_idx(a, i);
 			printf("%-20s %7s  %10s  ", cmd_changes_str(e, "time", "-"),
@@ -57,7 +58,7 @@ cmd_changes_print(struct json_object *o)
 	}
 	if (!json_object_object_get_ex(o, "transitions", &a))
 		return;
-	n = json_object_array_length(a);
+	n = jsonu_len(a);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(a, i);
 		printf("\ntransition %zu: %.12s -> %.12s (%s host(s))\n", i,

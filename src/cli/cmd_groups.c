@@ -41,8 +41,8 @@ cmd_groups_print(const char *text, size_t len)
 	}
 	json_object_object_get_ex(o, "classes", &classes);
 	json_object_object_get_ex(o, "hosts", &v);
-	printf("%zu classes of %s hosts:\n", json_object_array_length(classes), json_object_get_string(v));
-	for (i = 0; i < json_object_array_length(classes); i++) {
+	printf("%zu classes of %s hosts:\n", jsonu_len(classes), json_object_get_string(v));
+	for (i = 0; i < jsonu_len(classes); i++) {
 		c = json_object_array_get_idx(classes, i);
 		json_object_object_get_ex(c, "hosts", &v);
 		printf("  class %zu: %s hosts", i, json_object_get_string(v));
@@ -56,28 +56,33 @@ cmd_groups_print(const char *text, size_t len)
 		}
 		if (json_object_object_get_ex(c, "host_ids", &ids)) {
 			printf(":");
-			for (j = 0; j < json_object_array_length(ids); j++) {
+			for (j = 0; j < jsonu_len(ids); j++) {
 				putchar(' ');
 				log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(ids, j)), 0);
 			}
 		}
 		printf("\n");
 	}
-	json_object_object_get_ex(o, "order", &order);
+	/* An answer without an order object (another daemon's) prints none. */
+	if (!json_object_object_get_ex(o, "order", &order) || !json_object_is_type(order, json_type_object))
+		order = json_object_new_object();
+	else
+		json_object_get(order);
 	json_object_object_foreach(order, scenario, rows) {
 		printf("%s: class -> classes it can migrate into\n", scenario);
-		n = json_object_array_length(rows);
+		n = jsonu_len(rows);
 		for (i = 0; i < n; i++) {
 			c = json_object_array_get_idx(rows, i);
 			json_object_object_get_ex(c, "to", &to);
 			printf("  %zu ->", i);
-			if (json_object_array_length(to) == 0)
+			if (jsonu_len(to) == 0)
 				printf(" (none)");
-			for (j = 0; j < json_object_array_length(to); j++)
+			for (j = 0; j < jsonu_len(to); j++)
 				printf(" %s", json_object_get_string(json_object_array_get_idx(to, j)));
 			printf("\n");
 		}
 	}
+	json_object_put(order);
 	json_object_put(o);
 }
 

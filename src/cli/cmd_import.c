@@ -20,6 +20,7 @@
 #include "hostid.h"
 #include "httpc.h"
 #include "jbuf.h"
+#include "jsonu.h"
 #include "log.h"
 #include "profile.h"
 #include "util.h"
@@ -129,7 +130,7 @@ cmd_import_flush(const struct httpc *h, struct cmd_import_batch *b)
 		log_warnx("batch of %zu hosts: the daemon's answer has no host list", b->n);
 		goto cleanup;
 	}
-	n = json_object_array_length(a);
+	n = jsonu_len(a);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(a, i);
 		if (!json_object_object_get_ex(e, "host", &v) || !json_object_object_get_ex(e, "created", &c) ||

@@ -56,14 +56,14 @@ cmd_targets_print(const char *text, size_t len)
 	json_object_object_get_ex(o, "policy", &v);
 	printf(", policy %s:\n", json_object_get_string(v));
 	json_object_object_get_ex(o, "targets", &t);
-	n = json_object_array_length(t);
+	n = jsonu_len(t);
 	for (i = 0; i < n; i++) {
 		printf("  ");
 		log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(t, i)), 0);
 		putchar('\n');
 	}
 	json_object_object_get_ex(o, "blocked", &t);
-	n = json_object_array_length(t);
+	n = jsonu_len(t);
 	if (n > 0)
 		printf("blocked, by first reason:\n");
 	for (i = 0; i < n; i++) {

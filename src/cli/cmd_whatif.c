@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "httpc.h"
+#include "jsonu.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -52,7 +53,7 @@ cmd_whatif_hosts(struct json_object *o)
 
 	if (!json_object_object_get_ex(o, "hosts", &a) || !json_object_is_type(a, json_type_array))
 		return;
-	for (i = 0; i < json_object_array_length(a); i++) {
+	for (i = 0; i < jsonu_len(a); i++) {
 		fputs(i > 0 ? " " : "", stdout);
 		log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(a, i)), 0);
 	}
@@ -75,14 +76,14 @@ cmd_whatif_target(struct json_object *t, int lost)
 	}
 	printf(": %s\n", cmd_whatif_str(t, "verdict"));
 	if (json_object_object_get_ex(t, "reasons", &r))
-		for (i = 0; i < json_object_array_length(r); i++) {
+		for (i = 0; i < jsonu_len(r); i++) {
 			printf("      %s", strcmp(cmd_whatif_str(json_object_array_get_idx(r, i), "effect"),
 			    "unknown") == 0 ? "unknown: " : "");
 			log_vis_print(stdout, cmd_whatif_str(json_object_array_get_idx(r, i), "message"), 0);
 			putchar('\n');
 		}
 	if (json_object_object_get_ex(t, "notes", &r))
-		for (i = 0; i < json_object_array_length(r); i++) {
+		for (i = 0; i < jsonu_len(r); i++) {
 			printf("      note: ");
 			log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(r, i)), 0);
 			putchar('\n');
@@ -107,7 +108,7 @@ cmd_whatif_print(struct json_object *o)
 	}
 	printf(": %s hosts change\n", json_object_object_get_ex(o, "hosts", &v) ? json_object_get_string(v) : "0");
 	if (json_object_object_get_ex(o, "changes", &a))
-		for (i = 0; i < json_object_array_length(a); i++) {
+		for (i = 0; i < jsonu_len(a); i++) {
 			c = json_object_array_get_idx(a, i);
 			json_object_object_get_ex(c, "class", &v);
 			printf("  class %s (kernel ", json_object_get_string(v));
@@ -122,7 +123,7 @@ cmd_whatif_print(struct json_object *o)
 			printf("\n");
 		}
 	if (json_object_object_get_ex(o, "classes", &a))
-		for (i = 0; i < json_object_array_length(a); i++) {
+		for (i = 0; i < jsonu_len(a); i++) {
 			c = json_object_array_get_idx(a, i);
 			json_object_object_get_ex(c, "class", &v);
 			printf("class %s, ", json_object_get_string(v));
@@ -134,19 +135,20 @@ cmd_whatif_print(struct json_object *o)
 			printf(" (");
 			cmd_whatif_hosts(c);
 			printf("):\n");
-			if (!json_object_object_get_ex(c, "scenarios", &sc))
+			if (!json_object_object_get_ex(c, "scenarios", &sc) ||
+			    !json_object_is_type(sc, json_type_object))
 				continue;
 			json_object_object_foreach(sc, name, s) {
 				struct json_object *lost, *gained;
 
 				json_object_object_get_ex(s, "lost", &lost);
 				json_object_object_get_ex(s, "gained", &gained);
-				if (json_object_array_length(lost) + json_object_array_length(gained) == 0)
+				if (jsonu_len(lost) + jsonu_len(gained) == 0)
 					continue;
 				printf("  %s VMs:\n", name);
-				for (j = 0; j < json_object_array_length(lost); j++)
+				for (j = 0; j < jsonu_len(lost); j++)
 					cmd_whatif_target(json_object_array_get_idx(lost, j), 1);
-				for (j = 0; j < json_object_array_length(gained); j++)
+				for (j = 0; j < jsonu_len(gained); j++)
 					cmd_whatif_target(json_object_array_get_idx(gained, j), 0);
 			}
 		}
@@ -156,9 +158,9 @@ cmd_whatif_print(struct json_object *o)
 		json_object_object_get_ex(g, "after", &v);
 		printf("%s after", json_object_get_string(v));
 		json_object_object_get_ex(g, "split", &a);
-		printf("; %zu split", json_object_array_length(a));
+		printf("; %zu split", jsonu_len(a));
 		json_object_object_get_ex(g, "merged", &a);
-		printf(", %zu merged\n", json_object_array_length(a));
+		printf(", %zu merged\n", jsonu_len(a));
 	}
 	json_object_object_get_ex(o, "unchanged", &v);
 	if (json_object_get_boolean(v))
@@ -233,7 +235,7 @@ cmd_whatif_main(int argc, char **argv, struct httpc *h)
 	}
 	for (; optind < argc; optind++)
 		json_object_array_add(hosts, json_object_new_string(argv[optind]));
-	if (json_object_array_length(hosts) > 0)
+	if (jsonu_len(hosts) > 0)
 		json_object_object_add(req, "hosts", json_object_get(hosts));
 	if (json_object_object_length(params) > 0)
 		json_object_object_add(req, "params", json_object_get(params));

@@ -290,7 +290,7 @@ httpc_check_print(const struct httpc *h, struct json_object *req, struct json_ob
 	printf("%s (scenario %s, policy %s)\n", httpc_str(ans, "verdict"), httpc_str(ans, "scenario"),
 	    httpc_str(ans, "policy"));
 	if (json_object_object_get_ex(ans, "reasons", &rs) && json_object_is_type(rs, json_type_array)) {
-		n = json_object_array_length(rs);
+		n = jsonu_len(rs);
 		for (i = 0; i < n; i++) {
 			e = json_object_array_get_idx(rs, i);
 			fputs(strcmp(httpc_str(e, "effect"), "blocks") == 0 ? "" : "unknown: ", stdout);
@@ -301,7 +301,7 @@ httpc_check_print(const struct httpc *h, struct json_object *req, struct json_ob
 	if (json_object_object_get_ex(ans, "truncated", &v))
 		printf("... and %s more reasons\n", json_object_get_string(v));
 	if (json_object_object_get_ex(ans, "not_checked", &nc) && json_object_is_type(nc, json_type_array) &&
-	    (n = json_object_array_length(nc)) > 0) {
+	    (n = jsonu_len(nc)) > 0) {
 		for (i = 0; i < n; i++) {
 			fputs(i == 0 ? "not checked: " : ", ", stdout);
 			log_vis_print(stdout, json_object_get_string(json_object_array_get_idx(nc, i)), 0);

@@ -274,3 +274,9 @@ jsonu_each_object(struct json_object *a, const char *path,
 	}
 	return 0;
 }
+
+size_t
+jsonu_len(struct json_object *a)
+{
+	return json_object_is_type(a, json_type_array) ? json_object_array_length(a) : 0;
+}

@@ -19,6 +19,12 @@
  * but white space after it).  Returns 0 with *out owned by the caller, or
  * -1 with a message in err.
  */
+/*
+ * The length of array a, or 0 when a is NULL or not an array (a member
+ * an answer lacks or has of another type reads as empty).
+ */
+size_t jsonu_len(struct json_object *a);
+
 int jsonu_parse(const char *text, size_t len, struct json_object **out, char *err, size_t errsize);
 
 /* Write "path: message" into err (path may be NULL).  Returns -1. */

@@ -223,4 +223,47 @@ check "hosts --retired: escaped, one row per host" sh -c "'$MIGCOMPAT' hosts --r
 	[ \$(wc -l <'$T/retired.txt') = 2 ] && grep -q '^ctl  ' '$T/retired.txt'"
 check "hosts --retired: no control character" no_ctl "$T/retired.txt"
 stop_daemon D
+
+# A server that answers every request with JSON of another shape (members
+# of the wrong type): each subcommand ends with a status, never a crash.
+if command -v python3 >/dev/null 2>&1; then
+	cat >"$T/odd.py" <<'EOF'
+import http.server, sys
+body = b'{"classes": 3, "order": [1], "targets": {}, "blocked": "x", "scenarios": 5, "notes": 1, "vmx_msrs": [], "versions": {}, "hosts": {"a": 1}}'
+class H(http.server.BaseHTTPRequestHandler):
+    def answer(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        if n:
+            self.rfile.read(n)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST = do_PUT = do_DELETE = answer
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+EOF
+	python3 "$T/odd.py" >"$T/odd.port" &
+	odd=$!
+	DAEMON_PIDS="$DAEMON_PIDS $odd"
+	for i in $(seq 1 50); do [ -s "$T/odd.port" ] && break; sleep 0.1; done
+	OU=http://127.0.0.1:$(cat "$T/odd.port")
+	odd_answers() {
+		for c in groups "targets h1" "whatif --kernel 6.8 h1" "changes --since 2020-01-01T00:00:00Z" \
+		    "baseline h1 h2" hosts "history h1" "diff h1 h2" "check h1 h2" "show h1" "retire h1"; do
+			# shellcheck disable=SC2086
+			"$MIGCOMPAT" $c --server "$OU" >/dev/null 2>"$T/odd.err"
+			st=$?
+			[ $st -lt 128 ] || { echo "# migcompat $c: status $st"; sed 's/^/#   /' "$T/odd.err"; return 1; }
+		done
+	}
+	check "answers of another shape: every subcommand ends without a crash" odd_answers
+	kill "$odd"
+else
+	skip "answers of another shape" "no python3"
+fi
 done_testing
