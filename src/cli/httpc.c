@@ -33,30 +33,6 @@
 #define HTTPC_TOTAL_MS		120000L
 
 int
-httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize)
-{
-	char *t;
-	size_t n;
-
-	if ((t = util_read_file(path, 4096, NULL)) == NULL) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	t[strcspn(t, "\r\n")] = '\0';
-	n = strlen(t);
-	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
-		t[--n] = '\0';
-	if (n == 0) {
-		snprintf(err, errsize, "%s: empty token", path);
-		free(t);
-		return -1;
-	}
-	free(h->token);
-	h->token = t;
-	return 0;
-}
-
-int
 httpc_option(struct httpc *h, int c, const char *arg)
 {
 	switch (c) {
@@ -99,7 +75,7 @@ httpc_options_check(struct httpc *h)
 		return -1;
 	}
 	if (h->token_file != NULL && h->token == NULL &&
-	    httpc_load_token(h, h->token_file, err, sizeof(err)) == -1) {
+	    (h->token = util_read_token(h->token_file, err, sizeof(err))) == NULL) {
 		log_warnx("--token-file: %s", err);
 		return -1;
 	}

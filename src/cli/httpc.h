@@ -56,12 +56,6 @@ enum {
 int httpc_option(struct httpc *h, int c, const char *arg);
 
 /*
- * Read the bearer token from path (first line) into h->token.  Returns 0,
- * or -1 with a message in err.
- */
-int httpc_load_token(struct httpc *h, const char *path, char *err, size_t errsize);
-
-/*
  * After the options: -1 after logging why when they do not go together
  * (--key without --cert, TLS files without --server) or the token file
  * is unreadable or empty, else 0 with the token read into h->token (free

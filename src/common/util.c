@@ -141,6 +141,28 @@ util_name_eq(const char *a, const char *b)
 	}
 }
 
+char *
+util_read_token(const char *path, char *err, size_t errsize)
+{
+	char *t;
+	size_t n;
+
+	if ((t = util_read_file(path, 4096, NULL)) == NULL) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	t[strcspn(t, "\r\n")] = '\0';
+	n = strlen(t);
+	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		t[--n] = '\0';
+	if (n == 0) {
+		snprintf(err, errsize, "%s: empty token", path);
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
 size_t
 util_strlcpy(char *dst, const char *src, size_t dstsize)
 {

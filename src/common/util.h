@@ -30,6 +30,13 @@ int util_parse_u64(const char *s, uint64_t max, uint64_t *out);
 char *util_read_file(const char *path, size_t max_size, size_t *len);
 
 /*
+ * Read a secret from a file: its first line without trailing blanks, at
+ * most 4 KiB.  Returns an allocated string, or NULL with a message in err
+ * (unreadable, or an empty first line).
+ */
+char *util_read_token(const char *path, char *err, size_t errsize);
+
+/*
  * Copy src into dst of size dstsize, always NUL-terminating.  Returns the
  * length of src (like strlcpy).
  */

@@ -165,27 +165,15 @@ cleanup:
 	return ret;
 }
 
-/* Read a token file: the first line, trimmed.  Returns an allocated string or NULL. */
+/* util_read_token, with a warning when others may read the file. */
 static char *
 main_read_token(const char *path, char *err, size_t errsize)
 {
 	struct stat st;
 	char *t;
-	size_t n;
 
-	if ((t = util_read_file(path, 4096, NULL)) == NULL) {
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+	if ((t = util_read_token(path, err, errsize)) == NULL)
 		return NULL;
-	}
-	t[strcspn(t, "\r\n")] = '\0';
-	n = strlen(t);
-	while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\t'))
-		t[--n] = '\0';
-	if (n == 0) {
-		snprintf(err, errsize, "%s: empty token", path);
-		free(t);
-		return NULL;
-	}
 	if (stat(path, &st) == 0 && (st.st_mode & S_IROTH))
 		log_warnx("%s: the token file is world-readable; chmod o-r it", path);
 	return t;
