@@ -73,15 +73,17 @@ rules_verdict_name(enum rules_verdict v)
 void
 rules_prep_fill(const struct profile *p, struct rules_prep *out)
 {
+	const struct profile *judged;
 	struct profile tmp;
 	int i;
 
 	memset(out, 0, sizeof(*out));
 	/* A hardware VMX layer is judged as its kernel's KVM reports it. */
-	p = rules_model_apply(p, &tmp, out);
+	judged = rules_model_apply(p, &tmp, out);
 	for (i = 0; i < RULES_LAYER_NUM; i++)
 		if (rules_layers[i].prepare != NULL)
-			rules_layers[i].prepare(p, out);
+			rules_layers[i].prepare(judged, out);
+	memcpy(out->key, p->hash + RULES_PREP_KEY_OFF, sizeof(out->key));
 	out->magic = RULES_PREP_MAGIC;
 }
 
@@ -90,6 +92,7 @@ rules_prepare(struct profile *p)
 {
 	struct rules_prep tmp;
 
+	_Static_assert(RULES_PREP_KEY_OFF + RULES_PREP_KEY_LEN <= sizeof(p->hash), "hash too short");
 	_Static_assert(sizeof(struct rules_prep) <= sizeof(p->rules_cache),
 	    "PROFILE_RULES_CACHE_WORDS too small for struct rules_prep");
 	rules_prep_fill(p, &tmp);
@@ -102,7 +105,8 @@ rules_prep_of(const struct profile *p, struct rules_prep *tmp)
 {
 	const struct rules_prep *c = (const struct rules_prep *)(const void *)p->rules_cache;
 
-	if (c->magic == RULES_PREP_MAGIC)
+	/* Prepared for this content: a profile changed and hashed again derives anew. */
+	if (c->magic == RULES_PREP_MAGIC && memcmp(c->key, p->hash + RULES_PREP_KEY_OFF, sizeof(c->key)) == 0)
 		return c;
 	rules_prep_fill(p, tmp);
 	return tmp;

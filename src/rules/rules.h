@@ -36,7 +36,9 @@ const char *rules_verdict_name(enum rules_verdict v);
  * Derive once what the checks need from a profile (resolved VMX values,
  * eVMCS views per PV bit setting, CPUID flag words, KVM capabilities, TSC)
  * and keep it in p->rules_cache, so that checks involving p neither parse
- * nor search.  Call it again after changing p; profile_init() and
+ * nor search.  The cache is keyed on p's hash: a profile changed and hashed
+ * again (profile_update_hash) is derived anew until prepared again; one
+ * changed without a new hash must be prepared again.  profile_init() and
  * profile_clear() drop the cache.  Checks work on unprepared profiles too,
  * deriving the same data on the stack each time (slower, still no
  * allocation).  Not needed for correctness, only for speed.

@@ -249,8 +249,13 @@ const struct rules_hv *rules_hv_find(const char *name);
  * (stored in profile->rules_cache) or on the stack per check.  Pointers
  * point into static tables only, so the structure may be copied freely.
  */
+/* Bytes of the profile's hash (its first hex digits) that key the prepared cache. */
+#define RULES_PREP_KEY_OFF	7	/* after "sha256:" */
+#define RULES_PREP_KEY_LEN	16
+
 struct __attribute__((may_alias)) rules_prep {
 	uint32_t magic;
+	char key[RULES_PREP_KEY_LEN];	/* the profile hash it was derived from */
 	uint8_t vendor;			/* enum rules_vendor */
 	uint8_t has_vmx, has_cpuid, has_kvm, has_tsc;
 	uint8_t vmfunc_unreported;

@@ -322,6 +322,43 @@ test_with_kernel(struct profile **p)
 	json_object_put(o);
 }
 
+/*
+ * The prepared cache is keyed on the profile hash: a profile changed and
+ * hashed again (not prepared again) is judged as it is now, the same as a
+ * freshly prepared copy.
+ */
+static void
+test_cache_key(struct profile **p)
+{
+	struct vmspec vm;
+	struct profile *fresh;
+	struct json_object *a, *b;
+	char err[256], *s;
+	size_t j, same = 0;
+
+	vmspec_init(&vm, VMSPEC_NESTED);
+	as_hw(p[3], "6.8");
+	/* Now without a kernel, hashed again but not prepared again. */
+	p[3]->kernel[0] = '\0';
+	profile_update_hash(p[3]);
+	fresh = profile_new();
+	s = profile_to_string(p[3], 0);
+	profile_parse(s, strlen(s), fresh, err, sizeof(err));
+	free(s);
+	rules_prepare(fresh);
+	for (j = 0; j < NFX; j++) {
+		a = rules_check_json(p[3], p[j], &vm, RULES_POLICY_STRICT);
+		b = rules_check_json(fresh, p[j], &vm, RULES_POLICY_STRICT);
+		same += json_object_equal(a, b);
+		json_object_put(a);
+		json_object_put(b);
+	}
+	tap_ok(same == NFX, "a profile changed and hashed again is judged as it is now, not as prepared "
+	    "before (%zu/%zu answers equal a fresh copy's)", same, NFX);
+	profile_free(fresh);
+	rules_prepare(p[3]);
+}
+
 int
 main(void)
 {
@@ -336,6 +373,7 @@ main(void)
 	}
 	test_no_kernel(p);
 	test_with_kernel(p);
+	test_cache_key(p);
 	for (i = 0; i < NFX; i++)
 		profile_free(p[i]);
 	return tap_done();
