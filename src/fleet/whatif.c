@@ -406,6 +406,49 @@ whatif_write_target(struct jbuf *b, const struct whatif_state *st, const struct 
 }
 
 /*
+ * The targets class a loses (lost != 0: compatible before, not after; each
+ * with the rules' answer after) or gains (not before, compatible after) in
+ * scenario sc, as array entries.  Returns how many.
+ */
+static size_t
+whatif_write_changed(struct jbuf *b, const struct whatif_state *st, const struct whatif_cell *a,
+    int sc, const struct vmspec *vm, enum rules_policy policy, int lost)
+{
+	static const char *const members[] = { "verdict", "reasons", "notes" };
+	size_t no = st->nold, nn = st->nnew, j, k, n = 0;
+	struct json_object *ans, *v;
+
+	for (j = 0; j < st->ncell; j++) {
+		const struct whatif_cell *t = &st->cell[j];
+		int was, is;
+
+		if (t == a)
+			continue;
+		was = st->vold[((size_t)sc * no + a->old_cls) * no + t->old_cls] == RULES_COMPATIBLE;
+		is = st->vnew[((size_t)sc * nn + a->new_cls) * nn + t->new_cls] == RULES_COMPATIBLE;
+		if (lost ? !(was && !is) : !(is && !was))
+			continue;
+		if (n++ > 0)
+			jbuf_add(b, ",", 1);
+		whatif_write_target(b, st, t);
+		if (lost) {
+			ans = rules_check_json(st->newc[a->new_cls].p, st->newc[t->new_cls].p, vm, policy);
+			for (k = 0; k < sizeof(members) / sizeof(members[0]); k++) {
+				if (!json_object_object_get_ex(ans, members[k], &v))
+					continue;
+				jbuf_puts(b, ",\"");
+				jbuf_puts(b, members[k]);
+				jbuf_puts(b, "\":");
+				jbuf_json(b, v);
+			}
+			json_object_put(ans);
+		}
+		jbuf_puts(b, "}");
+	}
+	return n;
+}
+
+/*
  * The targets source cell a loses and gains in scenario sc, into b.
  * Returns the number of entries written; *nlost and *ngained count them.
  */
@@ -413,55 +456,12 @@ static size_t
 whatif_write_scenario(struct jbuf *b, const struct whatif_state *st, const struct whatif_cell *a,
     int sc, const struct vmspec *vm, enum rules_policy policy, size_t *nlost, size_t *ngained)
 {
-	size_t no = st->nold, nn = st->nnew, j, lost = 0, gained = 0;
-	struct json_object *ans, *v;
+	size_t lost, gained;
 
 	jbuf_puts(b, "{\"lost\":[");
-	for (j = 0; j < st->ncell; j++) {
-		const struct whatif_cell *t = &st->cell[j];
-		unsigned char ov, nv;
-
-		if (t == a)
-			continue;
-		ov = st->vold[((size_t)sc * no + a->old_cls) * no + t->old_cls];
-		nv = st->vnew[((size_t)sc * nn + a->new_cls) * nn + t->new_cls];
-		if (ov != RULES_COMPATIBLE || nv == RULES_COMPATIBLE)
-			continue;
-		if (lost++ > 0)
-			jbuf_add(b, ",", 1);
-		whatif_write_target(b, st, t);
-		ans = rules_check_json(st->newc[a->new_cls].p, st->newc[t->new_cls].p, vm, policy);
-		if (json_object_object_get_ex(ans, "verdict", &v)) {
-			jbuf_puts(b, ",\"verdict\":");
-			jbuf_json(b, v);
-		}
-		if (json_object_object_get_ex(ans, "reasons", &v)) {
-			jbuf_puts(b, ",\"reasons\":");
-			jbuf_json(b, v);
-		}
-		if (json_object_object_get_ex(ans, "notes", &v)) {
-			jbuf_puts(b, ",\"notes\":");
-			jbuf_json(b, v);
-		}
-		json_object_put(ans);
-		jbuf_puts(b, "}");
-	}
+	lost = whatif_write_changed(b, st, a, sc, vm, policy, 1);
 	jbuf_puts(b, "],\"gained\":[");
-	for (j = 0; j < st->ncell; j++) {
-		const struct whatif_cell *t = &st->cell[j];
-		unsigned char ov, nv;
-
-		if (t == a)
-			continue;
-		ov = st->vold[((size_t)sc * no + a->old_cls) * no + t->old_cls];
-		nv = st->vnew[((size_t)sc * nn + a->new_cls) * nn + t->new_cls];
-		if (nv != RULES_COMPATIBLE || ov == RULES_COMPATIBLE)
-			continue;
-		if (gained++ > 0)
-			jbuf_add(b, ",", 1);
-		whatif_write_target(b, st, t);
-		jbuf_puts(b, "}");
-	}
+	gained = whatif_write_changed(b, st, a, sc, vm, policy, 0);
 	jbuf_puts(b, "]}");
 	*nlost += lost;
 	*ngained += gained;
