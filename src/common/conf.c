@@ -591,6 +591,16 @@ conf_merge(struct conf *dst, const struct conf *src)
 	}
 }
 
+/* Two keys that go together: -1 with a message when only one is set. */
+static int
+conf_both(const char *an, const char *a, const char *bn, const char *b, char *err, size_t errsize)
+{
+	if ((a[0] == '\0') == (b[0] == '\0'))
+		return 0;
+	snprintf(err, errsize, "%s, %s: give both or neither", an, bn);
+	return -1;
+}
+
 int
 conf_finish(struct conf *c, char *err, size_t errsize)
 {
@@ -626,22 +636,16 @@ conf_finish(struct conf *c, char *err, size_t errsize)
 		snprintf(err, errsize, "etcd_user: needs etcd_password_file");
 		return -1;
 	}
-	if ((c->etcd_cert[0] == '\0') != (c->etcd_key[0] == '\0')) {
-		snprintf(err, errsize, "etcd_cert, etcd_key: give both or neither");
+	if (conf_both("etcd_cert", c->etcd_cert, "etcd_key", c->etcd_key, err, errsize) == -1)
 		return -1;
-	}
-	if ((c->tls_cert[0] == '\0') != (c->tls_key[0] == '\0')) {
-		snprintf(err, errsize, "tls_cert, tls_key: give both or neither");
+	if (conf_both("tls_cert", c->tls_cert, "tls_key", c->tls_key, err, errsize) == -1)
 		return -1;
-	}
 	if (c->tls_client_ca[0] != '\0' && c->tls_cert[0] == '\0') {
 		snprintf(err, errsize, "tls_client_ca: client certificates need TLS (tls_cert, tls_key)");
 		return -1;
 	}
-	if ((c->fleet_cert[0] == '\0') != (c->fleet_key[0] == '\0')) {
-		snprintf(err, errsize, "fleet_cert, fleet_key: give both or neither");
+	if (conf_both("fleet_cert", c->fleet_cert, "fleet_key", c->fleet_key, err, errsize) == -1)
 		return -1;
-	}
 	if (c->n_fleet > 0 && c->fleet_token_file[0] == '\0' && c->token_file[0] == '\0' &&
 	    c->fleet_cert[0] == '\0') {
 		snprintf(err, errsize, "fleet: pushing needs fleet_token_file, token_file or fleet_cert");

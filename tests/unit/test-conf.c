@@ -110,6 +110,29 @@ main(void)
 	conf_parse(&file, "fleet = http://x:1\n", "f", err, sizeof(err));
 	tap_ok(conf_finish(&file, err, sizeof(err)) == -1, "fleet without a token refused");
 	conf_clear(&file);
+	{
+		/* Keys that go together: one of the pair alone is refused, naming both. */
+		static const char *const pairs[][2] = {
+			{ "etcd_cert", "etcd_key" }, { "tls_cert", "tls_key" }, { "fleet_cert", "fleet_key" },
+		};
+		char line[128], want[64];
+		size_t i, k;
+
+		for (i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+			for (k = 0; k < 2; k++) {
+				conf_init(&file);
+				snprintf(line, sizeof(line), "%s = /x.pem\n", pairs[i][k]);
+				snprintf(want, sizeof(want), "%s, %s: give both or neither", pairs[i][0], pairs[i][1]);
+				tap_ok(conf_parse(&file, line, "f", err, sizeof(err)) == 0 &&
+				    conf_finish(&file, err, sizeof(err)) == -1 && strcmp(err, want) == 0,
+				    "%s without %s refused: %s", pairs[i][k], pairs[i][1 - k], err);
+				conf_clear(&file);
+			}
+		conf_init(&file);
+		conf_parse(&file, "tls_cert = /c.pem\ntls_key = /k.pem\n", "f", err, sizeof(err));
+		tap_ok(conf_finish(&file, err, sizeof(err)) == 0, "tls_cert with tls_key accepted");
+		conf_clear(&file);
+	}
 
 	tap_ok(conf_split_listen("[::1]:80", host, sizeof(host), &port) == 0 &&
 	    strcmp(host, "::1") == 0 && port == 80, "split [::1]:80");
