@@ -682,49 +682,43 @@ conf_dump(const struct conf *c, FILE *f)
 {
 	static const char *const lv[] = { [LOG_LEVEL_ERR] = "error", [LOG_LEVEL_WARNING] = "warning",
 	    [LOG_LEVEL_INFO] = "info", [LOG_LEVEL_DEBUG] = "debug" };
-	size_t i;
+	size_t i, j, n;
+	int level;
 
-	for (i = 0; i < c->n_listen; i++)
-		fprintf(f, "listen = %s\n", c->listen[i]);
-	fprintf(f, "socket = %s\n", c->socket);
-	fprintf(f, "socket_mode = 0%o\n", (unsigned)c->socket_mode);
-	fprintf(f, "socket_group = %s\n", c->socket_group);
-	fprintf(f, "db = %s\n", c->db);
-	fprintf(f, "token_file = %s\n", c->token_file);
-	for (i = 0; i < c->n_fleet; i++)
-		fprintf(f, "fleet = %s\n", c->fleet[i]);
-	fprintf(f, "fleet_token_file = %s\n", c->fleet_token_file);
-	fprintf(f, "fleet_cacert = %s\n", c->fleet_cacert);
-	fprintf(f, "fleet_cert = %s\n", c->fleet_cert);
-	fprintf(f, "fleet_key = %s\n", c->fleet_key);
-	fprintf(f, "interval = %u\n", c->interval);
-	fprintf(f, "collect = %s\n", c->collect ? "yes" : "no");
-	fprintf(f, "probe = %s\n", c->probe);
-	fprintf(f, "probe_timeout = %u\n", c->probe_timeout);
-	fprintf(f, "libvirt_uri = %s\n", c->libvirt_uri);
-	fprintf(f, "host_id = %s\n", c->host_id);
-	fprintf(f, "max_body = %llu\n", (unsigned long long)c->max_body);
-	fprintf(f, "max_connections = %u\n", c->max_connections);
-	fprintf(f, "max_per_client = %u\n", c->max_per_client);
-	fprintf(f, "answer_cache = %llu\n", (unsigned long long)c->answer_cache);
-	fprintf(f, "threads = %u\n", c->threads);
-	fprintf(f, "timeout = %u\n", c->timeout);
-	fprintf(f, "log_level = %s\n", c->log_level >= 0 && c->log_level <= LOG_LEVEL_DEBUG &&
-	    lv[c->log_level] != NULL ? lv[c->log_level] : "?");
-	fprintf(f, "on_error = %s\n", c->on_error == CONF_ON_ERROR_DENY ? "deny" : "allow");
-	fprintf(f, "on_unknown = %s\n", c->on_unknown == CONF_ON_ERROR_DENY ? "deny" : "allow");
-	fprintf(f, "store = %s\n", c->store);
-	for (i = 0; i < c->n_etcd_endpoints; i++)
-		fprintf(f, "etcd_endpoints = %s\n", c->etcd_endpoints[i]);
-	fprintf(f, "etcd_prefix = %s\n", c->etcd_prefix);
-	fprintf(f, "etcd_cacert = %s\n", c->etcd_cacert);
-	fprintf(f, "etcd_cert = %s\n", c->etcd_cert);
-	fprintf(f, "etcd_key = %s\n", c->etcd_key);
-	fprintf(f, "etcd_user = %s\n", c->etcd_user);
-	fprintf(f, "etcd_password_file = %s\n", c->etcd_password_file);
-	fprintf(f, "etcd_gc_interval = %u\n", c->etcd_gc_interval);
-	fprintf(f, "tls_cert = %s\n", c->tls_cert);
-	fprintf(f, "tls_key = %s\n", c->tls_key);
-	fprintf(f, "tls_client_ca = %s\n", c->tls_client_ca);
-	fprintf(f, "auth_reads = %s\n", c->auth_reads ? "yes" : "no");
+	for (i = 0; i < CONF_NOPTS; i++) {
+		const struct conf_opt *o = &conf_opts[i];
+		const char *p = (const char *)c + o->off;
+
+		switch (o->type) {
+		case CONF_STR:
+			fprintf(f, "%s = %s\n", o->key, *(char *const *)p);
+			break;
+		case CONF_LIST:
+			n = *(const size_t *)((const char *)c + o->countoff);
+			for (j = 0; j < n; j++)
+				fprintf(f, "%s = %s\n", o->key, ((char *const *)p)[j]);
+			break;
+		case CONF_UINT:
+			fprintf(f, "%s = %u\n", o->key, *(const unsigned *)p);
+			break;
+		case CONF_SIZE:
+			fprintf(f, "%s = %llu\n", o->key, (unsigned long long)*(const uint64_t *)p);
+			break;
+		case CONF_BOOL:
+			fprintf(f, "%s = %s\n", o->key, *(const int *)p ? "yes" : "no");
+			break;
+		case CONF_MODE:
+			fprintf(f, "%s = 0%o\n", o->key, (unsigned)*(const mode_t *)p);
+			break;
+		case CONF_LEVEL:
+			level = *(const int *)p;
+			fprintf(f, "%s = %s\n", o->key, level >= 0 && level <= LOG_LEVEL_DEBUG &&
+			    lv[level] != NULL ? lv[level] : "?");
+			break;
+		case CONF_ONERR:
+			fprintf(f, "%s = %s\n", o->key,
+			    *(const enum conf_on_error *)p == CONF_ON_ERROR_DENY ? "deny" : "allow");
+			break;
+		}
+	}
 }
