@@ -88,7 +88,7 @@ extern const size_t cpunames_machines_count;
 
 /* The newest QEMU and libvirt releases the tables were built from. */
 #define CPUNAMES_QEMU_NEWEST	"10.2"
-#define CPUNAMES_LIBVIRT_NEWEST	"11.3"
+#define CPUNAMES_LIBVIRT_NEWEST	"12.8"
 
 /*
  * Compare two dotted version strings numerically on their first two

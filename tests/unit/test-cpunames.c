@@ -76,8 +76,9 @@ test_names(void)
 	e = cpunames_find("amx-movrs");
 	tap_ok(e != NULL && e->index == 0x1e && e->subleaf == 1 && strcmp(e->reg, "eax") == 0 && e->bit == 8 &&
 	    !cpunames_qemu_knows("amx-movrs", "10.2") && cpunames_qemu_knows("amx-movrs", "11.1") &&
-	    cpunames_qemu_knows("amx-movrs", NULL) && !cpunames_libvirt_knows("amx-movrs", NULL),
-	    "amx-movrs is 0x1E.1.EAX[8], after QEMU 10.2, no libvirt name");
+	    cpunames_qemu_knows("amx-movrs", NULL) && !cpunames_libvirt_knows("amx-movrs", "11.3") &&
+	    cpunames_libvirt_knows("amx-movrs", "12.8") && cpunames_libvirt_knows("amx-movrs", NULL),
+	    "amx-movrs is 0x1E.1.EAX[8], after QEMU 10.2, after libvirt 11.3, in libvirt 12.8");
 	tap_ok(cpunames_lookup("cpuid", 7, 0, "ecx", 7) == cpunames_find("cet-ss") &&
 	    cpunames_lookup("cpuid", 7, 0, "edx", 20) == cpunames_find("cet-ibt") &&
 	    cpunames_lookup("cpuid", 0x29, 0, "ebx", 0) == cpunames_find("apx-nci-ndd-nf") &&
@@ -87,8 +88,17 @@ test_names(void)
 	    cpunames_lookup("cpuid", 7, 1, "edx", 21) == cpunames_find("apxf") &&
 	    cpunames_lookup("cpuid", 0x24, 1, "ecx", 2) == cpunames_find("avx10-vnni-int") &&
 	    cpunames_lookup("cpuid", 7, 1, "eax", 31) == cpunames_find("movrs") &&
-	    cpunames_find("cet-ss") != NULL && cpunames_find("amx-int8-alias") == NULL,
-	    "the CET, APX, AVX10 and MBEC names of the QEMU 11.1 tree find their bits; amx-int8-alias stays unknown");
+	    cpunames_lookup("cpuid", 0x1e, 1, "eax", 0) == cpunames_find("amx-int8-alias") &&
+	    cpunames_lookup("cpuid", 0x1e, 1, "eax", 3) == cpunames_find("amx-fp16-alias") &&
+	    cpunames_find("cet-ss") != NULL && cpunames_find("amx-int8-alias") != NULL &&
+	    !cpunames_qemu_knows("amx-int8-alias", "10.2") && cpunames_qemu_knows("amx-int8-alias", "11.1"),
+	    "the CET, APX, AVX10, MBEC and amx-*-alias names of the QEMU 11.1 tree find their bits");
+	e = cpunames_find("gmet");
+	tap_ok(e != NULL && e->index == 0x8000000a && strcmp(e->reg, "edx") == 0 && e->bit == 17 && e->qemu == NULL &&
+	    !cpunames_libvirt_knows("gmet", "11.3") && cpunames_libvirt_knows("gmet", "12.8") &&
+	    cpunames_libvirt_knows("xstore", "12.8") && !cpunames_libvirt_knows("xstore", "11.3") &&
+	    cpunames_qemu_knows("xstore", "7.2"),
+	    "libvirt 12.8 adds gmet (0x8000000A.EDX[17], no QEMU name) and QEMU's old PadLock names");
 	tap_ok(cpunames_find("SSE4_1") == cpunames_find("sse4.1") && cpunames_find("no-such-feature") == NULL,
 	    "loose spelling matches; an unknown name gives NULL");
 	tap_ok(cpunames_lookup("cpuid", 7, 0, "ebx", 14) == cpunames_find("mpx") &&
@@ -216,6 +226,12 @@ test_models(void)
 	tap_ok(cpunames_libvirt_model_features("Cascadelake-Server-v2", "9.0", &s, NULL) < 0 &&
 	    cpunames_libvirt_model_features("Cascadelake-Server-v2", "11.3", &s, NULL) == 0 && has(&s, "rdctl-no"),
 	    "libvirt has Cascadelake-Server-v2 from 10.10, with rdctl-no");
+	tap_ok(cpunames_libvirt_model_features("YongFeng", "11.3", &s, NULL) < 0 &&
+	    cpunames_libvirt_model_features("YongFeng-v3", "12.8", &s, &vendor) == 0 && strcmp(vendor, "Zhaoxin") == 0 &&
+	    has(&s, "xstore") && cpunames_libvirt_model_features("GraniteRapids-v4", "12.8", &s, NULL) == 0 &&
+	    has(&s, "cet-ss") && has(&s, "vmx-exit-save-cet") && !has(&s, "its-no") &&
+	    cpunames_libvirt_model_features("EPYC-Turin", "12.8", &s, &vendor) == 0 && strcmp(vendor, "AMD") == 0,
+	    "libvirt 12.8 adds YongFeng (Zhaoxin), EPYC-Turin and the CET versions of the Intel models");
 	tap_ok(cpunames_libvirt_model_features("EPYC-Genoa", "9.0", &s, NULL) < 0 &&
 	    cpunames_libvirt_model_features("EPYC-Genoa", "9.8", &s, &vendor) == 0 && strcmp(vendor, "AMD") == 0,
 	    "libvirt EPYC-Genoa is AMD, from 9.8");
