@@ -10,7 +10,7 @@ AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; export top_builddir; \
 	QEMU_SYSTEM='$(QEMU_SYSTEM)'; export QEMU_SYSTEM;
 
-EXTRA_DIST += tests/unit/tap.h tests/system/common.sh tests/fixtures
+EXTRA_DIST += tests/unit/tap.h tests/unit/fixture.h tests/system/common.sh tests/fixtures
 
 check_PROGRAMS += tests/unit/test-util tests/unit/test-profile tests/unit/test-kvmnested
 tests_unit_test_kvmnested_SOURCES = tests/unit/test-kvmnested.c

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "evmcs.h"
+#include "fixture.h"
 #include "profile.h"
 #include "rules.h"
 #include "tap.h"
@@ -159,20 +160,6 @@ named(struct json_object *o, uint32_t got[6])
 	return 0;
 }
 
-static struct profile *
-load(const char *path)
-{
-	struct profile *p = profile_new();
-	char err[512];
-
-	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
-		tap_diag("%s", err);
-		profile_free(p);
-		return NULL;
-	}
-	return p;
-}
-
 /* Every adjacent pair, both ways, PV bit off (evmcs) and on (evmcs-pv, policy effective). */
 static void
 test_adjacent(const char *fx)
@@ -184,8 +171,8 @@ test_adjacent(const char *fx)
 	int pv, dir, same = 0, differ = 0, bad = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", tap_fixtures(), fx);
-	s = load(path);
-	d = load(path);
+	s = fixture_load(path);
+	d = fixture_load(path);
 	if (!tap_ok(s != NULL && d != NULL, "load %s", fx)) {
 		profile_free(s);
 		profile_free(d);
@@ -254,8 +241,8 @@ test_57_58(const char *fx)
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", tap_fixtures(), fx);
-	s = load(path);
-	d = load(path);
+	s = fixture_load(path);
+	d = fixture_load(path);
 	if (s == NULL || d == NULL) {
 		tap_ok(0, "load %s", fx);
 		profile_free(s);

@@ -15,6 +15,7 @@
 
 #include <json-c/json.h>
 
+#include "fixture.h"
 #include "kvmnested.h"
 #include "profile.h"
 #include "rules.h"
@@ -33,21 +34,6 @@ static const char *const fx[] = {
 	"GenuineIntel00906EA_CoffeelakeH_CPUID2.json",
 };
 #define NFX	(sizeof(fx) / sizeof(fx[0]))
-
-static struct profile *
-load(const char *name)
-{
-	char path[1024], err[512];
-	struct profile *p = profile_new();
-
-	snprintf(path, sizeof(path), "%s/instlatx64/%s", tap_fixtures(), name);
-	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
-		tap_diag("%s", err);
-		profile_free(p);
-		return NULL;
-	}
-	return p;
-}
 
 /* p as hardware with kernel k ("" none), prepared. */
 static void
@@ -366,7 +352,7 @@ main(void)
 	size_t i, n = 0;
 
 	for (i = 0; i < NFX; i++)
-		n += (p[i] = load(fx[i])) != NULL;
+		n += (p[i] = fixture_instlatx64(fx[i])) != NULL;
 	if (n != NFX) {
 		tap_ok(0, "fixtures loaded (%zu of %zu)", n, NFX);
 		return tap_done();

@@ -61,6 +61,7 @@
 
 #include <json-c/json.h>
 
+#include "fixture.h"
 #include "kvmnested.h"
 #include "profile.h"
 #include "rules.h"
@@ -161,21 +162,6 @@ restore_refused(const struct vmx_msrs *s, const struct vmx_msrs *d, int major, i
 	    (major < 5 || (major == 5 && minor < 3)))
 		return 2;
 	return 0;
-}
-
-static struct profile *
-load(const char *name)
-{
-	char path[1024], err[512];
-	struct profile *p = profile_new();
-
-	snprintf(path, sizeof(path), "%s/instlatx64/%s", tap_fixtures(), name);
-	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
-		tap_diag("%s", err);
-		profile_free(p);
-		return NULL;
-	}
-	return p;
 }
 
 /* p as "migcompat emulate --kernel k" makes it; NULL when the model does not apply. */
@@ -302,7 +288,7 @@ main(void)
 	    nrel ? rel[nrel - 1] : "-");
 	vmspec_init(&vm, VMSPEC_NESTED);
 	for (f = 0; f < NFX; f++) {
-		if ((h = load(fx[f])) == NULL)
+		if ((h = fixture_instlatx64(fx[f])) == NULL)
 			continue;
 		loaded++;
 		for (i = 0; i < nrel; i++)

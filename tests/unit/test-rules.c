@@ -16,6 +16,7 @@
 #include <json-c/json.h>
 
 #include "evmcsview.h"
+#include "fixture.h"
 #include "profile.h"
 #include "rules.h"
 #include "tap.h"
@@ -33,26 +34,12 @@ static const char *fxdir;
 /* ---- Loading. ---- */
 
 static struct profile *
-load(const char *path)
-{
-	struct profile *p = profile_new();
-	char err[512];
-
-	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
-		tap_diag("%s", err);
-		profile_free(p);
-		return NULL;
-	}
-	return p;
-}
-
-static struct profile *
 loadfx(const char *rel)
 {
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", fxdir, rel);
-	return load(path);
+	return fixture_load(path);
 }
 
 /*
@@ -953,7 +940,7 @@ test_self(void)
 	int sc, pol, bad = 0, n = 0;
 
 	for (i = 0; i < nfx; i++) {
-		if ((p = load(fxpath[i])) == NULL) {
+		if ((p = fixture_load(fxpath[i])) == NULL) {
 			bad++;
 			continue;
 		}
@@ -1001,7 +988,7 @@ test_all_pairs(void)
 	r = calloc(nfx, sizeof(*r));
 	/* The VMX layer of every profile that has one (the AMD parts have none). */
 	for (i = 0; i < nfx; i++) {
-		p[i] = load(fxpath[i]);
+		p[i] = fixture_load(fxpath[i]);
 		if (p[i] != NULL && !profile_layer_ok(&p[i]->vmx)) {
 			profile_free(p[i]);
 			p[i] = NULL;

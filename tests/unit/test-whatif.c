@@ -11,6 +11,7 @@
 
 #include <json-c/json.h>
 
+#include "fixture.h"
 #include "fleet.h"
 #include "jsonu.h"
 #include "kvmnested.h"
@@ -22,15 +23,10 @@
 static struct profile *
 load(const char *name, const char *kernel, enum profile_vmx_source src)
 {
-	char path[1024], err[512];
-	struct profile *p = profile_new();
+	struct profile *p = fixture_instlatx64(name);
 
-	snprintf(path, sizeof(path), "%s/instlatx64/%s", tap_fixtures(), name);
-	if (profile_load_file(path, p, err, sizeof(err)) == -1) {
-		tap_diag("%s", err);
-		profile_free(p);
+	if (p == NULL)
 		return NULL;
-	}
 	util_strlcpy(p->kernel, kernel, sizeof(p->kernel));
 	p->vmx_source = src;
 	profile_update_hash(p);
